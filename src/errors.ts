@@ -1,0 +1,112 @@
+/**
+ * The one registry of switchyard's errors: every stable `SY_ERR_*` code with its message
+ * template and the HTTP status an edge (namerd's API, the router's respond function) maps it
+ * to. Inner code throws these and never picks a status itself; docs/errors.md lists exactly
+ * these codes and a test keeps the two in step.
+ */
+
+export interface ErrorSpec {
+  /** `%s` placeholders are filled, in order, by the arguments given to `createError`. */
+  readonly template: string;
+  readonly status: number;
+}
+
+export const errorCodes = {
+  SY_ERR_DTAB_SYNTAX: { template: '%s', status: 400 },
+  SY_ERR_INVALID_DTAB_HEADERS: { template: 'Invalid Dtab headers: %s', status: 400 },
+  SY_ERR_DTAB_HEADER_TOO_LARGE: {
+    template: 'Invalid Dtab headers: %s bytes of dtab headers exceed the limit of %s bytes',
+    status: 431,
+  },
+  SY_ERR_DTAB_NOT_SERIALIZABLE: {
+    template: 'Dtab of %s bytes is larger than the %s bytes a dtab header may carry',
+    status: 500,
+  },
+  SY_ERR_BIND_MAX_DEPTH: { template: 'Max recursion level: %s reached in Namer lookup', status: 502 },
+  SY_ERR_DELEGATE_MAX_DEPTH: { template: 'Max recursion level reached.', status: 502 },
+  SY_ERR_UNKNOWN_NAMER: { template: 'Unknown namer: %s for path: %s', status: 502 },
+  SY_ERR_NAMER_FAILED: { template: 'Namer %s failed: %s', status: 502 },
+  SY_ERR_INVALID_ARGUMENT: { template: '%s', status: 400 },
+  SY_ERR_USAGE: { template: '%s', status: 400 },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+const brand = Symbol.for('switchyard.error');
+
+/** Base class of every error in the registry; `instanceof` works across copies of the package. */
+export class SwitchyardError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly [brand] = true;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.status = errorCodes[code].status;
+    this.name = 'SwitchyardError';
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // Subclasses keep the ordinary prototype check; only the base class is matched by brand.
+    // biome-ignore lint/complexity/noThisInStatic: `this` is whichever class `instanceof` names.
+    if (this !== SwitchyardError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+  }
+}
+
+/** Fills the code's template; missing arguments stay visible as `%s` rather than vanish. */
+export function formatMessage(code: ErrorCode, args: readonly unknown[]): string {
+  let i = 0;
+  return errorCodes[code].template.replace(/%s/g, () => (i < args.length ? String(args[i++]) : '%s'));
+}
+
+export function createError(code: ErrorCode, args: readonly unknown[] = [], cause?: unknown): SwitchyardError {
+  return new SwitchyardError(code, formatMessage(code, args), cause === undefined ? undefined : { cause });
+}
+
+/** Where a syntax error is and what the parser wanted there (dtab.md §11b). */
+export interface SyntaxErrorDetail {
+  /** 1-based line; lines split at `\n`, the character that ends a `#` comment. */
+  readonly line: number;
+  /** 1-based column, counted in characters (code points) from the start of the line. */
+  readonly column: number;
+  /** Offset of the offending character in the input, in UTF-16 code units. */
+  readonly offset: number;
+  /** The offending character as printed (quoted, or `U+XXXX` when unprintable), or `end of input`. */
+  readonly found: string;
+  /** Categories of what would have been accepted: `'/'`, `label char`, `simple`, `end of input`, … */
+  readonly expected: readonly string[];
+  /** Extra words after the standard sentence, e.g. why a weight is out of range. */
+  readonly reason?: string;
+}
+
+/** The error every dtab, path, prefix and name-tree parser throws on bad input. */
+export class DtabSyntaxError extends SwitchyardError implements SyntaxErrorDetail {
+  readonly line: number;
+  readonly column: number;
+  readonly offset: number;
+  readonly found: string;
+  readonly expected: readonly string[];
+  readonly reason?: string;
+  /** The input line holding the error, with the offending character in brackets (Finagle's display). */
+  readonly excerpt: string;
+
+  constructor(detail: SyntaxErrorDetail, excerpt: string) {
+    const what = detail.reason ?? `${joinExpected(detail.expected)} expected but ${detail.found} found`;
+    super('SY_ERR_DTAB_SYNTAX', `${what} at line ${detail.line}, column ${detail.column}: '${excerpt}'`);
+    this.name = 'DtabSyntaxError';
+    this.line = detail.line;
+    this.column = detail.column;
+    this.offset = detail.offset;
+    this.found = detail.found;
+    this.expected = detail.expected;
+    if (detail.reason !== undefined) this.reason = detail.reason;
+    this.excerpt = excerpt;
+  }
+}
+
+function joinExpected(expected: readonly string[]): string {
+  if (expected.length <= 1) return expected[0] ?? 'nothing';
+  return `${expected.slice(0, -1).join(', ')} or ${expected[expected.length - 1]}`;
+}
