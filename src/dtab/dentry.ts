@@ -8,11 +8,17 @@ import type { Path } from './path.js';
 import { Prefix } from './prefix.js';
 
 export class Dentry {
+  static #nop: Dentry | undefined;
+
   /**
    * The entry that stands for "no dentry" in explanations: its prefix is one element holding
-   * "/", which no parser can produce, so it never collides with a real rule.
+   * "/", which no parser can produce, so it never collides with a real rule. (Built on first
+   * use: the dtab modules import each other.)
    */
-  static readonly nop: Dentry = new Dentry(new Prefix(['/']), NameTree.Neg);
+  static get nop(): Dentry {
+    Dentry.#nop ??= new Dentry(new Prefix(['/']), NameTree.Neg);
+    return Dentry.#nop;
+  }
 
   readonly prefix: Prefix;
   readonly dst: NameTree<Path>;

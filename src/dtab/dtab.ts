@@ -10,8 +10,13 @@ import { Prefix } from './prefix.js';
 
 export class Dtab {
   static readonly empty: Dtab = new Dtab([]);
-  /** `/=>!`: every name fails. */
-  static readonly fail: Dtab = new Dtab([new Dentry(Prefix.empty, NameTree.Fail)]);
+  static #fail: Dtab | undefined;
+
+  /** `/=>!`: every name fails. (Built on first use: the dtab modules import each other.) */
+  static get fail(): Dtab {
+    Dtab.#fail ??= new Dtab([new Dentry(Prefix.empty, NameTree.Fail)]);
+    return Dtab.#fail;
+  }
 
   readonly dentries: readonly Dentry[];
   #shown: string | undefined;
