@@ -18,10 +18,7 @@ export const errorCodes = {
     template: 'Invalid Dtab headers: %s bytes of dtab headers exceed the limit of %s bytes',
     status: 431,
   },
-  SY_ERR_DTAB_NOT_SERIALIZABLE: {
-    template: 'Dtab of %s bytes is larger than the %s bytes a dtab header may carry',
-    status: 500,
-  },
+  SY_ERR_DTAB_NOT_SERIALIZABLE: { template: 'Dtab of %s cannot be sent in a header (limit: %s)', status: 500 },
   SY_ERR_BIND_MAX_DEPTH: { template: 'Max recursion level: %s reached in Namer lookup', status: 502 },
   SY_ERR_DELEGATE_MAX_DEPTH: { template: 'Max recursion level reached.', status: 502 },
   SY_ERR_UNKNOWN_NAMER: { template: 'Unknown namer: %s for path: %s', status: 502 },

@@ -1,0 +1,121 @@
+/**
+ * The delegate explainer (linkerd's `ConfiguredNamersInterpreter.delegate`, dtab.md §9). It walks
+ * the same lookups as binding but keeps every step, binds all Alt and Union branches instead of
+ * stopping at the first, and turns failures inside a branch into Exception nodes so one broken
+ * namer does not hide the rest of the explanation. It is for operators, never for routing.
+ */
+import { Dentry } from '../dtab/dentry.js';
+import type { Dtab } from '../dtab/dtab.js';
+import type { NameTree } from '../dtab/name-tree.js';
+import { Path } from '../dtab/path.js';
+import { createError } from '../errors.js';
+import { Bound } from './bound.js';
+import { type DelegateTree, fromNameTree, simplifyDelegateTree } from './delegate-tree.js';
+import type { NameInterpreter } from './interpreter.js';
+import type { Name } from './namer.js';
+
+export type BoundDelegateTree = DelegateTree<Bound>;
+
+/** Explains how `target` binds through `dtab`; rejects only when the top level itself fails. */
+export async function delegate(
+  interpreter: NameInterpreter,
+  dtab: Dtab,
+  target: Path | NameTree<Path>,
+): Promise<BoundDelegateTree> {
+  const start: DelegateTree<Name> =
+    target instanceof Path
+      ? { type: 'leaf', path: target, dentry: Dentry.nop, value: target }
+      : fromNameTree(Path.empty, Dentry.nop, target);
+  return simplifyDelegateTree(await bindStep(interpreter, dtab, 0, start));
+}
+
+async function lookupStep(
+  interpreter: NameInterpreter,
+  dtab: Dtab,
+  dentry: Dentry,
+  path: Path,
+): Promise<DelegateTree<Name>> {
+  try {
+    const matches: DelegateTree<Name>[] = [];
+    for (let i = dtab.dentries.length - 1; i >= 0; i--) {
+      const d = dtab.dentries[i]!;
+      const dst = d.rewrite(path);
+      if (dst !== null) matches.push(fromNameTree<Name>(path, d, dst));
+    }
+    if (matches.length === 1) return { type: 'delegate', path, dentry, tree: matches[0]! };
+    if (matches.length > 1) return { type: 'alt', path, dentry, trees: matches };
+    const named = await interpreter.lookupNamers(path).toPromise();
+    return named.type === 'neg' ? { type: 'neg', path, dentry } : fromNameTree(path, dentry, named);
+  } catch (error) {
+    return { type: 'exception', path, dentry, error: asError(error) };
+  }
+}
+
+async function bindStep(
+  interpreter: NameInterpreter,
+  dtab: Dtab,
+  depth: number,
+  tree: DelegateTree<Name>,
+): Promise<BoundDelegateTree> {
+  if (depth > interpreter.maxDepth) throw createError('SY_ERR_DELEGATE_MAX_DEPTH');
+  switch (tree.type) {
+    case 'exception':
+    case 'empty':
+    case 'fail':
+    case 'neg':
+      return tree;
+    case 'leaf': {
+      if (tree.value instanceof Bound) return { ...tree, value: tree.value };
+      const next = await lookupStep(interpreter, dtab, tree.dentry, tree.value);
+      return bindStep(interpreter, dtab, depth + 1, next);
+    }
+    case 'delegate':
+      return { ...tree, tree: await bindStep(interpreter, dtab, depth, tree.tree) };
+    case 'alt': {
+      if (tree.trees.length === 0) return { type: 'neg', path: tree.path, dentry: tree.dentry };
+      if (tree.trees.length === 1) {
+        return {
+          type: 'delegate',
+          path: tree.path,
+          dentry: tree.dentry,
+          tree: await bindStep(interpreter, dtab, depth, tree.trees[0]!),
+        };
+      }
+      const trees = await Promise.all(tree.trees.map((t) => bindBranch(interpreter, dtab, depth, t, tree)));
+      return { type: 'alt', path: tree.path, dentry: tree.dentry, trees };
+    }
+    case 'union': {
+      if (tree.trees.length === 0) return { type: 'neg', path: tree.path, dentry: tree.dentry };
+      if (tree.trees.length === 1) {
+        const only = await bindStep(interpreter, dtab, depth, tree.trees[0]!.tree);
+        return { type: 'delegate', path: tree.path, dentry: tree.dentry, tree: only };
+      }
+      const trees = await Promise.all(
+        tree.trees.map(async (w) => ({
+          weight: w.weight,
+          tree: await bindBranch(interpreter, dtab, depth, w.tree, tree),
+        })),
+      );
+      return { type: 'union', path: tree.path, dentry: tree.dentry, trees };
+    }
+  }
+}
+
+/** A branch that fails (the depth limit, say) becomes an Exception node at its parent's path. */
+async function bindBranch(
+  interpreter: NameInterpreter,
+  dtab: Dtab,
+  depth: number,
+  branch: DelegateTree<Name>,
+  parent: { path: Path; dentry: Dentry },
+): Promise<BoundDelegateTree> {
+  try {
+    return await bindStep(interpreter, dtab, depth, branch);
+  } catch (error) {
+    return { type: 'exception', path: parent.path, dentry: parent.dentry, error: asError(error) };
+  }
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}

@@ -1,0 +1,134 @@
+/**
+ * The name interpreter: binds a path through a dtab and the namers (dtab.md §6, §7.2). It is
+ * Finagle's `Namer.bind` over linkerd's `ConfiguredNamersInterpreter`: a path is looked up in
+ * the dtab; only when that gives exactly Neg are the configured `/#/` namers asked, in order,
+ * and then the `/$/` namer. Alt members bind lazily and in order, and only Neg falls through;
+ * Union members all bind and failed ones drop out. Every lookup, the last `/$/` one included,
+ * counts toward the depth limit.
+ */
+import type { Dtab } from '../dtab/dtab.js';
+import { type Leaf, NameTree, type Weighted } from '../dtab/name-tree.js';
+import { Path } from '../dtab/path.js';
+import { createError } from '../errors.js';
+import { Activity, type ActivityState, failed, ok } from './activity.js';
+import { Bound } from './bound.js';
+import { GlobalNamer } from './global-namer.js';
+import type { MountedNamer, Name, Namer } from './namer.js';
+import { Var } from './var.js';
+
+/** Finagle's `namerMaxDepth` default. */
+export const DEFAULT_MAX_DEPTH = 100;
+
+export interface InterpreterOptions {
+  /** Lookups allowed per bind before it fails (default 100). */
+  readonly maxDepth?: number;
+  /** Configured namers, tried in this order for paths under their prefixes. */
+  readonly namers?: readonly MountedNamer[];
+  /** Namers for `/$/<kind>/...` paths, by kind. */
+  readonly kinds?: ReadonlyMap<string, Namer> | Readonly<Record<string, Namer>>;
+}
+
+/** A bound leaf exposes its name's id and residual directly as well as through `value`. */
+export interface BoundLeaf extends Leaf<Bound> {
+  readonly id: Path;
+  readonly residual: Path;
+}
+
+export type BoundTree = NameTree<Bound>;
+
+function boundLeaf(bound: Bound): BoundLeaf {
+  return { type: 'leaf', value: bound, id: bound.id, residual: bound.residual };
+}
+
+export class NameInterpreter {
+  readonly maxDepth: number;
+  readonly namers: readonly MountedNamer[];
+  readonly global: GlobalNamer;
+
+  constructor(options: InterpreterOptions = {}) {
+    this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.namers = options.namers ?? [];
+    const kinds = options.kinds ?? new Map<string, Namer>();
+    this.global = new GlobalNamer(kinds instanceof Map ? kinds : new Map(Object.entries(kinds)));
+  }
+
+  /** What the namers say of a path the dtab does not rewrite: configured namers first, then `/$/`. */
+  lookupNamers(path: Path, from = 0): Activity<NameTree<Name>> {
+    for (let i = from; i < this.namers.length; i++) {
+      const { prefix, namer } = this.namers[i]!;
+      if (!path.startsWith(prefix)) continue;
+      return namer
+        .lookup(path.drop(prefix.size))
+        .flatMap((tree) => (tree.type === 'neg' ? this.lookupNamers(path, i + 1) : Activity.value(tree)));
+    }
+    return this.global.lookup(path);
+  }
+
+  /** One step: the dtab's rewrite, or the namers' answer when the dtab gives exactly Neg (§6.3). */
+  lookup(dtab: Dtab, path: Path): Activity<NameTree<Name>> {
+    const tree = dtab.lookup(path);
+    return tree.type === 'neg' ? this.lookupNamers(path) : Activity.value(tree);
+  }
+
+  /** Binds a path (or a whole tree of paths) to a tree of bound names, following later changes. */
+  bind(dtab: Dtab, target: Path | NameTree<Path>): Activity<BoundTree> {
+    const tree: NameTree<Name> = target instanceof Path ? NameTree.leaf(target) : target;
+    return this.#bind(dtab, tree, 0, undefined);
+  }
+
+  #bind(dtab: Dtab, tree: NameTree<Name>, depth: number, weight: number | undefined): Activity<BoundTree> {
+    if (depth > this.maxDepth) return Activity.exception(createError('SY_ERR_BIND_MAX_DEPTH', [this.maxDepth]));
+    switch (tree.type) {
+      case 'leaf': {
+        const name = tree.value;
+        if (name instanceof Bound)
+          return Activity.value(boundLeaf(weight === undefined ? name : name.withWeight(weight)));
+        return this.lookup(dtab, name).flatMap((next) => this.#bind(dtab, next, depth + 1, weight));
+      }
+      case 'neg':
+      case 'fail':
+      case 'empty':
+        return Activity.value(tree);
+      case 'alt':
+        return this.#bindAlt(dtab, tree.trees, 0, depth, weight);
+      case 'union':
+        if (tree.trees.length === 0) return Activity.value(NameTree.Neg);
+        if (tree.trees.length === 1) return this.#bind(dtab, tree.trees[0]!.tree, depth, tree.trees[0]!.weight);
+        return this.#bindUnion(dtab, tree.trees, depth);
+    }
+  }
+
+  /** Members in order, each bound only when the ones before it came to Neg. */
+  #bindAlt(
+    dtab: Dtab,
+    trees: readonly NameTree<Name>[],
+    i: number,
+    depth: number,
+    weight: number | undefined,
+  ): Activity<BoundTree> {
+    if (i >= trees.length) return Activity.value(NameTree.Neg);
+    if (trees.length === 1) return this.#bind(dtab, trees[0]!, depth, weight);
+    return this.#bind(dtab, trees[i]!, depth, weight).flatMap((bound) =>
+      bound.type === 'neg' ? this.#bindAlt(dtab, trees, i + 1, depth, weight) : Activity.value(bound),
+    );
+  }
+
+  /**
+   * Every member, each under its own weight. As soon as one is ok the union is the simplified
+   * union of the ok ones (failed members drop out); with none ok, the first failure or pending.
+   */
+  #bindUnion(dtab: Dtab, trees: readonly Weighted<Name>[], depth: number): Activity<BoundTree> {
+    const members = trees.map((w) => this.#bind(dtab, w.tree, depth, w.weight).run);
+    const state = Var.collect(members).map((states): ActivityState<BoundTree> => {
+      const oks: Weighted<Bound>[] = [];
+      let failure: ActivityState<never> | undefined;
+      states.forEach((s, i) => {
+        if (s.status === 'ok') oks.push({ weight: trees[i]!.weight, tree: s.value });
+        else if (s.status === 'failed') failure ??= failed(s.error);
+      });
+      if (oks.length > 0) return ok(NameTree.simplify(NameTree.union(...oks)));
+      return failure ?? { status: 'pending' };
+    });
+    return new Activity(state);
+  }
+}
