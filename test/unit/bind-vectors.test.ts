@@ -99,6 +99,18 @@ describe('delegate_tree vectors (linkerd /delegate JSON)', () => {
     });
   }
 
+  it('writes byte-for-byte the JSON of DelegateApiHandlerTest, addresses included', async () => {
+    const c = vectors.delegate_tree!.find((v) => String(v.note).startsWith('exact JSON from the test: {'))!;
+    const options: InterpreterOptions = {
+      namers: [
+        { prefix: Path.read('/#/foo'), namer: testNamer(Path.read('/#/foo')) },
+        { prefix: Path.read('/#/error'), namer: errorNamer(Path.read('/#/error')) },
+      ],
+    };
+    const json = await delegateTreeToJson(await delegate(Dtab.read(c.dtab), Path.read(c.path), options));
+    expect(JSON.stringify(json)).toBe(String(c.note).slice('exact JSON from the test: '.length));
+  });
+
   it('renders the bound address of /$/inet/127.1/8080 as linkerd does', async () => {
     const tree = await delegate(Dtab.read('/bah/humbug => /$/inet/127.1/8080'), Path.read('/bah/humbug'));
     const json = await delegateTreeToJson(tree);
