@@ -1,0 +1,48 @@
+/**
+ * `switchyard`, the entry point of the long-running roles. `switchyard namerd` (the central
+ * dtab service) and `switchyard router` (the per-pod proxy) arrive in later issues; until
+ * then the command knows only `--help` and `--version`, and its help lists nothing it cannot
+ * do. Like namectl's, `main` takes its arguments and streams so tests can run it in-process.
+ */
+import type { Options } from './args.js';
+import type { CliIo } from './io.js';
+import { runCli } from './run.js';
+import { UsageText } from './usage-text.js';
+import { packageVersion } from './version.js';
+
+export type { CliIo } from './io.js';
+
+export const switchyardHelp = new UsageText(
+  'switchyard',
+  `switchyard: a service-mesh routing layer driven by delegation tables (dtabs).
+
+Usage:
+  switchyard [flags]
+
+Flags:
+  -h, --help      help for switchyard
+      --version   print switchyard's version
+
+No roles can be started yet. To format and check dtab files, use namectl
+("namectl --help").
+`,
+);
+
+const options: Options = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+};
+
+/** Runs switchyard with `argv` (without node and the script); resolves to the exit code. */
+export function main(argv: readonly string[], io: CliIo): Promise<number> {
+  return runCli('switchyard', io, async () => {
+    const { values, command } = switchyardHelp.split(argv, options);
+    if (values.help === true) return switchyardHelp.print(io);
+    if (values.version === true) {
+      io.stdout.write(`switchyard ${await packageVersion()}\n`);
+      return 0;
+    }
+    if (command === undefined) throw switchyardHelp.error('missing command');
+    throw switchyardHelp.error(`unknown command "${command}" for "switchyard"`);
+  });
+}
