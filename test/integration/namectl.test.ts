@@ -164,8 +164,8 @@ describe('namectl dtab fmt', () => {
   });
 
   it('tells a comment from a # that is part of a label, as the parser does', async () => {
-    // After a label `#` is one more label character; after a `*` element it starts a comment.
-    const r = await run(['dtab', 'fmt', '-'], { input: '/s#/*# any service\n=> /t#x #x\n' });
+    // Inside a path `#` is one more label character; after whitespace it starts a comment.
+    const r = await run(['dtab', 'fmt', '-'], { input: '/s#/* # any service\n=> /t#x #x\n' });
     expect(r.stdout).toBe('# any service\n/s#/*  => /t#x ; #x\n');
   });
 
