@@ -7,6 +7,7 @@
 # that with two states: in `main`, whitespace and comments are tokens the parser never sees; after a
 # `/` the lexer is in `path`, where `#`, `$`, `.` and digits are label characters and whitespace ends
 # the path. So `/a => /b#x` has the destination `/b#x`, and `/a => /b #x` has `/b` and a comment.
+# A `*` prefix element moves the lexer to `afterAny`, where `#` is a comment again.
 # `=>` is one token because Finagle does not allow whitespace inside it.
 #
 # The grammar is unambiguous (a test checks that every input yields at most one parse), and every
@@ -58,10 +59,20 @@ export const lexer = moo.states({
   path: {
     label: { match: LABEL, value: decodeLabel },
     slash: '/',
-    anyElem: '*',
+    anyElem: { match: '*', next: 'afterAny' },
     // A backslash that does not start a complete \xNN escape.
     badEscape: /\\(?:x[0-9a-fA-F]?)?/,
     ws: { match: WHITESPACE, lineBreaks: true, next: 'main' },
+    ...punctuation,
+    error: moo.error,
+  },
+  // After a `*` element only an adjacent `/` continues the prefix. Finagle then skips whitespace,
+  // so a `#` here starts a comment (`/a/*#c` is the prefix `/a/*`), unlike after a label, where
+  // `#` is one more label character.
+  afterAny: {
+    slash: { match: '/', next: 'path' },
+    ws: { match: WHITESPACE, lineBreaks: true, next: 'main' },
+    comment: { match: /#[^\n]*/, next: 'main' },
     ...punctuation,
     error: moo.error,
   },

@@ -6,6 +6,7 @@
 
 import type { Token } from 'moo';
 import nearley from 'nearley';
+import type { DtabSyntaxError } from '../errors.js';
 import { type Cons, toArray } from './cons.js';
 import type { Dentry } from './dentry.js';
 import { Dtab } from './dtab.js';
@@ -18,14 +19,26 @@ import { WeightOutOfRange } from './weight.js';
 
 type Start = 'dtab' | 'dentry' | 'tree' | 'path' | 'prefix';
 
+/**
+ * Where the whitespace or comment just before the latest token began, or -1 when the token was
+ * adjacent to the one before it. Error reporting needs it: the parser never sees the gap, so it
+ * would still offer to continue a path across it.
+ */
+let gapStart = -1;
+
 /** Hands the parser every token but whitespace and comments; where they may stand is the lexer's business. */
 const skippingLexer = {
   reset(chunk: string, state?: nearley.LexerState): void {
+    gapStart = -1;
     lexer.reset(chunk, state as never);
   },
   next(): Token | undefined {
     let tok = lexer.next();
-    while (tok !== undefined && (tok.type === 'ws' || tok.type === 'comment')) tok = lexer.next();
+    gapStart = -1;
+    while (tok !== undefined && (tok.type === 'ws' || tok.type === 'comment')) {
+      if (gapStart === -1) gapStart = tok.offset;
+      tok = lexer.next();
+    }
     return tok;
   },
   save: () => lexer.save(),
@@ -69,7 +82,7 @@ function parse<T>(start: Start, input: string): T {
     throw describeFailure(parser, start, input, e);
   }
   const results = parser.results;
-  if (results.length === 0) throw syntaxError(input, input.length, expectedAt(currentColumn(parser), start));
+  if (results.length === 0) throw failureAt(input, input.length, expectedTypes(currentColumn(parser), start));
   // The grammar is unambiguous; a second parse is a bug in it, not in the input.
   if (results.length > 1)
     throw new Error(`ambiguous dtab grammar: ${results.length} parses of ${JSON.stringify(input)}`);
@@ -91,15 +104,28 @@ const CATEGORY: Record<string, string> = {
   pipe: "'|'",
   semi: "';'",
   rparen: "')'",
+  end: 'end of input',
 };
 
-/** What the parser could have accepted next, in the categories of dtab.md §4.4. */
-function expectedAt(column: ChartColumn, start: Start): string[] {
+/** Tokens that continue a path or prefix; they must touch it, so a gap rules them out. */
+const CONTINUATION = new Set(['slash', 'label', 'anyElem']);
+
+/** The token types the parser could have accepted next, plus `end` when the input may stop here. */
+function expectedTypes(column: ChartColumn, start: Start): Set<string> {
   const types = new Set<string>();
   for (const state of column.scannable) {
     const symbol = state.rule.symbols[state.dot] as { type?: string } | undefined;
     if (symbol?.type !== undefined) types.add(symbol.type);
   }
+  const canEnd = column.states.some(
+    (s) => s.rule.name === start && s.dot === s.rule.symbols.length && s.reference === 0,
+  );
+  if (canEnd) types.add('end');
+  return types;
+}
+
+/** Token types in the categories of dtab.md §4.4. */
+function categories(types: Set<string>): string[] {
   const out: string[] = [];
   // Where a simple may start, `(`, `!`, `~`, `$`, `/` and a weight are all possible: say "simple".
   const simple = types.has('lparen');
@@ -107,32 +133,35 @@ function expectedAt(column: ChartColumn, start: Start): string[] {
   for (const [type, category] of Object.entries(CATEGORY)) {
     if (types.has(type) && !(simple && type === 'root') && !out.includes(category)) out.push(category);
   }
-  const canEnd = column.states.some(
-    (s) => s.rule.name === start && s.dot === s.rule.symbols.length && s.reference === 0,
-  );
-  if (canEnd) out.push('end of input');
   return out;
+}
+
+/**
+ * The error for a failure at `offset`. When whitespace or a comment came first, the tokens that
+ * continue a path were never possible there; if nothing else was, the gap itself is the offending
+ * character (`/a/ b`: a label char was expected at the space, as Finagle reports).
+ */
+function failureAt(input: string, offset: number, types: Set<string>): DtabSyntaxError {
+  if (gapStart !== -1 && gapStart < offset) {
+    const rest = new Set([...types].filter((t) => !CONTINUATION.has(t)));
+    if (rest.size === 0) return syntaxError(input, gapStart, categories(types));
+    return syntaxError(input, offset, categories(rest));
+  }
+  return syntaxError(input, offset, categories(types));
 }
 
 function describeFailure(parser: nearley.Parser, start: Start, input: string, e: unknown): Error {
   if (e instanceof WeightOutOfRange) return syntaxError(input, e.offset, ['weight'], e.message);
   const token = (e as { token?: Token }).token;
   if (token === undefined) return e as Error;
-  let expected = expectedAt(currentColumn(parser), start);
+  const types = expectedTypes(currentColumn(parser), start);
   const at = token.offset;
   switch (token.type) {
-    case 'root':
-    case 'star':
-      // After whitespace, `/` starts a new path and `*` is the weight operator; the `/` or `*` that
-      // could have continued a path had to be adjacent. (Had the token itself been acceptable the
-      // parse would not have failed, so any '/' or '*' listed is the adjacent kind.)
-      expected = expected.filter((c) => c !== `'${token.text}'`);
-      break;
     case 'badEscape':
       // `\` must be followed by `x` and two hex digits; point at the first character that is not.
       return syntaxError(input, at + token.text.length, [token.text.length === 1 ? "'x'" : 'hex char']);
     case 'badNumber':
-      if (expected.includes('simple')) {
+      if (types.has('lparen')) {
         const second = token.text.indexOf('.', token.text.indexOf('.') + 1);
         if (second !== -1) return syntaxError(input, at + second, ['number char']);
         return syntaxError(input, at, ['weight']);
@@ -140,10 +169,10 @@ function describeFailure(parser: nearley.Parser, start: Start, input: string, e:
       break;
     case 'eq':
       // `=` alone: Finagle reads `=>` one character at a time, so the complaint is about the next one.
-      if (expected.includes("'='")) return syntaxError(input, at + 1, ["'>'"]);
+      if (types.has('arrow')) return syntaxError(input, at + 1, ["'>'"]);
       break;
   }
-  return syntaxError(input, at, expected);
+  return failureAt(input, at, types);
 }
 
 export function parseDtab(input: string): Dtab {

@@ -5,10 +5,13 @@
 import type { NameTree, Showable, Weighted } from './name-tree.js';
 
 export function showTree<T extends Showable>(tree: NameTree<T>): string {
+  // A single-child Alt or Union prints exactly as its child would here (§3.3), so a lone
+  // union member that is an Alt prints bare, as Finagle's `show` does, not in parentheses.
   if (tree.type === 'alt') {
     if (tree.trees.length === 1) return showTree(tree.trees[0]!);
     return tree.trees.map(showAltMember).join(' | ');
   }
+  if (tree.type === 'union' && tree.trees.length === 1) return showTree(tree.trees[0]!.tree);
   return showAltMember(tree);
 }
 

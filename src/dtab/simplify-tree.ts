@@ -2,14 +2,12 @@
  * `simplify` and `evaluate` (dtab.md §3.4–§3.5). Both preserve what a tree evaluates to; only
  * Neg lets an Alt fall through, and a Union drops Fail and Neg members but keeps Empty ones.
  */
-import type { NameTree, Weighted } from './name-tree.js';
-
-const Neg: NameTree<never> = { type: 'neg' };
+import { NameTree, type Weighted } from './name-tree.js';
 
 export function simplifyTree<T>(tree: NameTree<T>): NameTree<T> {
   switch (tree.type) {
     case 'alt': {
-      if (tree.trees.length === 0) return Neg;
+      if (tree.trees.length === 0) return NameTree.Neg;
       if (tree.trees.length === 1) return simplifyTree(tree.trees[0]!);
       const kept: NameTree<T>[] = [];
       for (const member of tree.trees) {
@@ -18,18 +16,18 @@ export function simplifyTree<T>(tree: NameTree<T>): NameTree<T> {
         kept.push(s);
         if (s.type === 'fail') break;
       }
-      if (kept.length === 0) return Neg;
+      if (kept.length === 0) return NameTree.Neg;
       return kept.length === 1 ? kept[0]! : { type: 'alt', trees: kept };
     }
     case 'union': {
-      if (tree.trees.length === 0) return Neg;
+      if (tree.trees.length === 0) return NameTree.Neg;
       if (tree.trees.length === 1) return simplifyTree(tree.trees[0]!.tree);
       const kept: Weighted<T>[] = [];
       for (const w of tree.trees) {
         const s = simplifyTree(w.tree);
         if (s.type !== 'fail' && s.type !== 'neg') kept.push({ weight: w.weight, tree: s });
       }
-      if (kept.length === 0) return Neg;
+      if (kept.length === 0) return NameTree.Neg;
       return kept.length === 1 ? kept[0]!.tree : { type: 'union', trees: kept };
     }
     default:

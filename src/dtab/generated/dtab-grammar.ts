@@ -64,10 +64,20 @@ export const lexer = moo.states({
   path: {
     label: { match: LABEL, value: decodeLabel },
     slash: '/',
-    anyElem: '*',
+    anyElem: { match: '*', next: 'afterAny' },
     // A backslash that does not start a complete \xNN escape.
     badEscape: /\\(?:x[0-9a-fA-F]?)?/,
     ws: { match: WHITESPACE, lineBreaks: true, next: 'main' },
+    ...punctuation,
+    error: moo.error,
+  },
+  // After a `*` element only an adjacent `/` continues the prefix. Finagle then skips whitespace,
+  // so a `#` here starts a comment (`/a/*#c` is the prefix `/a/*`), unlike after a label, where
+  // `#` is one more label character.
+  afterAny: {
+    slash: { match: '/', next: 'path' },
+    ws: { match: WHITESPACE, lineBreaks: true, next: 'main' },
+    comment: { match: /#[^\n]*/, next: 'main' },
     ...punctuation,
     error: moo.error,
   },
