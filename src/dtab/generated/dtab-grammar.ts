@@ -32,7 +32,8 @@ import { readWeight } from '../weight.js';
 
 // Java's Character.isWhitespace: not JS \s, which also takes the no-break spaces (dtab.md §4.3).
 const WHITESPACE = /[ \t\n\x0B\f\r\x1C-\x1F\u1680\u2000-\u2006\u2008-\u200A\u2028\u2029\u205F\u3000]+/;
-const LABEL = /(?:[0-9A-Za-z_:.#$%-]|\\x[0-9a-fA-F]{2})+/;
+// Runs of plain characters are matched in one step; the engine would otherwise loop per character.
+const LABEL = /(?:[0-9A-Za-z_:.#$%-]+|\\x[0-9a-fA-F]{2})+/;
 
 // Tokens that end a path and hand control back to the main state.
 const punctuation = {
