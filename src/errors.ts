@@ -42,7 +42,7 @@ export const errorCodes = {
   SY_ERR_INVALID_PATH: { template: 'Invalid path: %s', status: 400 },
   SY_ERR_INVALID_DTAB: { template: 'Invalid dtab: %s', status: 400 },
   SY_ERR_TIMEOUT: { template: 'Request timed out.', status: 503 },
-  SY_ERR_CONFIG_INVALID: { template: 'Invalid configuration:\n%s', status: 500 },
+  SY_ERR_CONFIG_INVALID: { template: 'Invalid configuration:%s', status: 500 },
   SY_ERR_INVALID_ARGUMENT: { template: '%s', status: 400 },
   SY_ERR_USAGE: { template: '%s', status: 400 },
 } as const satisfies Record<string, ErrorSpec>;

@@ -1,0 +1,19 @@
+/**
+ * What namerd's route handlers share: the store, the interpreter for bind/delegate, write auth,
+ * the registry of open watch streams and the timing knobs. Built once per server.
+ */
+import type { NameInterpreter } from '../naming/interpreter.js';
+import type { DtabStore } from '../store/dtab-store.js';
+import type { WriteAuth } from './auth.js';
+import type { OpenStreams } from './watch-stream.js';
+
+export interface NamerdContext {
+  readonly store: DtabStore;
+  readonly interpreter: NameInterpreter;
+  readonly auth: WriteAuth;
+  readonly streams: OpenStreams;
+  /** Heartbeat interval of line-delimited JSON watches. */
+  readonly heartbeatMs: number;
+  /** How long /delegate and /bind may take before 503 `Request timed out.` (linkerd: 2 s). */
+  readonly requestTimeoutMs: number;
+}

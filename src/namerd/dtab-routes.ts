@@ -1,0 +1,190 @@
+/**
+ * `/api/1/dtabs`: namerd's dtab CRUD with its codecs, ETags and compare-and-set (namerd-api.md
+ * §2), plus switchyard's additions: history (`/versions`, `?version=`), write messages
+ * (`X-Dtab-Message`), bearer-token writes, and a line-delimited JSON watch with heartbeats and
+ * deletion events (`Accept: application/x-ndjson`).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createError } from '../errors.js';
+import { assertNamespace } from '../store/namespace.js';
+import { etagToVersion, type VersionedDtab, versionToEtag } from '../store/versioned-dtab.js';
+import { decodeDtab, encodeDtab, JSON_TYPE, NDJSON_TYPE, negotiate, wantsNdjson } from './codecs.js';
+import type { NamerdContext } from './context.js';
+import { streamActivity } from './watch-stream.js';
+
+type NsRequest = FastifyRequest<{ Params: { ns: string }; Querystring: Record<string, string | undefined> }>;
+type ListRequest = FastifyRequest<{ Querystring: Record<string, string | undefined> }>;
+
+const isWatch = (q: Record<string, string | undefined>) => q.watch === 'true' || q.watch === '1';
+
+/** The write's message: `X-Dtab-Message` (percent-encoded when it is not ASCII) or `?message=`. */
+function writeMessage(request: FastifyRequest): { message?: string } {
+  const header = request.headers['x-dtab-message'];
+  const raw = Array.isArray(header) ? header[0] : header;
+  const message =
+    raw === undefined ? (request.query as Record<string, string | undefined>).message : percentDecoded(raw);
+  return message === undefined || message === '' ? {} : { message };
+}
+
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A version given as a number (`7`) or as its ETag (`AAAAAAAAAAc=`). */
+function parseVersion(text: string): number {
+  const n = /^\d+$/.test(text) ? Number(text) : etagToVersion(text);
+  if (n === null || !Number.isSafeInteger(n) || n < 1) {
+    throw createError('SY_ERR_INVALID_ARGUMENT', [`invalid version "${text}": give a number or an ETag`]);
+  }
+  return n;
+}
+
+/** Accepts the ETag bare (namerd's form) or quoted (RFC 7232's); anything else can never match. */
+function ifMatchVersion(header: string): number {
+  return etagToVersion(header.replace(/^W\//, '').replace(/^"(.*)"$/, '$1')) ?? -1;
+}
+
+function ndjsonEvent(ns: string, v: VersionedDtab | null): string {
+  if (v === null) return `${JSON.stringify({ type: 'deleted', namespace: ns })}\n`;
+  return `${JSON.stringify({
+    type: 'dtab',
+    namespace: ns,
+    version: versionToEtag(v.version),
+    number: v.version,
+    time: new Date(v.time).toISOString(),
+    ...(v.message === undefined ? {} : { message: v.message }),
+    dtab: v.dtab.show(),
+  })}\n`;
+}
+
+export function dtabRoutes(app: FastifyInstance, ctx: NamerdContext): void {
+  const { store, auth } = ctx;
+
+  const list = async (request: ListRequest, reply: FastifyReply) => {
+    if (isWatch(request.query)) {
+      return streamActivity(
+        reply,
+        store.watchList(),
+        {
+          contentType: JSON_TYPE,
+          render: (names) => `${JSON.stringify(names)}\n`,
+          renderFailure: (e) => `${e.message}\n`,
+        },
+        ctx.streams,
+      );
+    }
+    return reply.type(JSON_TYPE).send(`${JSON.stringify(await store.list())}\n`);
+  };
+  app.get('/api/1/dtabs', list);
+  app.get('/api/1/dtabs/', list);
+
+  app.get('/api/1/dtabs/:ns', async (request: NsRequest, reply) => {
+    const { ns } = request.params;
+    assertNamespace(ns);
+    const accept = request.headers.accept;
+    if (isWatch(request.query)) return watchNamespace(ns, accept, reply);
+    const { version } = request.query;
+    const found = version === undefined ? await store.get(ns) : await store.getVersion(ns, parseVersion(version));
+    if (found === null) {
+      if (version !== undefined && (await store.history(ns)).length > 0) {
+        throw createError('SY_ERR_VERSION_NOT_FOUND', [ns, version]);
+      }
+      throw createError('SY_ERR_NAMESPACE_NOT_FOUND', [ns]);
+    }
+    const type = negotiate(accept);
+    return reply.header('etag', versionToEtag(found.version)).type(type).send(encodeDtab(found.dtab, type));
+  });
+
+  const watchNamespace = (ns: string, accept: string | undefined, reply: FastifyReply) => {
+    if (wantsNdjson(accept)) {
+      return streamActivity(
+        reply,
+        store.watch(ns),
+        {
+          contentType: NDJSON_TYPE,
+          render: (v) => ndjsonEvent(ns, v),
+          renderFailure: (e) => `${JSON.stringify({ type: 'error', namespace: ns, message: e.message })}\n`,
+          heartbeat: {
+            everyMs: ctx.heartbeatMs,
+            line: () => `${JSON.stringify({ type: 'heartbeat', time: new Date().toISOString() })}\n`,
+          },
+        },
+        ctx.streams,
+      );
+    }
+    // namerd's own format: a whole document per change, nothing for a deletion, a raw message on failure.
+    const type = negotiate(accept);
+    return streamActivity(
+      reply,
+      store.watch(ns),
+      {
+        contentType: type,
+        render: (v) => (v === null ? null : encodeDtab(v.dtab, type)),
+        renderFailure: (e) => `${e.message}\n`,
+      },
+      ctx.streams,
+    );
+  };
+
+  app.get('/api/1/dtabs/:ns/versions', async (request: NsRequest, reply) => {
+    const { ns } = request.params;
+    assertNamespace(ns);
+    const history = await store.history(ns);
+    if (history.length === 0) throw createError('SY_ERR_NAMESPACE_NOT_FOUND', [ns]);
+    const body = history.map((h) => ({
+      version: versionToEtag(h.version),
+      number: h.version,
+      time: new Date(h.time).toISOString(),
+      ...(h.message === undefined ? {} : { message: h.message }),
+      ...(h.dtab === null ? { deleted: true } : { dentries: h.dtab.size }),
+    }));
+    return reply.type(JSON_TYPE).send(`${JSON.stringify(body)}\n`);
+  });
+
+  const written = (request: FastifyRequest, reply: FastifyReply, op: string, v: VersionedDtab) => {
+    request.log.info({ op, namespace: v.namespace, version: v.version, message: v.message }, 'dtab written');
+    return reply.code(204).header('etag', versionToEtag(v.version)).send();
+  };
+
+  app.post('/api/1/dtabs/:ns', async (request: NsRequest, reply) => {
+    auth.check(request.headers.authorization);
+    const { ns } = request.params;
+    assertNamespace(ns);
+    const dtab = decodeDtab(bodyText(request), request.headers['content-type']);
+    return written(request, reply, 'create', await store.create(ns, dtab, writeMessage(request)));
+  });
+
+  app.put('/api/1/dtabs/:ns', async (request: NsRequest, reply) => {
+    auth.check(request.headers.authorization);
+    const { ns } = request.params;
+    assertNamespace(ns);
+    const dtab = decodeDtab(bodyText(request), request.headers['content-type']);
+    const ifMatch = request.headers['if-match'];
+    const v =
+      ifMatch === undefined
+        ? await store.put(ns, dtab, writeMessage(request))
+        : await store.update(ns, dtab, ifMatchVersion(ifMatch), writeMessage(request));
+    return written(request, reply, ifMatch === undefined ? 'put' : 'update', v);
+  });
+
+  app.delete('/api/1/dtabs/:ns', async (request: NsRequest, reply) => {
+    auth.check(request.headers.authorization);
+    const { ns } = request.params;
+    assertNamespace(ns);
+    await store.delete(ns, writeMessage(request));
+    request.log.info({ op: 'delete', namespace: ns }, 'dtab deleted');
+    return reply.code(204).send();
+  });
+}
+
+/** Bodies arrive as strings (app.ts registers string parsers for every accepted type). */
+function bodyText(request: FastifyRequest): string {
+  const body = request.body;
+  if (typeof body === 'string') return body;
+  if (body === undefined || body === null) return '';
+  throw createError('SY_ERR_INVALID_CONTENT_TYPE', [request.headers['content-type'] ?? '']);
+}

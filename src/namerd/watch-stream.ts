@@ -1,0 +1,83 @@
+/**
+ * Streaming an Activity as a chunked HTTP response (namerd-api.md §2.3): the current value at
+ * once, then one document per change; a failure writes its message and ends the stream; the
+ * client going away closes the observation. Optional heartbeat lines let both ends notice a dead
+ * connection that no change would reveal (namerd's silent watch stalls, linkerd#2249). Every
+ * open stream is registered so a shutting-down namerd can end them instead of hanging on them.
+ */
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
+import type { Activity } from '../naming/activity.js';
+
+export interface StreamOptions<T> {
+  readonly contentType: string;
+  /** The chunk for a value, or null to write nothing for it (namerd skips deletions, say). */
+  readonly render: (value: T) => string | null;
+  /** What to write before ending the stream when the activity fails. */
+  readonly renderFailure: (error: Error) => string;
+  readonly heartbeat?: { readonly everyMs: number; readonly line: () => string };
+}
+
+export class OpenStreams {
+  readonly #ends = new Set<() => void>();
+
+  add(end: () => void): () => void {
+    this.#ends.add(end);
+    return () => this.#ends.delete(end);
+  }
+
+  get size(): number {
+    return this.#ends.size;
+  }
+
+  /** Ends every stream (server shutdown). */
+  endAll(): void {
+    for (const end of [...this.#ends]) end();
+  }
+}
+
+export function streamActivity<T>(
+  reply: FastifyReply,
+  activity: Activity<T>,
+  options: StreamOptions<T>,
+  open: OpenStreams,
+): void {
+  reply.hijack();
+  const res: ServerResponse = reply.raw;
+  res.writeHead(200, {
+    'content-type': options.contentType,
+    'cache-control': 'no-store',
+    // Proxies such as nginx must not buffer a stream of changes.
+    'x-accel-buffering': 'no',
+  });
+  res.flushHeaders();
+  let ended = false;
+  let subscription: { close(): void } | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    subscription?.close();
+    if (heartbeat) clearInterval(heartbeat);
+    unregister();
+    res.end();
+  };
+  const unregister = open.add(end);
+  res.on('close', end);
+  if (options.heartbeat) {
+    const { everyMs, line } = options.heartbeat;
+    heartbeat = setInterval(() => res.write(line()), everyMs).unref();
+  }
+  subscription = activity.run.observe((state) => {
+    if (ended || state.status === 'pending') return;
+    if (state.status === 'failed') {
+      res.write(options.renderFailure(state.error));
+      // The observer may run before `subscription` is assigned; end once observe() has returned.
+      queueMicrotask(end);
+      return;
+    }
+    const chunk = options.render(state.value);
+    if (chunk !== null) res.write(chunk);
+  });
+  if (ended) subscription.close();
+}
