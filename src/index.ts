@@ -22,6 +22,7 @@ export {
 } from './dtab/request-dtab.js';
 export { createError, DtabSyntaxError, type ErrorCode, errorCodes, SwitchyardError } from './errors.js';
 export { bind, defaultInterpreter, delegate } from './namers/default-interpreter.js';
+export { FsNamer, type FsNamerOptions } from './namers/fs.js';
 export { InetResolver } from './namers/inet-resolver.js';
 export { Activity, type ActivityState } from './naming/activity.js';
 export { Addr, type Address } from './naming/addr.js';
