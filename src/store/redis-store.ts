@@ -1,0 +1,319 @@
+/**
+ * The Redis store (`--store redis://host:port/db`): the only code that talks to Redis for dtabs,
+ * and the store for several namerd replicas sharing one state. Writes are Lua scripts
+ * (src/store/redis-scripts.ts), atomic inside Redis, that also PUBLISH the new version with its
+ * value; every replica subscribes, so a watcher on any replica sees every change, in the order
+ * Redis applied them. Pub/sub forgets what it could not deliver, so after every (re)connect a
+ * replica re-reads each watched namespace and the name list; versions already delivered are
+ * dropped, so nothing is lost and nothing repeats. While Redis is down every call fails at once
+ * with SY_ERR_STORE_UNAVAILABLE (503) instead of queueing.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { Dtab } from '../dtab/dtab.js';
+import { createError, SwitchyardError } from '../errors.js';
+import type { Activity } from '../naming/activity.js';
+import { ChangeFeed } from './change-feed.js';
+import { DEFAULT_HISTORY_LIMIT, type DtabStore, type WriteOptions } from './dtab-store.js';
+import { withMessage } from './memory-store.js';
+import { assertNamespace } from './namespace.js';
+import {
+  type ChangeMessage,
+  decodeChangeMessage,
+  decodeHistoryEntry,
+  READ_SCRIPT,
+  WRITE_SCRIPT,
+} from './redis-scripts.js';
+import type { HistoryEntry, VersionedDtab } from './versioned-dtab.js';
+
+export interface RedisStoreOptions {
+  readonly historyLimit?: number;
+  /** Prefix of every key and of the change channel, so several deployments can share a Redis. */
+  readonly prefix?: string;
+  /** How long a connection attempt and a command may take before the call fails with 503. */
+  readonly timeoutMs?: number;
+  /** Time source, for tests. */
+  readonly now?: () => number;
+}
+
+/** A value a watcher may be given, with the version it stands for (a deletion's, when null). */
+interface Change {
+  readonly version: number;
+  readonly value: VersionedDtab | null;
+}
+
+type WriteMode = 'create' | 'update' | 'put' | 'delete';
+type WriteReply = [status: string, version?: number | string];
+type ReadReply = [
+  last: string,
+  version: string | null,
+  text: string | null,
+  time: string | null,
+  message: string | null,
+];
+interface Scripts {
+  dtabWrite(...args: (string | number)[]): Promise<WriteReply>;
+  dtabRead(...keys: string[]): Promise<ReadReply>;
+}
+
+export class RedisDtabStore implements DtabStore {
+  readonly #cmd: Redis;
+  readonly #sub: Redis;
+  readonly #feed = new ChangeFeed();
+  readonly #where: string;
+  readonly #prefix: string;
+  readonly #channel: string;
+  readonly #historyLimit: number;
+  readonly #now: () => number;
+  /** Per namespace, the newest change handed to the feed; older or equal ones are dropped. */
+  readonly #delivered = new Map<string, Change>();
+  /** Messages that arrive while a namespace is being read wait here, so they are not overtaken by the read. */
+  readonly #reading = new Map<string, Set<Change[]>>();
+  #subscribed = false;
+  #closed = false;
+  #lastError: Error | undefined;
+  #resyncTimer: NodeJS.Timeout | undefined;
+
+  private constructor(url: string, options: RedisStoreOptions) {
+    const parsed = URL.canParse(url) ? new URL(url) : undefined;
+    if (parsed?.protocol !== 'redis:') {
+      throw createError('SY_ERR_INVALID_ARGUMENT', [`A Redis store URL looks like redis://host:port/db, not ${url}`]);
+    }
+    this.#where = `redis ${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
+    this.#prefix = options.prefix ?? 'switchyard:';
+    this.#channel = `${this.#prefix}changes`;
+    this.#historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    this.#now = options.now ?? Date.now;
+    const timeout = options.timeoutMs ?? 1000;
+    const redisOptions: RedisOptions = {
+      // Fail fast while disconnected: a namerd that queues requests hangs its clients.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      // A write whose connection dropped has an unknown outcome: report it, never resend it.
+      autoResendUnfulfilledCommands: false,
+      autoResubscribe: false,
+      connectTimeout: timeout,
+      commandTimeout: timeout,
+      retryStrategy: (attempt) => (this.#closed ? null : Math.min(50 * attempt, 500)),
+    };
+    this.#cmd = new Redis(url, redisOptions);
+    this.#sub = new Redis(url, redisOptions);
+    this.#cmd.defineCommand('dtabWrite', { numberOfKeys: 4, lua: WRITE_SCRIPT });
+    this.#cmd.defineCommand('dtabRead', { numberOfKeys: 2, lua: READ_SCRIPT });
+    for (const conn of [this.#cmd, this.#sub]) conn.on('error', (error: Error) => (this.#lastError = error));
+    this.#cmd.on('ready', () => void this.#resync());
+    this.#sub.on('ready', () => void this.#subscribe());
+    this.#sub.on('close', () => (this.#subscribed = false));
+    this.#sub.on('message', (channel: string, text: string) => {
+      if (channel === this.#channel) this.#onMessage(text);
+    });
+  }
+
+  /** Connects, waiting up to `timeoutMs` for Redis; a store opened while Redis is down answers 503 until it is up. */
+  static async open(url: string, options: RedisStoreOptions = {}): Promise<RedisDtabStore> {
+    const historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    if (!Number.isSafeInteger(historyLimit) || historyLimit < 1) {
+      throw createError('SY_ERR_INVALID_ARGUMENT', [`historyLimit must be a positive integer, not ${historyLimit}`]);
+    }
+    const store = new RedisDtabStore(url, options);
+    const deadline = Date.now() + (options.timeoutMs ?? 1000);
+    while (!store.#isReady() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    return store;
+  }
+
+  async list(): Promise<string[]> {
+    return (await this.#call(() => this.#cmd.smembers(this.#key('namespaces')))).sort();
+  }
+
+  async get(ns: string): Promise<VersionedDtab | null> {
+    return (await this.#readChange(ns)).value;
+  }
+
+  async getVersion(ns: string, version: number): Promise<VersionedDtab | null> {
+    const entry = (await this.history(ns)).find((h) => h.version === version);
+    if (entry === undefined || entry.dtab === null) return null;
+    return { namespace: ns, version, dtab: entry.dtab, time: entry.time, ...withMessage(entry.message) };
+  }
+
+  create(ns: string, dtab: Dtab, options: WriteOptions = {}): Promise<VersionedDtab> {
+    return this.#writeDtab('create', ns, dtab, 0, options);
+  }
+
+  update(ns: string, dtab: Dtab, expectedVersion: number, options: WriteOptions = {}): Promise<VersionedDtab> {
+    return this.#writeDtab('update', ns, dtab, expectedVersion, options);
+  }
+
+  put(ns: string, dtab: Dtab, options: WriteOptions = {}): Promise<VersionedDtab> {
+    return this.#writeDtab('put', ns, dtab, 0, options);
+  }
+
+  async delete(ns: string, options: WriteOptions = {}): Promise<void> {
+    await this.#write('delete', ns, '', 0, this.#now(), options.message ?? '');
+  }
+
+  async history(ns: string): Promise<HistoryEntry[]> {
+    assertNamespace(ns);
+    const items = await this.#call(() => this.#cmd.lrange(this.#key('history', ns), 0, -1));
+    return items.map(decodeHistoryEntry);
+  }
+
+  watch(ns: string): Activity<VersionedDtab | null> {
+    assertNamespace(ns);
+    return this.#feed.watch(ns, async () => {
+      const { change, buffered } = await this.#readBuffered(ns);
+      let best = change;
+      for (const c of [...buffered, this.#delivered.get(ns)]) if (c !== undefined && c.version > best.version) best = c;
+      this.#delivered.set(ns, best);
+      return best.value;
+    });
+  }
+
+  watchList(): Activity<string[]> {
+    return this.#feed.watchList(() => this.list());
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#resyncTimer);
+    if (this.#cmd.status === 'ready') await this.#cmd.quit().catch(() => {});
+    this.#cmd.disconnect();
+    this.#sub.disconnect();
+  }
+
+  async #writeDtab(mode: WriteMode, ns: string, dtab: Dtab, expected: number, options: WriteOptions) {
+    const time = this.#now();
+    const version = await this.#write(mode, ns, dtab.show(), expected, time, options.message ?? '');
+    const written: VersionedDtab = { namespace: ns, version, dtab, time, ...withMessage(options.message) };
+    return written;
+  }
+
+  async #write(mode: WriteMode, ns: string, text: string, expected: number, time: number, message: string) {
+    assertNamespace(ns);
+    const keys = [this.#key('dtab', ns), this.#key('history', ns), this.#key('last', ns), this.#key('namespaces')];
+    const args = [mode, ns, text, String(time), message, String(expected), this.#historyLimit, this.#channel];
+    const [status, version] = await this.#call(() => (this.#cmd as unknown as Scripts).dtabWrite(...keys, ...args));
+    if (status === 'exists') throw createError('SY_ERR_NAMESPACE_EXISTS', [ns]);
+    if (status === 'notfound') throw createError('SY_ERR_NAMESPACE_NOT_FOUND', [ns]);
+    if (status === 'mismatch') throw createError('SY_ERR_VERSION_MISMATCH', [ns, expected, version]);
+    return Number(version);
+  }
+
+  /** The current value with its version, read atomically. */
+  async #readChange(ns: string): Promise<Change> {
+    assertNamespace(ns);
+    const keys = [this.#key('dtab', ns), this.#key('last', ns)];
+    const [last, version, text, time, message] = await this.#call(() =>
+      (this.#cmd as unknown as Scripts).dtabRead(...keys),
+    );
+    if (version === null || text === null) return { version: Number(last), value: null };
+    const entry = {
+      version: Number(version),
+      time: Number(time),
+      dtab: Dtab.read(text),
+      ...withMessage(message ?? ''),
+    };
+    return { version: entry.version, value: { namespace: ns, ...entry } };
+  }
+
+  /** Reads `ns`, keeping the messages that arrive meanwhile for the caller to order against the read. */
+  async #readBuffered(ns: string): Promise<{ change: Change; buffered: Change[] }> {
+    const buffered: Change[] = [];
+    const buffers = this.#reading.get(ns) ?? new Set();
+    this.#reading.set(ns, buffers);
+    buffers.add(buffered);
+    try {
+      return { change: await this.#readChange(ns), buffered };
+    } finally {
+      buffers.delete(buffered);
+      if (buffers.size === 0) this.#reading.delete(ns);
+    }
+  }
+
+  #onMessage(text: string): void {
+    let msg: ChangeMessage;
+    try {
+      msg = decodeChangeMessage(text);
+    } catch {
+      return; // not ours (another program on the channel); the next resync reads the truth anyway
+    }
+    const { ns, entry } = msg;
+    const change = {
+      version: entry.version,
+      value: entry.dtab === null ? null : { namespace: ns, ...entry, dtab: entry.dtab },
+    };
+    if (msg.listChanged) void this.#refreshList();
+    const buffers = this.#reading.get(ns);
+    if (buffers !== undefined) for (const b of buffers) b.push(change);
+    else this.#deliver(ns, change);
+  }
+
+  #deliver(ns: string, change: Change): void {
+    if (!this.#feed.isWatched(ns)) {
+      this.#delivered.delete(ns);
+      return;
+    }
+    const last = this.#delivered.get(ns);
+    if (last !== undefined && change.version <= last.version) return;
+    this.#delivered.set(ns, change);
+    this.#feed.publish(ns, change.value);
+  }
+
+  async #subscribe(): Promise<void> {
+    try {
+      await this.#sub.subscribe(this.#channel);
+      this.#subscribed = true;
+      await this.#resync();
+    } catch {
+      // The connection dropped again; its next 'ready' subscribes again.
+    }
+  }
+
+  /**
+   * Catches up on whatever pub/sub could not deliver while a connection was down: re-reads every
+   * watched namespace and the name list once both connections are up. Retried while it fails.
+   */
+  async #resync(): Promise<void> {
+    if (!this.#isReady() || this.#closed) return;
+    clearTimeout(this.#resyncTimer);
+    try {
+      await Promise.all([...this.#feed.watchedNamespaces().map((ns) => this.#refresh(ns)), this.#refreshList(true)]);
+    } catch {
+      if (!this.#closed) this.#resyncTimer = setTimeout(() => void this.#resync(), 250);
+    }
+  }
+
+  async #refresh(ns: string): Promise<void> {
+    const { change, buffered } = await this.#readBuffered(ns);
+    for (const c of [change, ...buffered].sort((a, b) => a.version - b.version)) this.#deliver(ns, c);
+  }
+
+  async #refreshList(rethrow = false): Promise<void> {
+    try {
+      this.#feed.publishList(await this.list());
+    } catch (error) {
+      if (rethrow) throw error;
+    }
+  }
+
+  #isReady(): boolean {
+    return this.#subscribed && this.#cmd.status === 'ready';
+  }
+
+  async #call<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw createError('SY_ERR_STORE_UNAVAILABLE', [`the store for ${this.#where} is closed`]);
+    if (this.#cmd.status !== 'ready') {
+      const why = this.#lastError?.message ?? this.#cmd.status;
+      throw createError('SY_ERR_STORE_UNAVAILABLE', [`${this.#where} is not connected (${why})`]);
+    }
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof SwitchyardError) throw error;
+      throw createError('SY_ERR_STORE_UNAVAILABLE', [`${this.#where}: ${(error as Error).message}`], error);
+    }
+  }
+
+  #key(kind: string, ns?: string): string {
+    return ns === undefined ? `${this.#prefix}${kind}` : `${this.#prefix}${kind}:${ns}`;
+  }
+}
