@@ -1,11 +1,12 @@
 /**
- * `switchyard`, the entry point of the long-running roles. `switchyard namerd` (the central
- * dtab service) and `switchyard router` (the per-pod proxy) arrive in later issues; until
- * then the command knows only `--help` and `--version`, and its help lists nothing it cannot
- * do. Like namectl's, `main` takes its arguments and streams so tests can run it in-process.
+ * `switchyard`, the entry point of the long-running roles: `switchyard namerd` (the central
+ * dtab service) now; `switchyard router` (the per-pod proxy) arrives in a later issue, and the
+ * help lists nothing the command cannot do. Like namectl's, `main` takes its arguments and
+ * streams so tests can run it in-process.
  */
 import type { Options } from './args.js';
 import type { CliIo } from './io.js';
+import { namerdCommand } from './namerd-command.js';
 import { runCli } from './run.js';
 import { UsageText } from './usage-text.js';
 import { packageVersion } from './version.js';
@@ -17,14 +18,17 @@ export const switchyardHelp = new UsageText(
   `switchyard: a service-mesh routing layer driven by delegation tables (dtabs).
 
 Usage:
-  switchyard [flags]
+  switchyard [flags] <command>
+
+Commands:
+  namerd      run the central dtab service (namerd's /api/1)
 
 Flags:
   -h, --help      help for switchyard
       --version   print switchyard's version
 
-No roles can be started yet. To format and check dtab files, use namectl
-("namectl --help").
+Use "switchyard <command> --help" for more about a command. To manage dtabs, use
+namectl ("namectl --help").
 `,
 );
 
@@ -36,12 +40,13 @@ const options: Options = {
 /** Runs switchyard with `argv` (without node and the script); resolves to the exit code. */
 export function main(argv: readonly string[], io: CliIo): Promise<number> {
   return runCli('switchyard', io, async () => {
-    const { values, command } = switchyardHelp.split(argv, options);
+    const { values, command, rest } = switchyardHelp.split(argv, options);
     if (values.help === true) return switchyardHelp.print(io);
     if (values.version === true) {
       io.stdout.write(`switchyard ${await packageVersion()}\n`);
       return 0;
     }
+    if (command === 'namerd') return namerdCommand(rest, io);
     if (command === undefined) throw switchyardHelp.error('missing command');
     throw switchyardHelp.error(`unknown command "${command}" for "switchyard"`);
   });

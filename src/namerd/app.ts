@@ -37,7 +37,7 @@ export function buildNamerdApp(options: NamerdAppOptions): NamerdApp {
     // Watches and benchmarks would flood the log; writes are logged by their handlers instead.
     logController: new LogController({ disableRequestLogging: true }),
     // Long namespace names must reach the validator, which answers 400 with the reason, not 414.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
   });

@@ -1,0 +1,73 @@
+/**
+ * Runs namerd from a validated configuration: reads the token, mounts the namers, opens the
+ * store, and only then binds the port. `close()` ends the watch streams, stops listening and
+ * closes the store (which releases the file store's lock), in that order.
+ */
+import { readFile } from 'node:fs/promises';
+import { mountNamers } from '../config/mount-namers.js';
+import type { NamerdConfig } from '../config/namerd-config.js';
+import { createError } from '../errors.js';
+import { defaultInterpreter } from '../namers/default-interpreter.js';
+import { openStore } from '../store/open-store.js';
+import type { Logger } from '../telemetry/logger.js';
+import { buildNamerdApp } from './app.js';
+
+export interface RunningNamerd {
+  /** `http://host:port` as bound (the real port when 0 was asked for). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+async function readToken(file: string | null): Promise<string | null> {
+  if (file === null) return null;
+  let token: string;
+  try {
+    token = (await readFile(file, 'utf8')).trim();
+  } catch (e) {
+    throw createError('SY_ERR_CONFIG_INVALID', [`\n  - tokenFile: cannot read ${file}: ${(e as Error).message}`]);
+  }
+  if (token === '') throw createError('SY_ERR_CONFIG_INVALID', [`\n  - tokenFile: ${file} is empty`]);
+  return token;
+}
+
+export async function runNamerd(config: NamerdConfig, logger: Logger): Promise<RunningNamerd> {
+  const token = await readToken(config.tokenFile);
+  const interpreter = defaultInterpreter({ namers: mountNamers(config.namers) });
+  const store = await openStore(config.store, { historyLimit: config.historyLimit });
+  const { app } = buildNamerdApp({
+    store,
+    interpreter,
+    token,
+    heartbeatMs: config.heartbeatMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    logger,
+  });
+  let url: string;
+  try {
+    url = await app.listen({ host: config.listen.host, port: config.listen.port });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  logger.info(
+    {
+      url,
+      store: config.store,
+      writes: token === null ? 'open' : 'bearer token',
+      namers: config.namers.map((n) => n.prefix),
+    },
+    'namerd listening',
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await store.close();
+        logger.info('namerd stopped');
+      })();
+      return closing;
+    },
+  };
+}
