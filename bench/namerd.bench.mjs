@@ -108,7 +108,9 @@ function watch(url, ns) {
         buf = buf.slice(i + 1);
         if (event.type !== 'dtab') continue;
         seen.set(event.number, at);
-        waiting = waiting.filter((w) => !(event.number >= w.n && (w.resolve(), true)));
+        const ready = waiting.filter((w) => event.number >= w.n);
+        waiting = waiting.filter((w) => event.number < w.n);
+        for (const w of ready) w.resolve();
       }
     });
   });
@@ -119,7 +121,13 @@ function watch(url, ns) {
       if ([...seen.keys()].some((k) => k >= n)) return Promise.resolve();
       return new Promise((resolve) => {
         const timer = setTimeout(resolve, ms);
-        waiting.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
+        waiting.push({
+          n,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
       });
     },
     close: () => req.destroy(),
