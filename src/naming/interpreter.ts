@@ -11,6 +11,7 @@ import { type Leaf, NameTree, type Weighted } from '../dtab/name-tree.js';
 import { Path } from '../dtab/path.js';
 import { createError } from '../errors.js';
 import { Activity, type ActivityState, failed, ok } from './activity.js';
+import type { Addr } from './addr.js';
 import { Bound } from './bound.js';
 import { GlobalNamer } from './global-namer.js';
 import type { MountedNamer, Name, Namer } from './namer.js';
@@ -26,6 +27,12 @@ export interface InterpreterOptions {
   readonly namers?: readonly MountedNamer[];
   /** Namers for `/$/<kind>/...` paths, by kind. */
   readonly kinds?: ReadonlyMap<string, Namer> | Readonly<Record<string, Namer>>;
+  /**
+   * Also fall through an Alt member whose bound names have no endpoints at all (every address
+   * set empty or negative), not only one that binds to Neg. Finagle does not (dtab.md §6.2); the
+   * router turns it on so that a primary whose pods all vanish fails over at once. Off by default.
+   */
+  readonly fallbackOnEmpty?: boolean;
 }
 
 /** A bound leaf exposes its name's id and residual directly as well as through `value`. */
@@ -36,6 +43,29 @@ export interface BoundLeaf extends Leaf<Bound> {
 
 export type BoundTree = NameTree<Bound>;
 
+/** Whether any bound name in the tree has an address; pending until every address set has answered. */
+function hasEndpoints(tree: BoundTree): Activity<boolean> {
+  const addrs: Var<Addr>[] = [];
+  const collect = (t: BoundTree): void => {
+    if (t.type === 'leaf') addrs.push(t.value.addr);
+    else if (t.type === 'alt') for (const m of t.trees) collect(m);
+    else if (t.type === 'union') for (const w of t.trees) collect(w.tree);
+  };
+  collect(tree);
+  return new Activity(
+    Var.collect(addrs).map((states): ActivityState<boolean> => {
+      let pending = false;
+      for (const a of states) {
+        if (a.type === 'bound' && a.addresses.length > 0) return ok(true);
+        // A failed address set is not "no endpoints": it stays, and requests see the failure.
+        if (a.type === 'failed') return ok(true);
+        if (a.type === 'pending') pending = true;
+      }
+      return pending ? { status: 'pending' } : ok(false);
+    }),
+  );
+}
+
 function boundLeaf(bound: Bound): BoundLeaf {
   return { type: 'leaf', value: bound, id: bound.id, residual: bound.residual };
 }
@@ -44,9 +74,11 @@ export class NameInterpreter {
   readonly maxDepth: number;
   readonly namers: readonly MountedNamer[];
   readonly global: GlobalNamer;
+  readonly fallbackOnEmpty: boolean;
 
   constructor(options: InterpreterOptions = {}) {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.fallbackOnEmpty = options.fallbackOnEmpty ?? false;
     this.namers = options.namers ?? [];
     const kinds = options.kinds ?? new Map<string, Namer>();
     this.global = new GlobalNamer(kinds instanceof Map ? kinds : new Map(Object.entries(kinds)));
@@ -108,9 +140,15 @@ export class NameInterpreter {
   ): Activity<BoundTree> {
     if (i >= trees.length) return Activity.value(NameTree.Neg);
     if (trees.length === 1) return this.#bind(dtab, trees[0]!, depth, weight);
-    return this.#bind(dtab, trees[i]!, depth, weight).flatMap((bound) =>
-      bound.type === 'neg' ? this.#bindAlt(dtab, trees, i + 1, depth, weight) : Activity.value(bound),
-    );
+    const next = () => this.#bindAlt(dtab, trees, i + 1, depth, weight);
+    return this.#bind(dtab, trees[i]!, depth, weight).flatMap((bound) => {
+      if (bound.type === 'neg') return next();
+      if (!this.fallbackOnEmpty || i === trees.length - 1 || bound.type === 'fail' || bound.type === 'empty') {
+        return Activity.value(bound);
+      }
+      // Follows the addresses, so the Alt moves on (and back) as endpoints come and go.
+      return hasEndpoints(bound).flatMap((some) => (some ? Activity.value(bound) : next()));
+    });
   }
 
   /**

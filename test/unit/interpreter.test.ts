@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Activity,
   Addr,
+  Bound,
   type BoundLeaf,
   type BoundTree,
   bind,
@@ -172,5 +173,32 @@ describe('names that change over time', () => {
     const bad = await bind(Dtab.empty, Path.read('/$/inet/127.0.0.1/-1'));
     if (bad.type !== 'leaf') throw new Error('not a leaf');
     expect(bad.value.addr.sample()).toMatchObject({ type: 'failed' });
+  });
+});
+
+describe('fallbackOnEmpty (the router’s Alt extension)', () => {
+  it('moves to the next Alt member while every address of the primary is gone, and back', async () => {
+    const primaryAddr = Var.cell<Addr>(Addr.bound([{ host: '127.0.0.1', port: 1, meta: {} }]));
+    const primary: Namer = {
+      lookup: (path) => Activity.value(NameTree.leaf(new Bound(primaryAddr, Path.read('/#/primary'), path))),
+    };
+    const namers = [{ prefix: Path.read('/#/primary'), namer: primary }];
+    const dtab = Dtab.read('/svc => /#/primary/web | /$/inet/127.0.0.1/2');
+    const seen: string[] = [];
+    const sub = defaultInterpreter({ namers, fallbackOnEmpty: true })
+      .bind(dtab, Path.read('/svc'))
+      .run.observe((s) => {
+        if (s.status === 'ok') seen.push(NameTree.show(s.value));
+      });
+    primaryAddr.set(Addr.bound([]));
+    primaryAddr.set(Addr.Neg);
+    primaryAddr.set(Addr.bound([{ host: '127.0.0.1', port: 3, meta: {} }]));
+    sub.close();
+    expect(seen).toEqual(['/#/primary', '/$/inet/127.0.0.1/2', '/$/inet/127.0.0.1/2', '/#/primary']);
+    // Finagle's own semantics (the default): an empty address set does not fall through.
+    primaryAddr.set(Addr.bound([]));
+    expect(NameTree.show(await defaultInterpreter({ namers }).bind(dtab, Path.read('/svc')).toPromise())).toBe(
+      '/#/primary',
+    );
   });
 });
