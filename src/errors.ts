@@ -45,6 +45,12 @@ export const errorCodes = {
   SY_ERR_CONFIG_INVALID: { template: 'Invalid configuration:%s', status: 500 },
   SY_ERR_INVALID_ARGUMENT: { template: '%s', status: 400 },
   SY_ERR_USAGE: { template: '%s', status: 400 },
+  SY_ERR_INVALID_TARGET: { template: 'Invalid target: %s', status: 400 },
+  SY_ERR_TARGET_NOT_FOUND: { template: 'No target named %s', status: 404 },
+  SY_ERR_TARGET_RUNNING: { template: 'Target %s is running; stop it first', status: 409 },
+  SY_ERR_INVALID_PEER: { template: 'Invalid peer: %s', status: 400 },
+  SY_ERR_PEER_NOT_FOUND: { template: 'No peer at %s is registered under label %s', status: 404 },
+  SY_ERR_REGISTRY_STORE_UNAVAILABLE: { template: 'The registry store is unavailable: %s', status: 503 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;
