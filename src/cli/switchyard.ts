@@ -1,12 +1,13 @@
 /**
  * `switchyard`, the entry point of the long-running roles: `switchyard namerd` (the central
- * dtab service) now; `switchyard router` (the per-pod proxy) arrives in a later issue, and the
- * help lists nothing the command cannot do. Like namectl's, `main` takes its arguments and
+ * dtab service) and `switchyard router` (the per-pod proxy). The help lists nothing the command
+ * cannot do. Like namectl's, `main` takes its arguments and
  * streams so tests can run it in-process.
  */
 import type { Options } from './args.js';
 import type { CliIo } from './io.js';
 import { namerdCommand } from './namerd-command.js';
+import { routerCommand } from './router-command.js';
 import { runCli } from './run.js';
 import { UsageText } from './usage-text.js';
 import { packageVersion } from './version.js';
@@ -22,6 +23,7 @@ Usage:
 
 Commands:
   namerd      run the central dtab service (namerd's /api/1)
+  router      run the per-pod routing proxy
 
 Flags:
   -h, --help      help for switchyard
@@ -47,6 +49,7 @@ export function main(argv: readonly string[], io: CliIo): Promise<number> {
       return 0;
     }
     if (command === 'namerd') return namerdCommand(rest, io);
+    if (command === 'router') return routerCommand(rest, io);
     if (command === undefined) throw switchyardHelp.error('missing command');
     throw switchyardHelp.error(`unknown command "${command}" for "switchyard"`);
   });

@@ -1,0 +1,120 @@
+/**
+ * `switchyard router`: reads the configuration (defaults, `--config FILE`, flags), reports every
+ * problem and exits 64 before any port is bound, then routes until SIGTERM or SIGINT. A signal
+ * starts a drain (as `POST /prestop` does): not ready, still serving for the grace period, then
+ * connections close politely and the process exits 0.
+ */
+import { readFile } from 'node:fs/promises';
+import { type RouterFlags, routerConfig } from '../config/router-config.js';
+import { SwitchyardError } from '../errors.js';
+import { startRouter } from '../router/router.js';
+import { createLogger } from '../telemetry/logger.js';
+import { ExitCode, type Options } from './args.js';
+import { type CliIo, resolveFile } from './io.js';
+import { UsageText } from './usage-text.js';
+
+export const routerHelp = new UsageText(
+  'switchyard router',
+  `switchyard router: the per-pod routing proxy.
+
+Usage:
+  switchyard router [flags]
+
+Flags:
+      --config FILE         YAML configuration (flags override it)
+      --listen HOST:PORT    where requests arrive (default 127.0.0.1:4140)
+      --admin HOST:PORT     admin port: /ready, /prestop, /admin/metrics, /delegator.json (default 127.0.0.1:9990)
+      --dtab FILE           base dtab from a file, watched for changes
+      --namerd URL          base dtab from namerd, watched (with --namespace, default "default")
+      --namespace NS        the namerd namespace
+      --dtab-cache FILE     last-known-good copy of namerd's dtab, used if namerd is down at start
+      --fs-dir DIR          mount the io.l5d.fs namer on DIR at /#/io.l5d.fs
+      --label NAME          the router's name in metrics (default http)
+      --drain-grace-ms MS   how long a drain keeps serving (default 10000)
+      --log-level LEVEL     fatal, error, warn, info (default), debug, trace or silent
+      --log-format FORMAT   json, pretty, or auto (pretty on a terminal; default)
+  -h, --help                help for router
+
+Examples:
+  switchyard router --dtab dtabs/default.dtab --fs-dir ./disco
+  switchyard router --namerd http://127.0.0.1:4180 --namespace default
+`,
+);
+
+const options: Options = {
+  help: { type: 'boolean', short: 'h' },
+  config: { type: 'string' },
+  listen: { type: 'string' },
+  admin: { type: 'string' },
+  dtab: { type: 'string' },
+  namerd: { type: 'string' },
+  namespace: { type: 'string' },
+  'dtab-cache': { type: 'string' },
+  'fs-dir': { type: 'string' },
+  label: { type: 'string' },
+  'drain-grace-ms': { type: 'string' },
+  'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
+};
+
+const FLAG_KEYS: Record<string, keyof RouterFlags> = {
+  listen: 'listen',
+  admin: 'admin',
+  dtab: 'dtab',
+  namerd: 'namerd',
+  namespace: 'namespace',
+  'dtab-cache': 'dtabCache',
+  'fs-dir': 'fsDir',
+  label: 'label',
+  'drain-grace-ms': 'drainGraceMs',
+  'log-level': 'logLevel',
+  'log-format': 'logFormat',
+};
+
+function signalled(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: string) => () => {
+      process.off('SIGTERM', term);
+      process.off('SIGINT', int);
+      resolve(signal);
+    };
+    const term = on('SIGTERM');
+    const int = on('SIGINT');
+    process.on('SIGTERM', term);
+    process.on('SIGINT', int);
+  });
+}
+
+export async function routerCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = routerHelp.parse(args, options, false);
+  if (values.help === true) return routerHelp.print(io);
+  const flags: Record<string, string> = {};
+  for (const [flag, key] of Object.entries(FLAG_KEYS)) {
+    const v = values[flag];
+    if (typeof v === 'string') flags[key] = v;
+  }
+  let config: ReturnType<typeof routerConfig>;
+  try {
+    const file = values.config as string | undefined;
+    const text = file === undefined ? null : await readFile(resolveFile(io, file), 'utf8');
+    config = routerConfig(text, flags as RouterFlags, file ?? 'config');
+  } catch (e) {
+    io.stderr.write(`switchyard router: ${e instanceof SwitchyardError ? e.message : (e as Error).message}\n`);
+    return ExitCode.usage;
+  }
+  const logger = createLogger({ ...config.log, name: 'router', destination: io.stderr });
+  let router: Awaited<ReturnType<typeof startRouter>>;
+  try {
+    router = await startRouter(config, logger);
+  } catch (e) {
+    const usage = e instanceof SwitchyardError && e.code === 'SY_ERR_CONFIG_INVALID';
+    logger.fatal({ err: e }, 'router could not start');
+    io.stderr.write(`switchyard router: ${(e as Error).message}\n`);
+    return usage ? ExitCode.usage : ExitCode.failure;
+  }
+  const signal = await signalled();
+  await router.drain(signal);
+  await router.close();
+  logger.info('router stopped');
+  return ExitCode.ok;
+}

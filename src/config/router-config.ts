@@ -1,0 +1,293 @@
+/**
+ * The router's configuration: defaults beside the schema, an optional YAML file, then flags, in
+ * that order; one pass that lists every problem; then frozen. Exactly one base dtab source must
+ * be given: an inline `dtab`, a `dtabFile` (watched), or `namerd` (watched).
+ */
+import { parse as parseYaml } from 'yaml';
+import { Dtab } from '../dtab/dtab.js';
+import { Path } from '../dtab/path.js';
+import { LOG_LEVELS, type LogFormat } from './log-config.js';
+import { type NamerConfig, namerConfig } from './namer-config.js';
+import {
+  deepFreeze,
+  type HostPort,
+  hostPort,
+  integer,
+  isObject,
+  Problems,
+  type Raw,
+  string,
+  unknownKeys,
+} from './validation.js';
+
+export type IdentifierSetting =
+  | { readonly kind: 'io.l5d.header.token'; readonly header: string }
+  | { readonly kind: 'io.l5d.methodAndHost' }
+  | { readonly kind: 'io.l5d.path'; readonly segments: number; readonly consume: boolean }
+  | { readonly kind: 'io.l5d.header'; readonly header: string }
+  | { readonly kind: 'io.l5d.static'; readonly path: string };
+
+export type BaseDtabSetting =
+  | { readonly kind: 'inline'; readonly text: string }
+  | { readonly kind: 'file'; readonly file: string }
+  | { readonly kind: 'namerd'; readonly url: string; readonly namespace: string; readonly cacheFile: string | null };
+
+export interface RouterConfig {
+  /** The router's name in metrics: rt/<label>/… */
+  readonly label: string;
+  readonly listen: HostPort;
+  readonly admin: HostPort;
+  readonly dstPrefix: string;
+  readonly identifiers: readonly IdentifierSetting[];
+  readonly baseDtab: BaseDtabSetting;
+  readonly namers: readonly NamerConfig[];
+  readonly dtabOverrides: {
+    readonly enabled: boolean;
+    readonly allowPrefixes: readonly string[] | null;
+    readonly allowDestinations: readonly string[] | null;
+  };
+  readonly clearContext: boolean;
+  readonly bindingTimeoutMs: number;
+  /** 0 for none. */
+  readonly totalTimeoutMs: number;
+  /** 0 for none. */
+  readonly attemptTimeoutMs: number;
+  readonly responseClassifier: string;
+  readonly maxRetries: number;
+  readonly failureAccrual: {
+    readonly failures: number;
+    readonly minBackoffMs: number;
+    readonly maxBackoffMs: number;
+  } | null;
+  readonly maxCallDepth: number;
+  readonly maxHeadersKB: number;
+  readonly idleTtlMs: number;
+  readonly drainGraceMs: number;
+  readonly log: { readonly level: string; readonly format: LogFormat };
+}
+
+export interface RouterFlags {
+  readonly listen?: string;
+  readonly admin?: string;
+  readonly dtab?: string;
+  readonly namerd?: string;
+  readonly namespace?: string;
+  readonly dtabCache?: string;
+  readonly fsDir?: string;
+  readonly label?: string;
+  readonly drainGraceMs?: string;
+  readonly logLevel?: string;
+  readonly logFormat?: string;
+}
+
+const KEYS = [
+  'label',
+  'listen',
+  'admin',
+  'dstPrefix',
+  'identifier',
+  'dtab',
+  'dtabFile',
+  'namerd',
+  'namers',
+  'dtabOverrides',
+  'clearContext',
+  'bindingTimeoutMs',
+  'totalTimeoutMs',
+  'attemptTimeoutMs',
+  'responseClassifier',
+  'maxRetries',
+  'failureAccrual',
+  'maxCallDepth',
+  'maxHeadersKB',
+  'idleTtlMs',
+  'drainGraceMs',
+  'log',
+];
+
+const CLASSIFIERS = [
+  'io.l5d.http.nonRetryable5XX',
+  'io.l5d.http.retryableRead5XX',
+  'io.l5d.http.retryableIdempotent5XX',
+  'io.l5d.http.retryableAll5XX',
+  'io.l5d.http.allSuccessful',
+];
+
+function identifier(raw: unknown, key: string, p: Problems): IdentifierSetting | undefined {
+  if (!isObject(raw)) return void p.add(key, 'must be a mapping with a kind');
+  switch (raw.kind) {
+    case 'io.l5d.header.token':
+      unknownKeys(raw, ['kind', 'header'], key, p);
+      return {
+        kind: raw.kind,
+        header: raw.header === undefined ? 'host' : (string(raw.header, `${key}.header`, p) ?? 'host'),
+      };
+    case 'io.l5d.methodAndHost':
+      unknownKeys(raw, ['kind'], key, p);
+      return { kind: raw.kind };
+    case 'io.l5d.path':
+      unknownKeys(raw, ['kind', 'segments', 'consume'], key, p);
+      return {
+        kind: raw.kind,
+        segments: integer(raw.segments ?? 1, `${key}.segments`, 1, 100, p) ?? 1,
+        consume: raw.consume === true,
+      };
+    case 'io.l5d.header':
+      unknownKeys(raw, ['kind', 'header'], key, p);
+      return {
+        kind: raw.kind,
+        header: raw.header === undefined ? 'l5d-name' : (string(raw.header, `${key}.header`, p) ?? 'l5d-name'),
+      };
+    case 'io.l5d.static': {
+      unknownKeys(raw, ['kind', 'path'], key, p);
+      const path = string(raw.path, `${key}.path`, p);
+      if (path !== undefined) checkPath(path, `${key}.path`, p);
+      return path === undefined ? undefined : { kind: raw.kind, path };
+    }
+    default:
+      return void p.add(`${key}.kind`, `unknown identifier ${JSON.stringify(raw.kind)}`);
+  }
+}
+
+function checkPath(text: string, key: string, p: Problems): void {
+  try {
+    Path.read(text);
+  } catch (e) {
+    p.add(key, (e as Error).message);
+  }
+}
+
+function stringList(raw: unknown, key: string, p: Problems): string[] | null {
+  if (raw === undefined || raw === null) return null;
+  if (!Array.isArray(raw) || raw.some((x) => typeof x !== 'string')) {
+    p.add(key, 'must be a list of paths');
+    return null;
+  }
+  for (const [i, x] of (raw as string[]).entries()) checkPath(x, `${key}[${i}]`, p);
+  return raw as string[];
+}
+
+function baseDtab(file: Raw, flags: RouterFlags, p: Problems): BaseDtabSetting | undefined {
+  const choices: BaseDtabSetting[] = [];
+  const inline = file.dtab;
+  if (inline !== undefined) {
+    const text = string(inline, 'dtab', p);
+    if (text !== undefined) {
+      try {
+        Dtab.read(text);
+        choices.push({ kind: 'inline', text });
+      } catch (e) {
+        p.add('dtab', (e as Error).message);
+      }
+    }
+  }
+  const dtabFile = flags.dtab ?? file.dtabFile;
+  if (dtabFile !== undefined) {
+    const f = string(dtabFile, flags.dtab ? '--dtab' : 'dtabFile', p);
+    if (f) choices.push({ kind: 'file', file: f });
+  }
+  const namerdRaw = isObject(file.namerd) ? file.namerd : {};
+  if (file.namerd !== undefined && !isObject(file.namerd)) p.add('namerd', 'must be a mapping with url and namespace');
+  else unknownKeys(namerdRaw, ['url', 'namespace', 'cacheFile'], 'namerd', p);
+  const url = flags.namerd ?? namerdRaw.url;
+  if (url !== undefined) {
+    const u = string(url, 'namerd.url', p);
+    if (u !== undefined && !/^https?:\/\/[^/]+/.test(u))
+      p.add('namerd.url', `must be an http:// URL, got ${JSON.stringify(u)}`);
+    const ns = flags.namespace ?? namerdRaw.namespace ?? 'default';
+    const cache = flags.dtabCache ?? namerdRaw.cacheFile ?? null;
+    if (u)
+      choices.push({ kind: 'namerd', url: u, namespace: String(ns), cacheFile: cache === null ? null : String(cache) });
+  } else if (flags.namespace !== undefined) p.add('--namespace', 'needs --namerd URL');
+  if (choices.length === 0 && p.ok)
+    p.add('dtab', 'no base dtab: give dtab (inline), dtabFile / --dtab FILE, or namerd / --namerd URL');
+  if (choices.length > 1) p.add('dtab', `give one base dtab source, not ${choices.map((c) => c.kind).join(' and ')}`);
+  return choices[0];
+}
+
+function failureAccrual(raw: unknown, p: Problems): RouterConfig['failureAccrual'] {
+  if (raw === 'none' || raw === false) return null;
+  const o = raw === undefined ? {} : isObject(raw) ? raw : (p.add('failureAccrual', 'must be a mapping or none'), {});
+  unknownKeys(o, ['failures', 'minBackoffMs', 'maxBackoffMs'], 'failureAccrual', p);
+  return {
+    failures: integer(o.failures ?? 5, 'failureAccrual.failures', 1, 1000, p) ?? 5,
+    minBackoffMs: integer(o.minBackoffMs ?? 5000, 'failureAccrual.minBackoffMs', 1, 3_600_000, p) ?? 5000,
+    maxBackoffMs: integer(o.maxBackoffMs ?? 300_000, 'failureAccrual.maxBackoffMs', 1, 3_600_000, p) ?? 300_000,
+  };
+}
+
+/** Parses the YAML text (if any) and the flags into a validated, frozen config, or throws SY_ERR_CONFIG_INVALID. */
+export function routerConfig(yamlText: string | null, flags: RouterFlags = {}, source = 'config'): RouterConfig {
+  const p = new Problems();
+  let file: Raw = {};
+  if (yamlText !== null) {
+    try {
+      const parsed: unknown = parseYaml(yamlText);
+      if (isObject(parsed)) file = parsed;
+      else if (parsed !== null && parsed !== undefined) p.add(source, 'must be a YAML mapping');
+    } catch (e) {
+      p.add(source, `is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  unknownKeys(file, KEYS, '', p);
+  const num = (key: string, fallback: number, min: number, max: number, flag?: string) =>
+    integer(flag ?? file[key] ?? fallback, key, min, max, p) ?? fallback;
+
+  const dstPrefix = String(file.dstPrefix ?? '/svc');
+  checkPath(dstPrefix, 'dstPrefix', p);
+  const idRaw = file.identifier ?? { kind: 'io.l5d.header.token', header: 'host' };
+  const identifiers = (Array.isArray(idRaw) ? idRaw : [idRaw])
+    .map((r, i) => identifier(r, Array.isArray(idRaw) ? `identifier[${i}]` : 'identifier', p))
+    .filter((x): x is IdentifierSetting => x !== undefined);
+  const namers: NamerConfig[] = [];
+  if (file.namers !== undefined && !Array.isArray(file.namers)) p.add('namers', 'must be a list');
+  for (const [i, n] of (Array.isArray(file.namers) ? file.namers : []).entries()) {
+    const c = namerConfig(n, `namers[${i}]`, p);
+    if (c) namers.push(c);
+  }
+  if (flags.fsDir !== undefined) {
+    const c = namerConfig({ kind: 'io.l5d.fs', rootDir: flags.fsDir }, '--fs-dir', p);
+    if (c) namers.push(c);
+  }
+  const overridesRaw = file.dtabOverrides === undefined ? {} : isObject(file.dtabOverrides) ? file.dtabOverrides : {};
+  unknownKeys(overridesRaw, ['enabled', 'allowPrefixes', 'allowDestinations'], 'dtabOverrides', p);
+  const classifier = String(file.responseClassifier ?? 'io.l5d.http.nonRetryable5XX');
+  if (!CLASSIFIERS.includes(classifier)) p.add('responseClassifier', `must be one of ${CLASSIFIERS.join(', ')}`);
+  const logRaw = isObject(file.log) ? file.log : {};
+  unknownKeys(logRaw, ['level', 'format'], 'log', p);
+  const level = String(flags.logLevel ?? logRaw.level ?? 'info');
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) p.add('log.level', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const format = String(flags.logFormat ?? logRaw.format ?? 'auto');
+  if (!['json', 'pretty', 'auto'].includes(format)) p.add('log.format', 'must be json, pretty or auto');
+  const label = String(flags.label ?? file.label ?? 'http');
+  if (!/^[A-Za-z0-9_-]+$/.test(label)) p.add('label', 'use letters, digits, _ and -');
+
+  const config = {
+    label,
+    listen: hostPort(flags.listen ?? file.listen ?? '127.0.0.1:4140', 'listen', p),
+    admin: hostPort(flags.admin ?? file.admin ?? '127.0.0.1:9990', 'admin', p),
+    dstPrefix,
+    identifiers,
+    baseDtab: baseDtab(file, flags, p),
+    namers,
+    dtabOverrides: {
+      enabled: overridesRaw.enabled !== false,
+      allowPrefixes: stringList(overridesRaw.allowPrefixes, 'dtabOverrides.allowPrefixes', p),
+      allowDestinations: stringList(overridesRaw.allowDestinations, 'dtabOverrides.allowDestinations', p),
+    },
+    clearContext: file.clearContext === true,
+    bindingTimeoutMs: num('bindingTimeoutMs', 10_000, 1, 600_000),
+    totalTimeoutMs: num('totalTimeoutMs', 0, 0, 3_600_000),
+    attemptTimeoutMs: num('attemptTimeoutMs', 0, 0, 3_600_000),
+    responseClassifier: classifier,
+    maxRetries: num('maxRetries', 3, 0, 100),
+    failureAccrual: failureAccrual(file.failureAccrual, p),
+    maxCallDepth: num('maxCallDepth', 1000, 1, 100_000),
+    maxHeadersKB: num('maxHeadersKB', 8, 1, 1024),
+    idleTtlMs: num('idleTtlMs', 600_000, 1000, 86_400_000),
+    drainGraceMs: num('drainGraceMs', 10_000, 0, 3_600_000, flags.drainGraceMs),
+    log: { level, format: format as LogFormat },
+  };
+  if (!p.ok) throw p.error();
+  return deepFreeze(config as RouterConfig);
+}

@@ -1,0 +1,39 @@
+/**
+ * The one place where the router turns its own failures into HTTP responses (as linkerd's
+ * ErrorResponder and linkerd2-proxy's rescue): the registry's status, `l5d-err` with the
+ * URL-encoded message so callers can tell a router error from the app's, `l5d-retryable: true`
+ * when the request never reached an upstream, and the message as a text body.
+ */
+import type { ServerResponse } from 'node:http';
+import { SwitchyardError } from '../errors.js';
+
+/** Header values must stay well under the 8 KiB header budget. */
+const MAX_ERR_HEADER = 1024;
+
+export function respondError(
+  res: ServerResponse,
+  error: unknown,
+  options: { retryable?: boolean; close?: boolean } = {},
+): number {
+  const status = error instanceof SwitchyardError ? error.status : 502;
+  const message = error instanceof Error ? error.message : String(error);
+  if (res.headersSent) {
+    // Too late for a status: cut the response so the client sees it incomplete, not truncated-but-ok.
+    res.destroy();
+    return status;
+  }
+  const body = `${message}\n`;
+  const headers: string[] = [
+    'content-type',
+    'text/plain; charset=utf-8',
+    'content-length',
+    String(Buffer.byteLength(body)),
+    'l5d-err',
+    encodeURIComponent(message).slice(0, MAX_ERR_HEADER),
+  ];
+  if (options.retryable) headers.push('l5d-retryable', 'true');
+  if (options.close) headers.push('connection', 'close');
+  res.writeHead(status, headers);
+  res.end(body);
+  return status;
+}

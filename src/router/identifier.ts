@@ -1,0 +1,132 @@
+/**
+ * Identifiers turn a request into the logical name it is routed by (router.md §2): by default
+ * the Host header as one element under `/svc`, as linkerd's `io.l5d.header.token`. Several may
+ * be configured; the first that names the request wins. Names are cached by the header value,
+ * so the common case allocates nothing per request.
+ */
+import type { IncomingMessage } from 'node:http';
+import { Path } from '../dtab/path.js';
+
+export type IdentifierConfig =
+  | { readonly kind: 'io.l5d.header.token'; readonly header: string }
+  | { readonly kind: 'io.l5d.methodAndHost' }
+  | { readonly kind: 'io.l5d.path'; readonly segments: number; readonly consume: boolean }
+  | { readonly kind: 'io.l5d.header'; readonly header: string }
+  | { readonly kind: 'io.l5d.static'; readonly path: string };
+
+export const DEFAULT_IDENTIFIER: IdentifierConfig = { kind: 'io.l5d.header.token', header: 'host' };
+
+/** A name, plus the URL to forward when the identifier consumed part of it. */
+export interface Identified {
+  readonly name: Path;
+  readonly url?: string;
+}
+
+/** Returns a name, or a string saying why the request could not be named. */
+export type Identifier = (req: IncomingMessage) => Identified | string;
+
+const CACHE_LIMIT = 10_000;
+
+/** A bounded memo: cleared when full, which is cheaper than LRU bookkeeping per request. */
+class NameCache {
+  readonly #map = new Map<string, Identified>();
+  get(key: string, make: () => Identified): Identified {
+    let hit = this.#map.get(key);
+    if (hit === undefined) {
+      if (this.#map.size >= CACHE_LIMIT) this.#map.clear();
+      hit = make();
+      this.#map.set(key, hit);
+    }
+    return hit;
+  }
+}
+
+function headerValue(req: IncomingMessage, header: string): string | undefined {
+  const v = req.headers[header];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function one(config: IdentifierConfig, prefix: Path): Identifier {
+  switch (config.kind) {
+    case 'io.l5d.header.token': {
+      const header = config.header.toLowerCase();
+      const cache = new NameCache();
+      return (req) => {
+        const value = headerValue(req, header);
+        if (value === undefined || value === '') return `no ${config.header} header`;
+        // The value is one element, verbatim: `web:8080` stays `web:8080`.
+        return cache.get(value, () => ({ name: prefix.concat(Path.utf8(value)) }));
+      };
+    }
+    case 'io.l5d.methodAndHost': {
+      const cache = new NameCache();
+      return (req) => {
+        const method = req.method ?? 'GET';
+        if (req.httpVersion === '1.0')
+          return cache.get(`1.0 ${method}`, () => ({ name: prefix.concat(Path.utf8('1.0', method)) }));
+        const host = headerValue(req, 'host');
+        if (host === undefined || host === '') return 'no Host header';
+        const key = `1.1 ${method} ${host}`;
+        return cache.get(key, () => ({ name: prefix.concat(Path.utf8('1.1', method, host.toLowerCase())) }));
+      };
+    }
+    case 'io.l5d.path':
+      return (req) => {
+        const url = req.url ?? '/';
+        const q = url.indexOf('?');
+        const pathPart = q === -1 ? url : url.slice(0, q);
+        const segments = pathPart.split('/').filter((s) => s !== '');
+        if (segments.length < config.segments) return `the path has fewer than ${config.segments} segments`;
+        const name = prefix.concat(Path.utf8(...segments.slice(0, config.segments).map(decodeSegment)));
+        if (!config.consume) return { name };
+        const rest = `/${segments.slice(config.segments).join('/')}`;
+        return { name, url: q === -1 ? rest : `${rest}${url.slice(q)}` };
+      };
+    case 'io.l5d.header': {
+      const header = config.header.toLowerCase();
+      const cache = new Map<string, Identified | string>();
+      return (req) => {
+        const value = headerValue(req, header);
+        if (value === undefined || value === '') return `no ${config.header} header`;
+        let hit = cache.get(value);
+        if (hit === undefined) {
+          try {
+            hit = { name: prefix.concat(Path.read(value)) };
+          } catch (e) {
+            hit = `the ${config.header} header is not a path: ${(e as Error).message}`;
+          }
+          if (cache.size >= CACHE_LIMIT) cache.clear();
+          cache.set(value, hit);
+        }
+        return hit;
+      };
+    }
+    case 'io.l5d.static': {
+      const identified = { name: prefix.concat(Path.read(config.path)) };
+      return () => identified;
+    }
+  }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** Tries each identifier in order; the reasons of all that failed are joined when none names the request. */
+export function buildIdentifier(configs: readonly IdentifierConfig[], prefix: Path): Identifier {
+  const all = configs.map((c) => one(c, prefix));
+  if (all.length === 1) return all[0]!;
+  return (req) => {
+    const reasons: string[] = [];
+    for (const identify of all) {
+      const r = identify(req);
+      if (typeof r !== 'string') return r;
+      reasons.push(r);
+    }
+    return reasons.join('; ');
+  };
+}

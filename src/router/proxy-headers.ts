@@ -1,0 +1,132 @@
+/**
+ * The headers a router rewrites on the way through. Hop-by-hop headers (RFC 9110 §7.6.1, plus
+ * any named by Connection) stay on their hop; `l5d-dtab` is consumed and the request-local dtab
+ * travels on as `l5d-ctx-dtab`; `l5d-dst-*` say where the router sent the request; `l5d-reqid`
+ * is kept or made; X-Forwarded-For/-Proto and Via record the hop. W3C `traceparent` and every
+ * other end-to-end header pass untouched. With `clearContext` (edge routers) every `l5d-*`
+ * header is dropped in both directions instead, without being applied.
+ */
+import { randomBytes } from 'node:crypto';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+  // Node answers `Expect: 100-continue` itself; forwarding it would make undici wait for a 100.
+  'expect',
+]);
+
+export const VIA = '1.1 switchyard';
+
+export interface Forwarding {
+  /** The logical name, e.g. /svc/web. */
+  readonly service: string;
+  /** The bound id, e.g. /$/inet/10.0.0.7/8080. */
+  readonly client: string;
+  /** The bound residual, only when not empty. */
+  readonly residual: string | undefined;
+  /** The request-local dtab to send on as l5d-ctx-dtab, if any. */
+  readonly ctxDtab: string | undefined;
+  readonly clientIp: string | undefined;
+  readonly clearContext: boolean;
+}
+
+/** Header names listed in Connection are hop-by-hop too. */
+function connectionListed(raw: readonly string[]): Set<string> | null {
+  let listed: Set<string> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
+      listed ??= new Set();
+      for (const token of raw[i + 1]!.split(',')) listed.add(token.trim().toLowerCase());
+    }
+  }
+  return listed;
+}
+
+function isL5dDropped(lower: string, clearContext: boolean): boolean {
+  if (!lower.startsWith('l5d-')) return false;
+  // Consumed here and replaced below; l5d-ctx-deadline, l5d-reqid and l5d-ctx-trace travel on.
+  return clearContext || lower === 'l5d-dtab' || lower === 'l5d-ctx-dtab' || lower.startsWith('l5d-dst-');
+}
+
+const idPrefix = randomBytes(4).toString('hex');
+let idCounter = 0;
+
+/** A request id unique to this process run (cheaper than random bytes per request). */
+export function newRequestId(): string {
+  idCounter = (idCounter + 1) % 0x100000000;
+  return `${idPrefix}${idCounter.toString(16).padStart(8, '0')}`;
+}
+
+/** The header list for the upstream request, from node's rawHeaders ([name, value, …]). */
+export function upstreamHeaders(raw: readonly string[], f: Forwarding): string[] {
+  const listed = connectionListed(raw);
+  const out: string[] = [];
+  let forwardedFor: string | undefined;
+  let via: string | undefined;
+  let reqId = false;
+  let proto = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || listed?.has(lower) || isL5dDropped(lower, f.clearContext)) continue;
+    const value = raw[i + 1]!;
+    if (lower === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+    else if (lower === 'via') via = via === undefined ? value : `${via}, ${value}`;
+    else {
+      if (lower === 'l5d-reqid') reqId = true;
+      else if (lower === 'x-forwarded-proto') proto = true;
+      out.push(name, value);
+    }
+  }
+  if (!f.clearContext) {
+    out.push('l5d-dst-service', f.service, 'l5d-dst-client', f.client);
+    if (f.residual !== undefined) out.push('l5d-dst-residual', f.residual);
+    if (f.ctxDtab !== undefined) out.push('l5d-ctx-dtab', f.ctxDtab);
+    if (!reqId) out.push('l5d-reqid', newRequestId());
+  }
+  if (f.clientIp !== undefined) {
+    out.push('x-forwarded-for', forwardedFor === undefined ? f.clientIp : `${forwardedFor}, ${f.clientIp}`);
+  } else if (forwardedFor !== undefined) out.push('x-forwarded-for', forwardedFor);
+  if (!proto) out.push('x-forwarded-proto', 'http');
+  out.push('via', via === undefined ? VIA : `${via}, ${VIA}`);
+  return out;
+}
+
+/** The response header list for the client, from undici's header object. */
+export function downstreamHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  clearContext: boolean,
+  close: boolean,
+): string[] {
+  const connection = headers.connection;
+  const listed =
+    connection === undefined
+      ? null
+      : new Set(
+          (Array.isArray(connection) ? connection.join(',') : connection).split(',').map((t) => t.trim().toLowerCase()),
+        );
+  const out: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    if (clearContext && name.startsWith('l5d-')) continue;
+    if (Array.isArray(value)) for (const v of value) out.push(name, v);
+    else out.push(name, value);
+  }
+  if (close) out.push('connection', 'close');
+  return out;
+}
+
+/** How many proxies the request has crossed, by its Via entries (linkerd's maxCallDepth). */
+export function callDepth(via: string | string[] | undefined): number {
+  if (via === undefined) return 0;
+  const text = Array.isArray(via) ? via.join(',') : via;
+  return text.split(',').filter((s) => s.trim() !== '').length;
+}

@@ -1,0 +1,226 @@
+/**
+ * The per-request path, outside in: identify → dtab (base ++ l5d-ctx-dtab ++ l5d-dtab) → the
+ * cached route for (dtab, name) → a weighted choice of bound name → the client's balancer →
+ * forward, with requeues on connection failures and classified retries within budget. Nothing
+ * here builds what can be built once: names, parsed headers, routes and clients are all cached.
+ * Every failure the router itself produces goes through respondError.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dtab } from '../dtab/dtab.js';
+import { createError, SwitchyardError } from '../errors.js';
+import type { Bound } from '../naming/bound.js';
+import type { Client } from './client.js';
+import { respondError } from './error-response.js';
+import { attempt } from './forward.js';
+import type { Identifier } from './identifier.js';
+import type { LocalDtab, LocalDtabReader } from './local-dtab-reader.js';
+import { DEADLINE_HEADER, formatDeadline, outgoingDeadline, readDeadlineHeader } from './policy/deadline.js';
+import type { ResponseClassifier } from './policy/response-classifier.js';
+import type { RetryBudget } from './policy/retry-budget.js';
+import { attemptTimeoutMs, requestDeadlineMs } from './policy/timeouts.js';
+import { callDepth, upstreamHeaders } from './proxy-headers.js';
+import type { RouteCache } from './route-cache.js';
+import type { RouterStats } from './router-stats.js';
+
+export interface BaseDtab {
+  readonly dtab: Dtab;
+  /** Changes whenever the dtab does (routes are keyed by it). */
+  readonly key: string;
+  readonly shown: string;
+}
+
+export interface RequestSettings {
+  readonly bindingTimeoutMs: number;
+  /** Whole request including retries; Infinity for none. */
+  readonly totalTimeoutMs: number;
+  /** One attempt; Infinity for none. */
+  readonly attemptTimeoutMs: number;
+  readonly maxCallDepth: number;
+  /** Edge routers: drop every l5d-* header both ways without applying it. */
+  readonly clearContext: boolean;
+  /** Attempts on other endpoints after a connection failure. */
+  readonly maxRequeues: number;
+  /** Retries of a retryable response (within the budget as well). */
+  readonly maxRetries: number;
+}
+
+export interface RouterRuntime {
+  readonly identify: Identifier;
+  base(): BaseDtab | null;
+  readonly localDtabs: LocalDtabReader;
+  readonly routes: RouteCache;
+  readonly stats: RouterStats;
+  readonly settings: RequestSettings;
+  readonly classifier: ResponseClassifier;
+  retryBudget(service: string): RetryBudget;
+  readonly requeueBudget: RetryBudget;
+  draining(): boolean;
+}
+
+/** A request without a body can be sent again; one with a body streams and cannot. */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+export function requestHandler(rt: RouterRuntime): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const started = performance.now();
+    handle(rt, req, res, started).then(
+      (status) => rt.stats.server.record(status, status > 0 && status < 500, performance.now() - started),
+      (error) => {
+        const status = respondError(res, error, { close: rt.draining() });
+        rt.stats.server.record(status, false, performance.now() - started);
+      },
+    );
+  };
+}
+
+async function handle(rt: RouterRuntime, req: IncomingMessage, res: ServerResponse, started: number): Promise<number> {
+  const target = await resolve(rt, req, started);
+  const status = await forward(rt, req, res, target);
+  rt.stats.service(target.service).record(status, status > 0 && status < 500, performance.now() - started);
+  return status;
+}
+
+/** Everything up to the choice of bound name: identification, dtabs, the route and a weighted pick. */
+export async function resolve(rt: RouterRuntime, req: IncomingMessage, started = performance.now()): Promise<Target> {
+  const s = rt.settings;
+  const depth = callDepth(req.headers.via);
+  if (depth >= s.maxCallDepth) throw createError('SY_ERR_MAX_CALL_DEPTH', [depth, s.maxCallDepth]);
+  const identified = rt.identify(req);
+  if (typeof identified === 'string') throw createError('SY_ERR_UNIDENTIFIED', [identified]);
+  const base = rt.base();
+  if (base === null) throw createError('SY_ERR_BINDING_TIMEOUT', [identified.name.show(), 0]);
+  let local: LocalDtab | null = null;
+  if (!s.clearContext) {
+    const headers = req.headersDistinct;
+    try {
+      local = rt.localDtabs.read(headers['l5d-ctx-dtab'], headers['l5d-dtab']);
+    } catch (e) {
+      if (e instanceof SwitchyardError && e.code === 'SY_ERR_DTAB_OVERRIDE_DENIED') rt.stats.overridesRefused.inc();
+      throw e;
+    }
+  }
+  const name = identified.name;
+  const service = name.show();
+  const route =
+    local === null
+      ? rt.routes.get(base.key, base.dtab, name)
+      : rt.routes.get(`${base.key}\u0001${local.key}`, base.dtab.concat(local.dtab), name);
+  await route.whenSettled(s.bindingTimeoutMs);
+  if (route.state === 'pending') throw createError('SY_ERR_BINDING_TIMEOUT', [service, s.bindingTimeoutMs]);
+  if (route.state === 'failed')
+    throw route.error ?? createError('SY_ERR_NO_BROKERS', [service, base.shown, local?.shown ?? '']);
+  const picked = route.pick();
+  if ('none' in picked) throw createError('SY_ERR_NO_BROKERS', [service, base.shown, local?.shown ?? '']);
+  await picked.client.whenResolved(s.bindingTimeoutMs);
+  return { service, local, base, bound: picked.bound, client: picked.client, started, url: identified.url };
+}
+
+export interface Target {
+  readonly service: string;
+  readonly base: BaseDtab;
+  readonly local: LocalDtab | null;
+  readonly bound: Bound;
+  readonly client: Client;
+  readonly started: number;
+  readonly url: string | undefined;
+}
+
+async function forward(rt: RouterRuntime, req: IncomingMessage, res: ServerResponse, t: Target): Promise<number> {
+  const s = rt.settings;
+  const method = req.method ?? 'GET';
+  const body = hasBody(req) ? req : null;
+  const now = Date.now();
+  const incoming = readDeadlineHeader(req.headers[DEADLINE_HEADER]);
+  const deadline = requestDeadlineMs(now, s.totalTimeoutMs, incoming);
+  if (deadline <= now) throw createError('SY_ERR_DEADLINE_EXCEEDED', [t.service]);
+  const headers = upstreamHeaders(req.rawHeaders, {
+    service: t.service,
+    client: t.client.id,
+    residual: t.bound.residual.isEmpty ? undefined : t.bound.residual.show(),
+    ctxDtab: t.local?.shown,
+    clientIp: req.socket.remoteAddress,
+    clearContext: s.clearContext,
+  });
+  const outgoing = outgoingDeadline(incoming, s.totalTimeoutMs, now);
+  if (outgoing !== null && outgoing !== incoming) replaceHeader(headers, DEADLINE_HEADER, formatDeadline(outgoing));
+  const budget = rt.retryBudget(t.service);
+  budget.deposit();
+  const clientStats = rt.stats.client(t.client.id);
+  let requeues = 0;
+  let retries = 0;
+  for (;;) {
+    const pick = t.client.pick();
+    if (pick === null) throw createError('SY_ERR_NO_BROKERS', [t.service, t.base.shown, t.local?.shown ?? '']);
+    const { endpoint } = pick;
+    const attemptStarted = performance.now();
+    const timeout = attemptTimeoutMs(Date.now(), deadline, s.attemptTimeoutMs);
+    const result = await attempt(endpoint.pool, `http://${endpoint.key}`, {
+      method,
+      path: t.url ?? req.url ?? '/',
+      headers,
+      body,
+      res,
+      timeoutMs: Number.isFinite(timeout) ? Math.max(1, timeout) : 0,
+      retryStatus: (status) =>
+        body === null &&
+        retries < s.maxRetries &&
+        rt.classifier.classify(method, status, false) === 'retryable-failure' &&
+        budget.tryWithdraw(),
+      clearContext: s.clearContext,
+      closeConnection: () => rt.draining(),
+    });
+    const latency = performance.now() - attemptStarted;
+    switch (result.kind) {
+      case 'responded': {
+        const ok = result.ok && rt.classifier.classify(method, result.status, body !== null) === 'success';
+        pick.done(latency, ok);
+        clientStats.record(result.status, ok, latency);
+        return result.status;
+      }
+      case 'retryable':
+        pick.done(latency, false);
+        clientStats.record(result.status, false, latency);
+        retries++;
+        clientStats.retries.inc();
+        continue;
+      case 'failed':
+        pick.done(latency, false);
+        clientStats.record(0, false, latency);
+        if (!result.sent && body === null && requeues < s.maxRequeues && rt.requeueBudget.tryWithdraw()) {
+          requeues++;
+          rt.stats.requeues.inc();
+          continue;
+        }
+        respondError(
+          res,
+          createError(result.sent ? 'SY_ERR_UPSTREAM_FAILED' : 'SY_ERR_UPSTREAM_CONNECT', [
+            endpoint.key,
+            result.error.message,
+          ]),
+          { retryable: !result.sent, close: rt.draining() },
+        );
+        return 502;
+      case 'timeout': {
+        pick.done(latency, false);
+        clientStats.record(0, false, latency);
+        const byDeadline = incoming !== null && Date.now() >= incoming.deadlineMs;
+        throw byDeadline
+          ? createError('SY_ERR_DEADLINE_EXCEEDED', [t.service])
+          : createError('SY_ERR_UPSTREAM_TIMEOUT', [endpoint.key, Math.round(performance.now() - t.started)]);
+      }
+    }
+  }
+}
+
+function replaceHeader(headers: string[], name: string, value: string): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() === name) {
+      headers[i + 1] = value;
+      return;
+    }
+  }
+  headers.push(name, value);
+}

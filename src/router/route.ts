@@ -1,0 +1,142 @@
+/**
+ * A route: one logical name bound through one dtab, kept bound while it is in use. It observes
+ * the binding, so a namer's update re-shapes the route in place (no per-request binding), and
+ * turns each bound tree into a picker once: weighted unions become cumulative weight tables,
+ * leaves become shared clients, Neg/Fail/Empty branches become "no hosts" answers (linkerd
+ * keeps such branches when their weight is above zero, so their share of requests fails).
+ */
+import type { Activity } from '../naming/activity.js';
+import type { Bound } from '../naming/bound.js';
+import type { BoundTree } from '../naming/interpreter.js';
+import type { Closable } from '../naming/var.js';
+import type { Client } from './client.js';
+import type { ClientCache } from './client-cache.js';
+
+export type Picker =
+  | { readonly kind: 'client'; readonly client: Client; readonly bound: Bound }
+  | { readonly kind: 'none'; readonly what: string }
+  | { readonly kind: 'union'; readonly members: readonly Picker[]; readonly cumulative: Float64Array };
+
+export type Picked = { readonly client: Client; readonly bound: Bound } | { readonly none: string };
+
+export type RouteState = 'pending' | 'ready' | 'failed';
+
+export class Route {
+  lastUsed = Date.now();
+  #state: RouteState = 'pending';
+  #picker: Picker = { kind: 'none', what: 'pending' };
+  #error: Error | undefined;
+  #held: Client[] = [];
+  #waiters: (() => void)[] = [];
+  #subscription: Closable | undefined;
+
+  constructor(
+    binding: Activity<BoundTree>,
+    private readonly clients: ClientCache,
+  ) {
+    this.#subscription = binding.run.observe((s) => {
+      if (s.status === 'pending') return;
+      if (s.status === 'failed') {
+        this.#error = s.error;
+        this.#replace({ kind: 'none', what: 'failed' }, []);
+        this.#settle('failed');
+        return;
+      }
+      const held: Client[] = [];
+      this.#replace(this.#build(s.value, held), held);
+      this.#settle('ready');
+    });
+  }
+
+  get state(): RouteState {
+    return this.#state;
+  }
+
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
+  whenSettled(timeoutMs: number): Promise<void> | null {
+    if (this.#state !== 'pending') return null;
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.#waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** One weighted choice per request, down to a client or a reason there is none. */
+  pick(random: () => number = Math.random): Picked {
+    this.lastUsed = Date.now();
+    let p = this.#picker;
+    while (p.kind === 'union') p = p.members[choose(p.cumulative, random())]!;
+    return p.kind === 'client' ? p : { none: p.what };
+  }
+
+  #build(tree: BoundTree, held: Client[]): Picker {
+    switch (tree.type) {
+      case 'leaf': {
+        const client = this.clients.acquire(tree.value);
+        held.push(client);
+        return { kind: 'client', client, bound: tree.value };
+      }
+      case 'union': {
+        const members = tree.trees.map((w) => this.#build(w.tree, held));
+        const cumulative = new Float64Array(members.length);
+        const total = tree.trees.reduce((sum, w) => sum + Math.max(0, w.weight), 0);
+        let acc = 0;
+        tree.trees.forEach((w, i) => {
+          // All-zero weights mean uniform (Finagle's Drv.fromWeights).
+          acc += total > 0 ? Math.max(0, w.weight) / total : 1 / members.length;
+          cumulative[i] = acc;
+        });
+        return { kind: 'union', members, cumulative };
+      }
+      case 'alt':
+        // Binding leaves no Alt; should one appear, its first member is what Finagle would pick.
+        return tree.trees.length > 0 ? this.#build(tree.trees[0]!, held) : { kind: 'none', what: 'Neg' };
+      case 'neg':
+        return { kind: 'none', what: 'Neg' };
+      case 'fail':
+        return { kind: 'none', what: 'Fail' };
+      case 'empty':
+        return { kind: 'none', what: 'Empty' };
+    }
+  }
+
+  /** New clients are acquired before old ones are released, so shared clients stay warm. */
+  #replace(picker: Picker, held: Client[]): void {
+    const old = this.#held;
+    this.#picker = picker;
+    this.#held = held;
+    for (const c of old) this.clients.release(c);
+  }
+
+  #settle(state: RouteState): void {
+    this.#state = state;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+
+  close(): void {
+    this.#subscription?.close();
+    this.#subscription = undefined;
+    this.#replace({ kind: 'none', what: 'closed' }, []);
+    this.#settle('failed');
+  }
+}
+
+/** The first index whose cumulative share exceeds `r` (binary search; unions are small anyway). */
+function choose(cumulative: Float64Array, r: number): number {
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (r < cumulative[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}

@@ -1,0 +1,238 @@
+/**
+ * Assembles a router from its validated configuration: the base dtab source, the namers and the
+ * interpreter, the caches, the data-plane server and the admin app; and runs its lifecycle:
+ * ready once a base dtab is in hand, a drain on `/prestop` or SIGTERM, and an orderly close.
+ */
+
+import { mountNamers } from '../config/mount-namers.js';
+import type { RouterConfig } from '../config/router-config.js';
+import { Dtab } from '../dtab/dtab.js';
+import { Path } from '../dtab/path.js';
+import { createError } from '../errors.js';
+import { defaultInterpreter } from '../namers/default-interpreter.js';
+import { delegateTreeToJson } from '../naming/delegate-json.js';
+import { delegate } from '../naming/delegator.js';
+import type { Logger } from '../telemetry/logger.js';
+import { MetricsRegistry } from '../telemetry/metrics.js';
+import { buildAdminApp } from './admin/admin-app.js';
+import { ClientCache } from './client-cache.js';
+import { OverridePolicy } from './dtab-override-policy.js';
+import type { BaseDtabSource, BaseDtabState } from './dtab-source/base-dtab.js';
+import { FileDtabSource } from './dtab-source/file-dtab-source.js';
+import { NamerdDtabSource } from './dtab-source/namerd-dtab-source.js';
+import { StaticDtabSource } from './dtab-source/static-dtab-source.js';
+import { EndpointPools } from './endpoint-pools.js';
+import { buildIdentifier } from './identifier.js';
+import { LocalDtabReader } from './local-dtab-reader.js';
+import { P2cEwmaBalancer } from './policy/balancer.js';
+import { responseClassifier } from './policy/response-classifier.js';
+import { RetryBudget } from './policy/retry-budget.js';
+import { type BaseDtab, type RouterRuntime, requestHandler, resolve } from './request-handler.js';
+import { RouteCache } from './route-cache.js';
+import { RouterServer } from './router-server.js';
+import { RouterStats } from './router-stats.js';
+import { upgradeHandler } from './upgrade.js';
+
+export interface RunningRouter {
+  readonly url: string;
+  readonly adminUrl: string;
+  readonly metrics: MetricsRegistry;
+  /** Starts the drain; resolves when it is over (grace period passed, in-flight requests done). */
+  drain(reason: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+function baseSource(config: RouterConfig, logger: Logger): BaseDtabSource {
+  const b = config.baseDtab;
+  switch (b.kind) {
+    case 'inline':
+      return new StaticDtabSource(b.text);
+    case 'file':
+      return new FileDtabSource({ file: b.file, logger });
+    case 'namerd':
+      return new NamerdDtabSource({
+        url: b.url,
+        namespace: b.namespace,
+        logger,
+        ...(b.cacheFile ? { cacheFile: b.cacheFile } : {}),
+      });
+  }
+}
+
+const SWEEP_MS = 30_000;
+const DELEGATE_TIMEOUT_MS = 2_000;
+
+export async function startRouter(config: RouterConfig, logger: Logger): Promise<RunningRouter> {
+  const metrics = new MetricsRegistry();
+  const stats = new RouterStats(metrics, config.label);
+  const interpreter = defaultInterpreter({ namers: mountNamers(config.namers), fallbackOnEmpty: true });
+  const source = baseSource(config, logger);
+  let baseState: BaseDtabState = { status: 'pending', reason: 'starting' };
+  let base: BaseDtab | null = null;
+  let generation = 0;
+  const watch = source.state.observe((state) => {
+    baseState = state;
+    if (state.status !== 'ok') return;
+    const dtab = state.snapshot.dtab;
+    if (base?.dtab === dtab) return;
+    base = { dtab, key: `g${++generation}`, shown: dtab.show() };
+    logger.info(
+      { source: state.snapshot.source, version: state.snapshot.version, dentries: dtab.size },
+      'base dtab in use',
+    );
+  });
+  source.start();
+
+  const pools = new EndpointPools();
+  const fa = config.failureAccrual;
+  const clients = new ClientCache(
+    pools,
+    () => new P2cEwmaBalancer({ failureAccrual: fa === null ? false : fa }),
+    config.idleTtlMs,
+  );
+  const routes = new RouteCache(interpreter, clients, config.idleTtlMs, 10_000);
+  const budgets = new Map<string, RetryBudget>();
+  const server: { current?: RouterServer } = {};
+  const runtime: RouterRuntime = {
+    identify: buildIdentifier(config.identifiers, Path.read(config.dstPrefix)),
+    base: () => base,
+    localDtabs: new LocalDtabReader(new OverridePolicy(config.dtabOverrides)),
+    routes,
+    stats,
+    settings: {
+      bindingTimeoutMs: config.bindingTimeoutMs,
+      totalTimeoutMs: config.totalTimeoutMs > 0 ? config.totalTimeoutMs : Number.POSITIVE_INFINITY,
+      attemptTimeoutMs: config.attemptTimeoutMs > 0 ? config.attemptTimeoutMs : Number.POSITIVE_INFINITY,
+      maxCallDepth: config.maxCallDepth,
+      clearContext: config.clearContext,
+      maxRequeues: 5,
+      maxRetries: config.maxRetries,
+    },
+    classifier: responseClassifier(config.responseClassifier)!,
+    retryBudget: (service) => {
+      let b = budgets.get(service);
+      if (b === undefined) budgets.set(service, (b = new RetryBudget()));
+      return b;
+    },
+    requeueBudget: new RetryBudget(),
+    draining: () => server.current?.draining ?? false,
+  };
+  metrics.gauge('rt:bindcache:routes', { rt: config.label }, () => routes.size);
+  metrics.gauge('rt:bindcache:clients', { rt: config.label }, () => clients.size);
+  metrics.gauge('rt:pools', { rt: config.label }, () => pools.size);
+  metrics.gauge('rt:server:pending', { rt: config.label }, () => server.current?.inFlight ?? 0);
+
+  const upgrade = upgradeHandler(async (req) => {
+    const t = await resolve(runtime, req);
+    const pick = t.client.pick();
+    if (pick === null) throw createError('SY_ERR_NO_BROKERS', [t.service, t.base.shown, t.local?.shown ?? '']);
+    pick.done(0, true);
+    return pick.endpoint;
+  });
+  const routerServer = new RouterServer(requestHandler(runtime), upgrade, {
+    maxHeaderBytes: config.maxHeadersKB * 1024,
+    keepAliveMs: 10_000,
+  });
+  server.current = routerServer;
+
+  let drainStarted: Promise<void> | undefined;
+  const drain = (reason: string): Promise<void> => {
+    if (drainStarted) return drainStarted;
+    logger.info({ reason, graceMs: config.drainGraceMs }, 'draining: not ready, still serving');
+    routerServer.markDraining();
+    drainStarted = (async () => {
+      await new Promise((r) => setTimeout(r, config.drainGraceMs));
+      await routerServer.stop(30_000);
+      logger.info('drained: no longer accepting connections');
+    })();
+    return drainStarted;
+  };
+
+  const admin = buildAdminApp({
+    metrics,
+    readiness: () => {
+      if (routerServer.draining) return { ready: false, reason: 'draining' };
+      if (baseState.status === 'ok') return { ready: true };
+      return {
+        ready: false,
+        reason: baseState.status === 'pending' ? `no base dtab yet: ${baseState.reason}` : baseState.error.message,
+      };
+    },
+    startDrain: async (reason) => {
+      void drain(reason);
+    },
+    delegate: async (pathText, dtabText) => {
+      let path: Path;
+      try {
+        path = Path.read(pathText);
+      } catch (e) {
+        throw createError('SY_ERR_INVALID_PATH', [(e as Error).message], e);
+      }
+      let extra = Dtab.empty;
+      try {
+        if (dtabText) extra = Dtab.read(dtabText);
+      } catch (e) {
+        throw createError('SY_ERR_INVALID_DTAB', [(e as Error).message], e);
+      }
+      const current: BaseDtab | null = base;
+      const dtab = (current?.dtab ?? Dtab.empty).concat(extra);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(createError('SY_ERR_TIMEOUT')), DELEGATE_TIMEOUT_MS);
+      });
+      try {
+        return await Promise.race([delegate(interpreter, dtab, path).then((t) => delegateTreeToJson(t)), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    currentDtab: () => {
+      const s = baseState;
+      if (s.status !== 'ok') return { dtab: null, source: config.baseDtab.kind };
+      return {
+        dtab: s.snapshot.dtab.show(),
+        source: s.snapshot.source,
+        ...(s.snapshot.version ? { version: s.snapshot.version } : {}),
+        updatedAt: new Date(s.snapshot.updatedAt).toISOString(),
+        ...(s.stale ? { stale: s.stale } : {}),
+      };
+    },
+    logger,
+  });
+
+  const url = await routerServer.listen(config.listen.host, config.listen.port);
+  let adminUrl: string;
+  try {
+    adminUrl = await admin.listen({ host: config.admin.host, port: config.admin.port });
+  } catch (e) {
+    await routerServer.stop(0);
+    throw e;
+  }
+  const sweeper = setInterval(() => {
+    routes.sweep();
+    clients.sweep();
+  }, SWEEP_MS).unref();
+  logger.info({ url, adminUrl, label: config.label, dtab: config.baseDtab.kind }, 'router listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    adminUrl,
+    metrics,
+    drain,
+    close() {
+      closing ??= (async () => {
+        clearInterval(sweeper);
+        await admin.close();
+        await routerServer.stop(drainStarted ? 30_000 : 0);
+        watch.close();
+        await source.close();
+        routes.close();
+        clients.close();
+        await pools.close();
+        metrics.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * `Upgrade` requests (WebSocket and the like) are routed like any other request, then handed to
+ * http-proxy, which splices the two sockets together. This is the one place http-proxy earns
+ * its keep: undici does not proxy upgraded connections.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import httpProxy from 'http-proxy';
+import { SwitchyardError } from '../errors.js';
+import type { Endpoint } from './client.js';
+import { originOf } from './endpoint-pools.js';
+
+export type ResolveEndpoint = (req: IncomingMessage) => Promise<Endpoint>;
+
+export function upgradeHandler(resolve: ResolveEndpoint): (req: IncomingMessage, socket: Socket, head: Buffer) => void {
+  const proxy = httpProxy.createProxyServer({ ws: true, xfwd: true });
+  proxy.on('error', (_err, _req, target) => {
+    const socket = target as Socket;
+    if (socket.writable) socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  return (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    resolve(req).then(
+      (endpoint) => proxy.ws(req, socket, head, { target: originOf(endpoint.host, endpoint.port) }),
+      (error) => {
+        const status = error instanceof SwitchyardError ? error.status : 502;
+        const message = encodeURIComponent(error instanceof Error ? error.message : String(error)).slice(0, 1024);
+        socket.end(
+          `HTTP/1.1 ${status} Routing Failed\r\nl5d-err: ${message}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+        );
+      },
+    );
+  };
+}
