@@ -207,7 +207,8 @@ function baseDtab(file: Raw, flags: RouterFlags, p: Problems): BaseDtabSetting |
 
 function failureAccrual(raw: unknown, p: Problems): RouterConfig['failureAccrual'] {
   if (raw === 'none' || raw === false) return null;
-  const o = raw === undefined ? {} : isObject(raw) ? raw : (p.add('failureAccrual', 'must be a mapping or none'), {});
+  if (raw !== undefined && !isObject(raw)) p.add('failureAccrual', 'must be a mapping or none');
+  const o: Raw = isObject(raw) ? raw : {};
   unknownKeys(o, ['failures', 'minBackoffMs', 'maxBackoffMs'], 'failureAccrual', p);
   return {
     failures: integer(o.failures ?? 5, 'failureAccrual.failures', 1, 1000, p) ?? 5,
