@@ -20,6 +20,8 @@ export class RouterServer {
   #draining = false;
   #inFlight = 0;
   #idleWaiters: (() => void)[] = [];
+  /** Upgraded (WebSocket) sockets: node's closeAllConnections no longer sees them. */
+  readonly #upgraded = new Set<Socket>();
 
   constructor(
     handler: (req: IncomingMessage, res: ServerResponse) => void,
@@ -36,7 +38,13 @@ export class RouterServer {
         handler(req, res);
       },
     );
-    if (upgrade) this.server.on('upgrade', upgrade);
+    if (upgrade) {
+      this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+        this.#upgraded.add(socket);
+        socket.once('close', () => this.#upgraded.delete(socket));
+        upgrade(req, socket, head);
+      });
+    }
     // A client that sends garbage gets 400 and a closed socket, never a crash.
     this.server.on('clientError', (err, socket) => {
       if (socket.writable && !(err as { code?: string }).code?.startsWith('ECONN')) {
@@ -87,6 +95,7 @@ export class RouterServer {
       ]);
     }
     this.server.closeAllConnections();
+    for (const socket of this.#upgraded) socket.destroy();
     await closed;
   }
 

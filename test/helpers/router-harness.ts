@@ -1,0 +1,116 @@
+/**
+ * Routers for tests: in-process (startRouter from a YAML config, silent logs, ports 0) or as a
+ * `switchyard router` child process; named upstreams that say who answered (`x-served-by`) and
+ * echo what they received; and a keep-alive client. Everything binds to 127.0.0.1.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { routerConfig } from '../../src/config/router-config.js';
+import { type RunningRouter, startRouter } from '../../src/router/router.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { repoRoot } from './repo.js';
+
+export interface NamedUpstream {
+  readonly name: string;
+  readonly port: number;
+  /** Headers of every request this upstream received, in order. */
+  readonly seen: IncomingHttpHeaders[];
+  close(): Promise<void>;
+}
+
+export async function startNamedUpstream(
+  name: string,
+  handle?: Parameters<typeof createServer>[0],
+): Promise<NamedUpstream> {
+  const seen: IncomingHttpHeaders[] = [];
+  const server: Server = createServer(
+    handle ??
+      ((req, res) => {
+        seen.push(req.headers);
+        req.resume();
+        req.on('end', () => {
+          res.setHeader('x-served-by', name);
+          res.end(`${name}\n`);
+        });
+      }),
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    name,
+    port: (server.address() as AddressInfo).port,
+    seen,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** A router in this process; `yaml` is a router config without listen/admin (both get port 0). */
+export async function startTestRouter(yaml: string): Promise<RunningRouter> {
+  const config = routerConfig(`${yaml}\nlisten: 127.0.0.1:0\nadmin: 127.0.0.1:0\n`);
+  return startRouter(config, createLogger({ level: 'silent' }));
+}
+
+export const client = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+export async function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const res = await request(url, { headers, dispatcher: client });
+  return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+}
+
+/** Runs `count` requests with `concurrency` in flight; bounded by count. */
+export async function load(count: number, concurrency: number, send: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await send(next++);
+    }),
+  );
+}
+
+export interface RouterProcess {
+  readonly url: string;
+  readonly adminUrl: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  readonly log: () => string;
+}
+
+/** `switchyard router` as a child process (needs the build); resolves on its "router listening" line. */
+export function startRouterProcess(args: string[]): Promise<RouterProcess> {
+  const bin = join(repoRoot, 'bin', 'switchyard.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [bin, 'router', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--log-format', 'json', ...args],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`router did not start: ${buffer}`)), 15_000);
+    child.stderr?.on('data', (chunk) => {
+      buffer += chunk;
+      const line = buffer.split('\n').find((l) => l.includes('"router listening"'));
+      if (line && timer) {
+        clearTimeout(timer);
+        const { url, adminUrl } = JSON.parse(line);
+        resolve({ url, adminUrl, child, exited, log: () => buffer });
+      }
+    });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`router exited: ${buffer}`));
+    });
+  });
+}
