@@ -1,0 +1,220 @@
+/**
+ * One invocation of a target. Two load models:
+ *  - closed loop (no qps): `replicas` workers each send, wait for the answer, pause `delay`, and
+ *    send again, as goto and hey do;
+ *  - open loop (qps): request i is due at start + i/qps whatever happened before, at most
+ *    `replicas` are in flight, and latency counts from the due time, not the send time, as wrk2
+ *    and slow_cooker do, so a stalled upstream shows up in the percentiles instead of quietly
+ *    slowing the generator down (coordinated omission).
+ * Every run is bounded by its request budget and its duration, and stop() ends it within a
+ * short grace even when the upstream hangs.
+ */
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import { errorKind, exchange } from './http-exchange.js';
+import type { Outcome } from './target-results.js';
+import type { Target } from './target-spec.js';
+
+export interface RunSink {
+  record(outcome: Outcome): void;
+  miss(count: number): void;
+}
+
+export interface RunOptions {
+  readonly target: Target;
+  readonly sink: RunSink;
+  /** This run's number, part of the request id sent with `sendID`. */
+  readonly invocation: number;
+  /** How long in-flight requests may finish after stop() before they are cut off. */
+  readonly stopGraceMs?: number;
+}
+
+export class TargetRun {
+  readonly done: Promise<void>;
+  readonly #target: Target;
+  readonly #sink: RunSink;
+  readonly #invocation: number;
+  readonly #grace: number;
+  readonly #pool: Pool;
+  readonly #path: string;
+  readonly #retriable: ReadonlySet<number>;
+  readonly #sleepers = new Set<() => void>();
+  #stopped = false;
+  #aborting = false;
+  #issued = 0;
+  #deadline = Number.POSITIVE_INFINITY;
+  #finish!: () => void;
+
+  constructor(options: RunOptions) {
+    this.#target = options.target;
+    this.#sink = options.sink;
+    this.#invocation = options.invocation;
+    this.#grace = options.stopGraceMs ?? 2000;
+    const { url, spec, requestTimeoutMs } = options.target;
+    this.#pool = new Pool(url.origin, {
+      connections: spec.replicas,
+      pipelining: 1,
+      connect: { timeout: Math.min(requestTimeoutMs, 10_000) },
+    });
+    this.#path = `${url.pathname}${url.search}`;
+    this.#retriable = new Set(spec.retriableStatusCodes);
+    this.done = new Promise((resolve) => (this.#finish = resolve));
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  start(): void {
+    void this.#run().finally(() => this.#finish());
+  }
+
+  /** Ends the run: nothing new is sent; requests in flight get the grace period, then are cut off. */
+  stop(): Promise<void> {
+    if (!this.#stopped) {
+      this.#stopped = true;
+      for (const wake of this.#sleepers) wake();
+      const timer = setTimeout(() => {
+        this.#aborting = true;
+        void this.#pool.destroy();
+      }, this.#grace);
+      void this.done.then(() => clearTimeout(timer));
+    }
+    return this.done;
+  }
+
+  async #run(): Promise<void> {
+    const { target } = this;
+    try {
+      if (target.initialDelayMs > 0) await this.#sleep(target.initialDelayMs);
+      if (this.#stopped) return;
+      const start = performance.now();
+      this.#deadline = start + target.durationMs;
+      if (target.spec.qps === null) {
+        await Promise.all(Array.from({ length: target.spec.replicas }, () => this.#worker()));
+      } else {
+        await this.#paced(start, target.spec.qps);
+      }
+    } finally {
+      await this.#pool.close().catch(() => {});
+    }
+  }
+
+  get target(): Target {
+    return this.#target;
+  }
+
+  #mayIssue(): boolean {
+    return !this.#stopped && this.#issued < this.#target.budget && performance.now() < this.#deadline;
+  }
+
+  async #worker(): Promise<void> {
+    const { delayMs } = this.#target;
+    while (this.#mayIssue()) {
+      const seq = this.#issued++;
+      if (delayMs > 0) {
+        await this.#sleep(delayMs);
+        if (this.#stopped || performance.now() >= this.#deadline) return;
+      }
+      await this.#send(performance.now(), seq);
+    }
+  }
+
+  /** The open loop: sends whatever is due, as far as the in-flight cap allows, then sleeps until the next due time. */
+  #paced(start: number, qps: number): Promise<void> {
+    const gap = 1000 / qps;
+    const cap = this.#target.spec.replicas;
+    const { budget, durationMs } = this.#target;
+    let inFlight = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    return new Promise((resolve) => {
+      const finish = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        if (inFlight > 0 || settled) return;
+        settled = true;
+        if (!this.#stopped) {
+          // Due before the deadline but never sent: the upstream or this process fell behind.
+          const due = Math.min(budget, Number.isFinite(durationMs) ? Math.floor((durationMs / 1000) * qps) : budget);
+          if (due > this.#issued) this.#sink.miss(due - this.#issued);
+        }
+        resolve();
+      };
+      const tick = () => {
+        timer = undefined;
+        const now = performance.now();
+        while (inFlight < cap && this.#mayIssue()) {
+          const due = start + this.#issued * gap;
+          if (due > now) break;
+          if (due >= this.#deadline) break;
+          const seq = this.#issued++;
+          inFlight++;
+          void this.#send(due, seq).finally(() => {
+            inFlight--;
+            if (timer === undefined) tick();
+          });
+        }
+        const next = start + this.#issued * gap;
+        if (!this.#mayIssue() || next >= this.#deadline) return finish();
+        if (inFlight < cap) timer = setTimeout(tick, Math.max(0, next - now));
+      };
+      this.#sleepers.add(() => finish());
+      tick();
+    });
+  }
+
+  async #send(intendedAt: number, seq: number): Promise<void> {
+    const { spec, requestTimeoutMs, retryDelayMs } = this.#target;
+    const headers = spec.sendID
+      ? { ...spec.headers, 'x-request-id': `${spec.name}-${this.#invocation}-${seq}` }
+      : spec.headers;
+    let retries = 0;
+    let retryReason: string | null = null;
+    for (;;) {
+      let status = 0;
+      let responseHeaders = null;
+      let error: string | null = null;
+      try {
+        const head = await exchange(this.#pool, {
+          path: this.#path,
+          method: spec.method,
+          headers: retries > 0 ? { ...headers, 'x-retry-count': String(retries) } : headers,
+          body: spec.body,
+          headersTimeout: requestTimeoutMs,
+          bodyTimeout: requestTimeoutMs,
+        });
+        status = head.status;
+        responseHeaders = head.headers;
+      } catch (e) {
+        // Requests cut off by stop() are not the upstream's fault: they are not counted.
+        if (this.#aborting) return;
+        error = errorKind(e);
+      }
+      const retriable = status === 0 || this.#retriable.has(status);
+      if (retriable && retries < spec.retries && !this.#stopped) {
+        retries++;
+        retryReason = status === 0 ? error : String(status);
+        await this.#sleep(retryDelayMs);
+        if (!this.#stopped) continue;
+      }
+      const latencyUs = (performance.now() - intendedAt) * 1000;
+      this.#sink.record({ status, headers: responseHeaders, error, latencyUs, retries, retryReason });
+      return;
+    }
+  }
+
+  /** A pause that stop() cuts short. */
+  #sleep(ms: number): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#sleepers.add(wake);
+    });
+  }
+}
