@@ -7,8 +7,11 @@
 import type { Options } from './args.js';
 import type { CliIo } from './io.js';
 import { namerdCommand } from './namerd-command.js';
+import { peerCommand } from './peer-command.js';
+import { registryCommand } from './registry-command.js';
 import { routerCommand } from './router-command.js';
 import { runCli } from './run.js';
+import { trafficCommand } from './traffic-command.js';
 import { UsageText } from './usage-text.js';
 import { packageVersion } from './version.js';
 
@@ -23,6 +26,9 @@ Usage:
 
 Commands:
   namerd      run the central dtab service (namerd's /api/1)
+  registry    run a registry: peers, epochs, label-scoped traffic targets, result lockers
+  peer        run a traffic generator that takes its targets from a registry
+  traffic     send HTTP traffic to a URL and report counts, latency and splits
   router      run the per-pod routing proxy
 
 Flags:
@@ -49,6 +55,9 @@ export function main(argv: readonly string[], io: CliIo): Promise<number> {
       return 0;
     }
     if (command === 'namerd') return namerdCommand(rest, io);
+    if (command === 'registry') return registryCommand(rest, io);
+    if (command === 'peer') return peerCommand(rest, io);
+    if (command === 'traffic') return trafficCommand(rest, io);
     if (command === 'router') return routerCommand(rest, io);
     if (command === undefined) throw switchyardHelp.error('missing command');
     throw switchyardHelp.error(`unknown command "${command}" for "switchyard"`);

@@ -1,0 +1,106 @@
+/**
+ * `switchyard registry`: a standalone goto-style registry (peers, epochs, targets pushed per
+ * label, lockers). Flags are checked all at once and reported with exit 64 before the store is
+ * opened or a port bound; the store is opened (and its state loaded) before the port is bound.
+ */
+
+import { LOG_LEVELS } from '../config/log-config.js';
+import { hostPort, Problems } from '../config/validation.js';
+import { SwitchyardError } from '../errors.js';
+import { openRegistryStore, registryStoreProblem } from '../registry/open-registry-store.js';
+import { Registry } from '../registry/registry.js';
+import { buildRegistryApp } from '../registry/registry-app.js';
+import { createLogger } from '../telemetry/logger.js';
+import { parseDuration } from '../traffic/duration.js';
+import { parseTarget } from '../traffic/target-spec.js';
+import { ExitCode, type Options } from './args.js';
+import type { CliIo } from './io.js';
+import { stopSignal } from './stop-signal.js';
+import { UsageText } from './usage-text.js';
+
+export const registryHelp = new UsageText(
+  'switchyard registry',
+  `switchyard registry: peers, epochs, label-scoped traffic targets and result lockers (goto-style).
+
+Usage:
+  switchyard registry [flags]
+
+Flags:
+      --listen HOST:PORT     address of the HTTP API (default 127.0.0.1:4190)
+      --store SPEC           memory (default) or redis://host:port/db, which survives restarts
+      --push-timeout DUR     time each pod gets to take a pushed change (default 10s)
+      --health-path PATH     what the health check calls on each pod (default /health)
+      --log-level LEVEL      fatal, error, warn, info (default), debug, trace or silent
+      --log-format FORMAT    json, pretty, or auto (pretty on a terminal; default)
+  -h, --help                 help for registry
+
+Examples:
+  switchyard registry --listen 127.0.0.1:4190
+  switchyard registry --store redis://127.0.0.1:6379/0
+`,
+);
+
+const options: Options = {
+  help: { type: 'boolean', short: 'h' },
+  listen: { type: 'string' },
+  store: { type: 'string' },
+  'push-timeout': { type: 'string' },
+  'health-path': { type: 'string' },
+  'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
+};
+
+export interface LongRunningHooks {
+  readonly stopSignal?: Promise<void>;
+  readonly onListening?: (url: string) => void;
+}
+
+export async function registryCommand(args: readonly string[], io: CliIo, hooks: LongRunningHooks = {}) {
+  const { values } = registryHelp.parse(args, options, false);
+  if (values.help === true) return registryHelp.print(io);
+  const str = (k: string) => values[k] as string | undefined;
+  const problems = new Problems();
+  const listen = hostPort(str('listen') ?? '127.0.0.1:4190', 'listen', problems);
+  const store = str('store') ?? 'memory';
+  const storeProblem = registryStoreProblem(store);
+  if (storeProblem !== null) problems.add('store', storeProblem);
+  const pushTimeout = parseDuration(str('push-timeout') ?? '10s');
+  if (pushTimeout === null || pushTimeout <= 0) problems.add('push-timeout', `must be a duration such as 10s`);
+  const healthPath = str('health-path') ?? '/health';
+  if (!healthPath.startsWith('/')) problems.add('health-path', 'must start with /');
+  const level = str('log-level') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    problems.add('log-level', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const format = str('log-format') ?? 'auto';
+  if (!['json', 'pretty', 'auto'].includes(format)) problems.add('log-format', 'must be json, pretty or auto');
+  if (!problems.ok || listen === undefined) {
+    io.stderr.write(`switchyard registry: ${problems.error().message}\n`);
+    return ExitCode.usage;
+  }
+  const logger = createLogger({ level, format: format as 'json', name: 'registry', destination: io.stderr });
+  let registry: Registry;
+  let url: string;
+  let app: ReturnType<typeof buildRegistryApp>;
+  try {
+    registry = await Registry.open({
+      store: await openRegistryStore(store),
+      validateTarget: (raw) => parseTarget(raw).spec,
+      fanoutTimeoutMs: pushTimeout!,
+      healthPath,
+      logger,
+    });
+    app = buildRegistryApp({ registry, logger });
+    url = await app.listen({ host: listen.host, port: listen.port });
+  } catch (e) {
+    logger.fatal({ err: e }, 'registry could not start');
+    io.stderr.write(`switchyard registry: ${(e as Error).message}\n`);
+    return e instanceof SwitchyardError ? ExitCode.failure : ExitCode.software;
+  }
+  logger.info({ url, store: store.replace(/\/\/[^@/]*@/, '//***@') }, 'registry listening');
+  hooks.onListening?.(url);
+  await (hooks.stopSignal ?? stopSignal());
+  await app.close();
+  await registry.close();
+  logger.info('registry stopped');
+  return ExitCode.ok;
+}

@@ -1,0 +1,129 @@
+/**
+ * `switchyard traffic`: runs one target from this process — fixed rate for a duration, or a
+ * number of requests as fast as C connections allow — with a progress line per interval on
+ * standard error and a summary on standard output (`--json` prints the full results instead,
+ * for scripts). Flags become a target and go through the same validation as the /client API, so
+ * a bad one is a usage error (exit 64) naming the field. Ctrl-C stops early and still reports.
+ */
+import { SwitchyardError } from '../errors.js';
+import { parseDuration } from '../traffic/duration.js';
+import { TrafficClient } from '../traffic/traffic-client.js';
+import type { Options } from './args.js';
+import type { CliIo } from './io.js';
+import { type ProgressState, progressLine, summaryTables } from './traffic-report.js';
+import { UsageText } from './usage-text.js';
+
+export const trafficHelp = new UsageText(
+  'switchyard traffic',
+  `switchyard traffic: send HTTP traffic to a URL and report counts, latency percentiles and splits.
+
+Usage:
+  switchyard traffic --url URL [--qps N --duration 30s | --requests N] [flags]
+
+Flags:
+      --url URL             where to send requests (required)
+      --qps N               fixed rate for the whole run (open loop: latency counts from the
+                            intended send time); needs --duration or --requests
+      --duration DUR        how long to run, e.g. 30s or 2m
+      --requests N          how many requests in all (default 200 when no duration is given)
+  -c, --concurrency C       connections / requests in flight (default 10)
+  -m, --method METHOD       HTTP method (default GET)
+  -H, --header 'K: V'       request header (repeatable), e.g. -H 'l5d-dtab: /svc/web => /svc/web-v2'
+  -d, --body TEXT           request body
+      --timeout DUR         per-request timeout (default 10s)
+      --track-header NAME   count responses by this header's values (repeatable), e.g. x-version
+      --interval DUR        progress and per-interval stats period (default 1s)
+      --json                print the full results as JSON instead of the summary
+  -q, --quiet               no progress lines
+  -h, --help                help for traffic
+
+Examples:
+  switchyard traffic --url http://127.0.0.1:4140/ --qps 100 --duration 30s --track-header x-version
+  switchyard traffic --url http://127.0.0.1:8080/ --requests 10000 -c 50 --json
+`,
+);
+
+const options: Options = {
+  help: { type: 'boolean', short: 'h' },
+  url: { type: 'string' },
+  qps: { type: 'string' },
+  duration: { type: 'string' },
+  requests: { type: 'string' },
+  concurrency: { type: 'string', short: 'c' },
+  method: { type: 'string', short: 'm' },
+  header: { type: 'string', short: 'H', multiple: true },
+  body: { type: 'string', short: 'd' },
+  timeout: { type: 'string' },
+  'track-header': { type: 'string', multiple: true },
+  interval: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+};
+
+/** Numbers stay numbers only when they look like numbers; otherwise the raw text reaches the validator. */
+const num = (text: string | undefined) => (text !== undefined && /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text);
+
+function headers(list: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of list) {
+    const colon = h.indexOf(':');
+    if (colon <= 0) throw trafficHelp.error(`-H wants 'name: value', got '${h}'`);
+    out[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
+  }
+  return out;
+}
+
+export async function trafficCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = trafficHelp.parse(args, options, false);
+  if (values.help === true) return trafficHelp.print(io);
+  const str = (k: string) => values[k] as string | undefined;
+  const url = str('url');
+  if (url === undefined) throw trafficHelp.error('--url is required');
+  const intervalMs = parseDuration(str('interval') ?? '1s');
+  if (intervalMs === null || intervalMs < 100)
+    throw trafficHelp.error('--interval must be a duration of 100ms or more');
+  const bounded = str('duration') !== undefined || str('requests') !== undefined;
+  const spec = {
+    name: 'traffic',
+    url,
+    method: str('method') ?? 'GET',
+    headers: headers((values.header as string[] | undefined) ?? []),
+    ...(str('body') === undefined ? {} : { body: str('body') }),
+    replicas: num(str('concurrency') ?? '10'),
+    ...(str('qps') === undefined ? {} : { qps: num(str('qps')) }),
+    ...(str('duration') === undefined ? {} : { duration: str('duration') }),
+    ...(bounded || str('qps') !== undefined ? {} : { totalRequests: 200 }),
+    ...(str('requests') === undefined ? {} : { totalRequests: num(str('requests')) }),
+    requestTimeout: str('timeout') ?? '10s',
+    trackHeaders: (values['track-header'] as string[] | undefined) ?? [],
+  };
+  const client = new TrafficClient({ intervalMs });
+  try {
+    client.addTarget(spec);
+  } catch (e) {
+    if (e instanceof SwitchyardError) throw trafficHelp.error(e.message.replace(/totalRequests/g, '--requests'));
+    throw e;
+  }
+  const target = client.target('traffic');
+  const started = performance.now();
+  client.invoke(['traffic']);
+  const onAbort = () => void client.stop('all');
+  io.signal?.addEventListener('abort', onAbort, { once: true });
+  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  const showProgress = values.quiet !== true && (tty || values.json !== true);
+  const state: ProgressState = { lastRequests: 0, lastAt: 0 };
+  const timer = setInterval(() => {
+    const line = progressLine(client.resultsOf('traffic')!, performance.now() - started, state);
+    io.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+  }, intervalMs);
+  if (!showProgress) clearInterval(timer);
+  await client.done('traffic');
+  clearInterval(timer);
+  io.signal?.removeEventListener('abort', onAbort);
+  if (showProgress && tty) io.stderr.write('\n');
+  const elapsed = performance.now() - started;
+  const results = client.resultsOf('traffic')!;
+  if (values.json === true) io.stdout.write(`${JSON.stringify({ target, elapsedMs: Math.round(elapsed), results })}\n`);
+  else io.stdout.write(summaryTables(target.url, results, elapsed));
+  return 0;
+}

@@ -1,0 +1,89 @@
+/**
+ * The registry's calls to its peers (goto's peerCaller): one request per pod, all pods at once,
+ * each bounded by a timeout, answered as `{label: {address: "ok" | "error: …"}}`. A pod that
+ * does not answer at all (timeout, refused) is reported so the registry can leave it out of
+ * later pushes until its next reminder. Outbound HTTP goes through one undici Agent.
+ */
+import { Agent, request } from 'undici';
+
+export interface PodRef {
+  readonly label: string;
+  readonly address: string;
+  readonly url: string;
+}
+
+export type FanoutAnswers = Record<string, Record<string, string>>;
+
+export interface FanoutResult {
+  readonly answers: FanoutAnswers;
+  /** Pods that answered with an error status or not at all. */
+  readonly failed: readonly PodRef[];
+  /** Pods that did not answer at all. */
+  readonly unreachable: readonly PodRef[];
+}
+
+export interface PeerCallerOptions {
+  /** Per-pod time limit of a push (goto: 10 s). */
+  readonly timeoutMs?: number;
+  readonly healthTimeoutMs?: number;
+}
+
+export class PeerCaller {
+  readonly #agent: Agent;
+  readonly #timeoutMs: number;
+  readonly #healthTimeoutMs: number;
+
+  constructor(options: PeerCallerOptions = {}) {
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#healthTimeoutMs = options.healthTimeoutMs ?? 5_000;
+    this.#agent = new Agent({ connect: { timeout: Math.min(this.#timeoutMs, 5_000) }, keepAliveTimeout: 10_000 });
+  }
+
+  async #one(pod: PodRef, method: 'GET' | 'POST', path: string, body: string | undefined, timeoutMs: number) {
+    try {
+      const res = await request(`${pod.url}${path}`, {
+        method,
+        dispatcher: this.#agent,
+        signal: AbortSignal.timeout(timeoutMs),
+        ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
+      });
+      const text = await res.body.text();
+      if (res.statusCode >= 200 && res.statusCode < 300) return { answer: 'ok', reached: true };
+      return { answer: `error: ${res.statusCode} ${text.trim().slice(0, 300)}`, reached: true };
+    } catch (e) {
+      const error = e as Error & { code?: string };
+      const why = error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (error.code ?? error.message);
+      return { answer: `error: ${why}`, reached: false };
+    }
+  }
+
+  /** Sends the same request to every pod concurrently. */
+  async fanout(pods: readonly PodRef[], path: string, body?: unknown): Promise<FanoutResult> {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const answers: FanoutAnswers = {};
+    const failed: PodRef[] = [];
+    const unreachable: PodRef[] = [];
+    const outcomes = await Promise.all(pods.map((pod) => this.#one(pod, 'POST', path, text, this.#timeoutMs)));
+    pods.forEach((pod, i) => {
+      const { answer, reached } = outcomes[i]!;
+      (answers[pod.label] ??= {})[pod.address] = answer;
+      if (answer !== 'ok') failed.push(pod);
+      if (!reached) unreachable.push(pod);
+    });
+    return { answers, failed, unreachable };
+  }
+
+  /** `GET {pod}{path}` answered 200 (goto calls /health, and retries once after a timeout). */
+  async healthy(pod: PodRef, path: string): Promise<boolean> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const { answer, reached } = await this.#one(pod, 'GET', path, undefined, this.#healthTimeoutMs);
+      if (answer === 'ok') return true;
+      if (reached) return false;
+    }
+    return false;
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+}
