@@ -101,7 +101,14 @@ export async function trafficCommand(args: readonly string[], io: CliIo): Promis
   try {
     client.addTarget(spec);
   } catch (e) {
-    if (e instanceof SwitchyardError) throw trafficHelp.error(e.message.replace(/totalRequests/g, '--requests'));
+    if (e instanceof SwitchyardError) {
+      // Name the flags the user typed, not the target fields they became.
+      const flags = e.message
+        .replace(/\btotalRequests\b/g, '--requests')
+        .replace(/\breplicas\b/g, '--concurrency')
+        .replace(/\brequestTimeout\b/g, '--timeout');
+      throw trafficHelp.error(flags);
+    }
     throw e;
   }
   const target = client.target('traffic');
@@ -109,6 +116,8 @@ export async function trafficCommand(args: readonly string[], io: CliIo): Promis
   client.invoke(['traffic']);
   const onAbort = () => void client.stop('all');
   io.signal?.addEventListener('abort', onAbort, { once: true });
+  // Without a signal from the caller, Ctrl-C still ends the run with a report instead of killing it.
+  if (io.signal === undefined) process.once('SIGINT', onAbort);
   const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
   const showProgress = values.quiet !== true && (tty || values.json !== true);
   const state: ProgressState = { lastRequests: 0, lastAt: 0 };
@@ -120,6 +129,7 @@ export async function trafficCommand(args: readonly string[], io: CliIo): Promis
   await client.done('traffic');
   clearInterval(timer);
   io.signal?.removeEventListener('abort', onAbort);
+  process.off('SIGINT', onAbort);
   if (showProgress && tty) io.stderr.write('\n');
   const elapsed = performance.now() - started;
   const results = client.resultsOf('traffic')!;
