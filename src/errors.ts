@@ -60,6 +60,7 @@ export const errorCodes = {
   SY_ERR_INVALID_PEER: { template: 'Invalid peer: %s', status: 400 },
   SY_ERR_PEER_NOT_FOUND: { template: 'No peer at %s is registered under label %s', status: 404 },
   SY_ERR_REGISTRY_STORE_UNAVAILABLE: { template: 'The registry store is unavailable: %s', status: 503 },
+  SY_ERR_LOCKER_NOT_FOUND: { template: 'Nothing is stored in the locker of %s at %s', status: 404 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -127,7 +127,7 @@ export function registerRegistryRoutes(app: FastifyInstance, deps: RegistryRoute
   get('/registry/peers/:label/:address/locker/get/:keys', (req) => {
     const { label, address, keys } = req.params;
     const node = registry.lockerNode(label!, address!, list(keys!));
-    if (node === undefined) throw createError('SY_ERR_INVALID_ARGUMENT', [`Nothing is stored at ${keys}`]);
+    if (node === undefined) throw createError('SY_ERR_LOCKER_NOT_FOUND', [`${label}/${address}`, keys]);
     // goto answers the leaf's data, or the sub-tree when the leaf holds none.
     return node.data !== undefined ? node.data : node;
   });

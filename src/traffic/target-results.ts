@@ -39,8 +39,8 @@ interface HeaderCounts {
   readonly byValueStatus: Map<string, Map<number, number>>;
 }
 
-/** Enough for an hour at one-second intervals, or six hours at five. */
-const MAX_INTERVALS = 3600;
+/** An hour at five-second intervals; snapshots travel to the locker every few seconds, so they stay small. */
+const MAX_INTERVALS = 720;
 
 function bump<K>(map: Map<K, number>, key: K, by = 1): void {
   map.set(key, (map.get(key) ?? 0) + by);

@@ -18,7 +18,7 @@ export interface TargetSpec {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string | null;
-  /** Concurrent workers (closed loop), or the cap on requests in flight (open loop). */
+  /** Concurrent workers (closed loop; default 1), or the cap on requests in flight (open loop; default 64). */
   readonly replicas: number;
   /** Requests per replica, as in goto. */
   readonly requestCount: number | null;
@@ -75,9 +75,11 @@ export const TARGET_FIELDS = [
   'trackHeaders',
 ] as const;
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$/;
+// 64 characters: `client,<name>` must fit a path parameter of a default fastify router (100).
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,63}$/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const DAY_MS = 86_400_000;
+const OPEN_LOOP_REPLICAS = 64;
 const LIMITS = { replicas: 10_000, count: 1_000_000_000, qps: 1_000_000, retries: 10 };
 
 const absent = (v: unknown) => v === undefined || v === null;
@@ -182,7 +184,10 @@ export function parseTarget(raw: unknown): Target {
   const target = url(raw.url, problems);
   if (!absent(raw.body) && typeof raw.body !== 'string')
     problems.add('body', `must be a string, got ${show(raw.body)}`);
-  const replicas = int(raw.replicas, 'replicas', 1, LIMITS.replicas, problems) ?? 1;
+  // In the open loop replicas only caps requests in flight, and undici opens connections as they
+  // are needed; a cap of 1 would quietly turn `qps: 50` against a 100 ms service into 10/s.
+  const openLoop = !absent(raw.qps);
+  const replicas = int(raw.replicas, 'replicas', 1, LIMITS.replicas, problems) ?? (openLoop ? OPEN_LOOP_REPLICAS : 1);
   const requestCount = int(raw.requestCount, 'requestCount', 1, LIMITS.count, problems);
   const totalRequests = int(raw.totalRequests, 'totalRequests', 1, LIMITS.count, problems);
   const durationMs = duration(raw.duration, 'duration', 1, problems);

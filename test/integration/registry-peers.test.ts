@@ -159,6 +159,8 @@ describe('registry with three peers', () => {
     expect(split.v1 + split.v2).toBe(steady.requests);
     const perTarget = Object.values(merged.byTargets) as { requests: number }[];
     expect(merged.summary.requests).toBe(perTarget.reduce((sum, t) => sum + t.requests, 0));
+    const missing = await reg(`/registry/peers/svc/${encodeURIComponent(addressOf(peers[0]!))}/locker/get/client,none`);
+    expect(missing).toMatchObject({ status: 404, json: { error: 'SY_ERR_LOCKER_NOT_FOUND' } });
     const lockers = (await reg('/registry/peers/lockers')).json;
     expect(lockers.svc[addressOf(peers[0]!)].active).toBe(true);
   });

@@ -78,6 +78,8 @@ describe('parseTarget', () => {
     const timed = parseTarget({ name: 'a', url: 'http://h', duration: '2s', qps: 50 });
     expect(timed.budget).toBe(Number.POSITIVE_INFINITY);
     expect(timed.durationMs).toBe(2000);
+    // In the open loop replicas caps requests in flight; 1 would throttle any slow upstream.
+    expect(timed.spec.replicas).toBe(64);
   });
 
   it('accepts both header forms, lower-cases names, and tracks headers given as a list or a comma string', () => {
