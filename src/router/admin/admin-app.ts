@@ -1,0 +1,80 @@
+/**
+ * The router's admin port (issue 4 item 9; linkerd's admin endpoints, router.md §6): liveness,
+ * readiness and the drain trigger for Kubernetes (k8s.md §5), metrics for people and for
+ * Prometheus, and the delegator that explains a path with the dtab the router is using right
+ * now. It is its own fastify app on its own port so that probes and scrapes never queue behind
+ * proxied traffic, and it only reads the router through `RouterAdminDeps`, which keeps it
+ * testable with plain values and keeps the data plane free of fastify.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import { SwitchyardError } from '../../errors.js';
+import type { MetricsRegistry } from '../../telemetry/metrics.js';
+import { dtabRoutes } from './dtab-routes.js';
+import { lifecycleRoutes } from './lifecycle-routes.js';
+import { metricsRoutes } from './metrics-routes.js';
+
+export interface RouterDtabInfo {
+  /** The base dtab as text, or null before the first one is in hand. */
+  readonly dtab: string | null;
+  /** Where it came from: `config`, `file:/etc/dtab`, `namerd:http://…/ns`. */
+  readonly source: string;
+  /** namerd's version (ETag) or a content hash. */
+  readonly version?: string;
+  /** When the router obtained it, ISO 8601. */
+  readonly updatedAt?: string;
+  /** Set when the dtab may be out of date, saying why (e.g. namerd unreachable). */
+  readonly stale?: string;
+}
+
+export interface RouterAdminDeps {
+  readonly metrics: MetricsRegistry;
+  /** ready=false before the first base dtab is in hand and while draining; reason says which. */
+  readiness(): { ready: boolean; reason?: string };
+  /** Starts the drain (idempotent); resolves when draining has begun (not when it ends). */
+  startDrain(reason: string): Promise<void>;
+  /**
+   * Explains `path` with the router's current dtab ++ extra dtab text; resolves to linkerd's
+   * delegate JSON (src/naming/delegate-json.ts JsonDelegateTree). Throws registry errors
+   * (SY_ERR_INVALID_PATH / SY_ERR_INVALID_DTAB → 400, SY_ERR_TIMEOUT → 503).
+   */
+  delegate(path: string, dtab: string | undefined): Promise<unknown>;
+  /** The current base dtab and where it came from. */
+  currentDtab(): RouterDtabInfo;
+  readonly logger?: FastifyBaseLogger;
+}
+
+export interface AdminAppOptions {
+  /** Largest request body (only POST /delegator.json has one; a path and a dtab are small). */
+  readonly bodyLimit?: number;
+}
+
+export function buildAdminApp(deps: RouterAdminDeps, options: AdminAppOptions = {}): FastifyInstance {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Probes and scrapes arrive every few seconds; logging each would drown the router's own lines.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+  });
+
+  // Bodies are read as text and parsed by the route that wants them, as namerd's app does.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  // The one place where errors become responses: registry errors keep their status and message.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof SwitchyardError) {
+      return reply.code(error.status).type('text/plain').send(`${error.message}\n`);
+    }
+    if (typeof error.statusCode === 'number' && error.statusCode < 500) {
+      return reply.code(error.statusCode).type('text/plain').send(`${error.message}\n`);
+    }
+    request.log.error({ err: error }, 'admin request failed');
+    return reply.code(500).type('text/plain').send(`${error.message}\n`);
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain').send('Not Found\n'));
+
+  lifecycleRoutes(app, deps);
+  metricsRoutes(app, deps.metrics);
+  dtabRoutes(app, deps);
+  return app;
+}
