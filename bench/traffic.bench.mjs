@@ -33,17 +33,23 @@ if (mode === 'upstream') {
   const client = new TrafficClient();
   client.addTarget({ name: 'bench', url: process.argv[3], replicas: CONNECTIONS, duration: `${SECONDS}s` });
   const started = performance.now();
+  const cpu = process.cpuUsage();
   client.invoke(['bench']);
   await client.done('bench');
+  const used = process.cpuUsage(cpu);
   const seconds = (performance.now() - started) / 1000;
   const r = client.resultsOf('bench');
   const errors = r.bad + r.failed;
-  process.stdout.write(`${JSON.stringify({ rps: r.requests / seconds, errors, p99: r.latency.p99 })}\n`);
+  const cpuUs = (used.user + used.system) / r.requests;
+  process.stdout.write(`${JSON.stringify({ rps: r.requests / seconds, errors, p99: r.latency.p99, cpuUs })}\n`);
 } else if (mode === 'autocannon') {
   const { default: autocannon } = await import('autocannon');
+  const cpu = process.cpuUsage();
   const r = await autocannon({ url: process.argv[3], connections: CONNECTIONS, duration: SECONDS });
+  const used = process.cpuUsage(cpu);
   const errors = r.errors + r.non2xx;
-  process.stdout.write(`${JSON.stringify({ rps: r.requests.total / SECONDS, errors, p99: r.latency.p99 })}\n`);
+  const cpuUs = (used.user + used.system) / r.requests.total;
+  process.stdout.write(`${JSON.stringify({ rps: r.requests.total / SECONDS, errors, p99: r.latency.p99, cpuUs })}\n`);
 } else {
   await main();
 }
@@ -90,7 +96,8 @@ async function main() {
       const r = JSON.parse(await firstLine(child(1, [tool, url])));
       runs[tool].push(r);
       console.log(
-        `  round ${round} ${tool.padEnd(10)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99} ms  errors ${r.errors}`,
+        `  round ${round} ${tool.padEnd(10)} ${r.rps.toFixed(0).padStart(7)} req/s  ` +
+          `${r.cpuUs.toFixed(1).padStart(5)} µs CPU/request  p99 ${r.p99} ms  errors ${r.errors}`,
       );
     }
   }
@@ -98,7 +105,10 @@ async function main() {
   const ours = median(runs.ours.map((r) => r.rps));
   const theirs = median(runs.autocannon.map((r) => r.rps));
   const ratio = ours / theirs;
+  const cpuOurs = median(runs.ours.map((r) => r.cpuUs));
+  const cpuTheirs = median(runs.autocannon.map((r) => r.cpuUs));
   console.log(`median: ours ${ours.toFixed(0)} req/s, autocannon ${theirs.toFixed(0)} req/s`);
+  console.log(`median CPU per request: ours ${cpuOurs.toFixed(1)} µs, autocannon ${cpuTheirs.toFixed(1)} µs`);
   console.log(`ratio ${ratio.toFixed(2)} (goal ≥ ${GOAL}): ${ratio >= GOAL ? 'met' : 'NOT met'}`);
   process.exitCode = ratio >= GOAL ? 0 : 1;
 }

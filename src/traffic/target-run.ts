@@ -7,10 +7,12 @@
  *    and slow_cooker do, so a stalled upstream shows up in the percentiles instead of quietly
  *    slowing the generator down (coordinated omission).
  * Every run is bounded by its request budget and its duration, and stop() ends it within a
- * short grace even when the upstream hangs.
+ * short grace even when the upstream hangs. In the closed loop each worker owns one undici Client
+ * (one connection, as hey's and autocannon's workers do), which costs less per request than
+ * sharing a Pool; the open loop shares a Pool capped at `replicas` connections.
  */
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
+import { Client, type Dispatcher, Pool } from 'undici';
 import { errorKind, exchange } from './http-exchange.js';
 import type { Outcome } from './target-results.js';
 import type { Target } from './target-spec.js';
@@ -35,8 +37,10 @@ export class TargetRun {
   readonly #sink: RunSink;
   readonly #invocation: number;
   readonly #grace: number;
-  readonly #pool: Pool;
-  readonly #path: string;
+  /** One Client per closed-loop worker, or the open loop's one Pool. */
+  readonly #dispatchers: Dispatcher[];
+  /** The dispatch options of a first attempt without a request id: built once, sent every time. */
+  readonly #plain: Dispatcher.DispatchOptions;
   readonly #retriable: ReadonlySet<number>;
   readonly #sleepers = new Set<() => void>();
   #stopped = false;
@@ -51,12 +55,19 @@ export class TargetRun {
     this.#invocation = options.invocation;
     this.#grace = options.stopGraceMs ?? 2000;
     const { url, spec, requestTimeoutMs } = options.target;
-    this.#pool = new Pool(url.origin, {
-      connections: spec.replicas,
-      pipelining: 1,
-      connect: { timeout: Math.min(requestTimeoutMs, 10_000) },
-    });
-    this.#path = `${url.pathname}${url.search}`;
+    const connect = { timeout: Math.min(requestTimeoutMs, 10_000) };
+    this.#dispatchers =
+      spec.qps === null
+        ? Array.from({ length: spec.replicas }, () => new Client(url.origin, { pipelining: 1, connect }))
+        : [new Pool(url.origin, { connections: spec.replicas, pipelining: 1, connect })];
+    this.#plain = {
+      path: `${url.pathname}${url.search}`,
+      method: spec.method,
+      headers: spec.headers,
+      body: spec.body,
+      headersTimeout: requestTimeoutMs,
+      bodyTimeout: requestTimeoutMs,
+    };
     this.#retriable = new Set(spec.retriableStatusCodes);
     this.done = new Promise((resolve) => (this.#finish = resolve));
   }
@@ -76,7 +87,7 @@ export class TargetRun {
       for (const wake of this.#sleepers) wake();
       const timer = setTimeout(() => {
         this.#aborting = true;
-        void this.#pool.destroy();
+        for (const d of this.#dispatchers) void d.destroy();
       }, this.#grace);
       void this.done.then(() => clearTimeout(timer));
     }
@@ -91,12 +102,12 @@ export class TargetRun {
       const start = performance.now();
       this.#deadline = start + target.durationMs;
       if (target.spec.qps === null) {
-        await Promise.all(Array.from({ length: target.spec.replicas }, () => this.#worker()));
+        await Promise.all(this.#dispatchers.map((d) => this.#worker(d)));
       } else {
         await this.#paced(start, target.spec.qps);
       }
     } finally {
-      await this.#pool.close().catch(() => {});
+      await Promise.all(this.#dispatchers.map((d) => d.close().catch(() => {})));
     }
   }
 
@@ -108,7 +119,7 @@ export class TargetRun {
     return !this.#stopped && this.#issued < this.#target.budget && performance.now() < this.#deadline;
   }
 
-  async #worker(): Promise<void> {
+  async #worker(dispatcher: Dispatcher): Promise<void> {
     const { delayMs } = this.#target;
     while (this.#mayIssue()) {
       const seq = this.#issued++;
@@ -116,7 +127,7 @@ export class TargetRun {
         await this.#sleep(delayMs);
         if (this.#stopped || performance.now() >= this.#deadline) return;
       }
-      await this.#send(performance.now(), seq);
+      await this.#send(dispatcher, performance.now(), seq);
     }
   }
 
@@ -150,7 +161,7 @@ export class TargetRun {
           if (due >= this.#deadline) break;
           const seq = this.#issued++;
           inFlight++;
-          void this.#send(due, seq).finally(() => {
+          void this.#send(this.#dispatchers[0]!, due, seq).finally(() => {
             inFlight--;
             if (timer === undefined) tick();
           });
@@ -164,8 +175,8 @@ export class TargetRun {
     });
   }
 
-  async #send(intendedAt: number, seq: number): Promise<void> {
-    const { spec, requestTimeoutMs, retryDelayMs } = this.#target;
+  async #send(dispatcher: Dispatcher, intendedAt: number, seq: number): Promise<void> {
+    const { spec, retryDelayMs } = this.#target;
     const headers = spec.sendID
       ? { ...spec.headers, 'x-request-id': `${spec.name}-${this.#invocation}-${seq}` }
       : spec.headers;
@@ -176,14 +187,11 @@ export class TargetRun {
       let responseHeaders = null;
       let error: string | null = null;
       try {
-        const head = await exchange(this.#pool, {
-          path: this.#path,
-          method: spec.method,
-          headers: retries > 0 ? { ...headers, 'x-retry-count': String(retries) } : headers,
-          body: spec.body,
-          headersTimeout: requestTimeoutMs,
-          bodyTimeout: requestTimeoutMs,
-        });
+        const options =
+          retries === 0 && !spec.sendID
+            ? this.#plain
+            : { ...this.#plain, headers: retries > 0 ? { ...headers, 'x-retry-count': String(retries) } : headers };
+        const head = await exchange(dispatcher, options);
         status = head.status;
         responseHeaders = head.headers;
       } catch (e) {
