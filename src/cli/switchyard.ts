@@ -8,6 +8,7 @@ import type { Options } from './args.js';
 import type { CliIo } from './io.js';
 import { namerdCommand } from './namerd-command.js';
 import { peerCommand } from './peer-command.js';
+import { quickstartCommand } from './quickstart-command.js';
 import { registryCommand } from './registry-command.js';
 import { routerCommand } from './router-command.js';
 import { runCli } from './run.js';
@@ -30,6 +31,7 @@ Commands:
   peer        run a traffic generator that takes its targets from a registry
   traffic     send HTTP traffic to a URL and report counts, latency and splits
   router      run the per-pod routing proxy
+  quickstart  a local mesh on loopback: namerd, a router and the walkthrough's apps (npm start)
 
 Flags:
   -h, --help      help for switchyard
@@ -59,6 +61,7 @@ export function main(argv: readonly string[], io: CliIo): Promise<number> {
     if (command === 'peer') return peerCommand(rest, io);
     if (command === 'traffic') return trafficCommand(rest, io);
     if (command === 'router') return routerCommand(rest, io);
+    if (command === 'quickstart') return quickstartCommand(rest, io);
     if (command === undefined) throw switchyardHelp.error('missing command');
     throw switchyardHelp.error(`unknown command "${command}" for "switchyard"`);
   });

@@ -23,6 +23,8 @@ const LAYERS: Record<string, number> = {
   traffic: 7,
   // The public API re-exports the layers above cli; only the cli, at the bottom, may use it.
   'index.ts': 7.5,
+  // The local mesh `npm start` runs: it assembles namerd, a router and example apps.
+  quickstart: 7.6,
   cli: 8,
 };
 
