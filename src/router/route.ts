@@ -11,11 +11,12 @@ import type { BoundTree } from '../naming/interpreter.js';
 import type { Closable } from '../naming/var.js';
 import type { Client } from './client.js';
 import type { ClientCache } from './client-cache.js';
+import { WeightedPicker } from './policy/weighted-pick.js';
 
 export type Picker =
   | { readonly kind: 'client'; readonly client: Client; readonly bound: Bound }
   | { readonly kind: 'none'; readonly what: string }
-  | { readonly kind: 'union'; readonly members: readonly Picker[]; readonly cumulative: Float64Array };
+  | { readonly kind: 'union'; readonly picker: WeightedPicker<Picker> };
 
 export type Picked = { readonly client: Client; readonly bound: Bound } | { readonly none: string };
 
@@ -68,10 +69,10 @@ export class Route {
   }
 
   /** One weighted choice per request, down to a client or a reason there is none. */
-  pick(random: () => number = Math.random): Picked {
+  pick(): Picked {
     this.lastUsed = Date.now();
     let p = this.#picker;
-    while (p.kind === 'union') p = p.members[choose(p.cumulative, random())]!;
+    while (p.kind === 'union') p = p.picker.pick();
     return p.kind === 'client' ? p : { none: p.what };
   }
 
@@ -82,18 +83,14 @@ export class Route {
         held.push(client);
         return { kind: 'client', client, bound: tree.value };
       }
-      case 'union': {
-        const members = tree.trees.map((w) => this.#build(w.tree, held));
-        const cumulative = new Float64Array(members.length);
-        const total = tree.trees.reduce((sum, w) => sum + Math.max(0, w.weight), 0);
-        let acc = 0;
-        tree.trees.forEach((w, i) => {
-          // All-zero weights mean uniform (Finagle's Drv.fromWeights).
-          acc += total > 0 ? Math.max(0, w.weight) / total : 1 / members.length;
-          cumulative[i] = acc;
-        });
-        return { kind: 'union', members, cumulative };
-      }
+      case 'union':
+        // All-zero weights mean uniform (Finagle's Drv.fromWeights); the picker handles that.
+        return {
+          kind: 'union',
+          picker: new WeightedPicker(
+            tree.trees.map((w) => ({ weight: Math.max(0, w.weight), value: this.#build(w.tree, held) })),
+          ),
+        };
       case 'alt':
         // Binding leaves no Alt; should one appear, its first member is what Finagle would pick.
         return tree.trees.length > 0 ? this.#build(tree.trees[0]!, held) : { kind: 'none', what: 'Neg' };
@@ -127,16 +124,4 @@ export class Route {
     this.#replace({ kind: 'none', what: 'closed' }, []);
     this.#settle('failed');
   }
-}
-
-/** The first index whose cumulative share exceeds `r` (binary search; unions are small anyway). */
-function choose(cumulative: Float64Array, r: number): number {
-  let lo = 0;
-  let hi = cumulative.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (r < cumulative[mid]!) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
