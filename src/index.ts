@@ -24,6 +24,7 @@ export { createError, DtabSyntaxError, type ErrorCode, errorCodes, SwitchyardErr
 export { bind, defaultInterpreter, delegate } from './namers/default-interpreter.js';
 export { FsNamer, type FsNamerOptions } from './namers/fs.js';
 export { InetResolver } from './namers/inet-resolver.js';
+export { K8sNamer, type K8sNamerOptions } from './namers/k8s/k8s-namer.js';
 export { Activity, type ActivityState } from './naming/activity.js';
 export { Addr, type Address } from './naming/addr.js';
 export { Bound } from './naming/bound.js';

@@ -29,6 +29,8 @@ Flags:
       --namespace NS        the namerd namespace
       --dtab-cache FILE     last-known-good copy of namerd's dtab, used if namerd is down at start
       --fs-dir DIR          mount the io.l5d.fs namer on DIR at /#/io.l5d.fs
+      --k8s-api URL         mount the io.l5d.k8s namer at /#/io.l5d.k8s, against this Kubernetes API
+                            (e.g. http://127.0.0.1:8001 from kubectl proxy)
       --label NAME          the router's name in metrics (default http)
       --drain-grace-ms MS   how long a drain keeps serving (default 10000)
       --log-level LEVEL     fatal, error, warn, info (default), debug, trace or silent
@@ -51,6 +53,7 @@ const options: Options = {
   namespace: { type: 'string' },
   'dtab-cache': { type: 'string' },
   'fs-dir': { type: 'string' },
+  'k8s-api': { type: 'string' },
   label: { type: 'string' },
   'drain-grace-ms': { type: 'string' },
   'log-level': { type: 'string' },
@@ -65,6 +68,7 @@ const FLAG_KEYS: Record<string, keyof RouterFlags> = {
   namespace: 'namespace',
   'dtab-cache': 'dtabCache',
   'fs-dir': 'fsDir',
+  'k8s-api': 'k8sApi',
   label: 'label',
   'drain-grace-ms': 'drainGraceMs',
   'log-level': 'logLevel',

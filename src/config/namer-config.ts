@@ -2,7 +2,7 @@
  * Configured namers (linkerd's `namers:` block): each entry names a kind and is mounted under
  * `/#/<prefix>` (the kind's name by default). Shared by namerd and the router.
  */
-import { isObject, type Problems, string, unknownKeys } from './validation.js';
+import { integer, isObject, type Problems, string, unknownKeys } from './validation.js';
 
 export interface FsNamerConfig {
   readonly kind: 'io.l5d.fs';
@@ -11,9 +11,53 @@ export interface FsNamerConfig {
   readonly rootDir: string;
 }
 
-export type NamerConfig = FsNamerConfig;
+/**
+ * `io.l5d.k8s` (k8s.md; linkerd's K8sInitializer): where the API is (at most one of `apiUrl`,
+ * linkerd's `host`/`port`, or `kubeconfig`; none means in-cluster when KUBERNETES_SERVICE_HOST
+ * is set, else linkerd's default localhost:8001), linkerd's `labelSelector` (a label key whose
+ * value becomes a fourth name segment), and the watch clock for tests and odd clusters.
+ */
+export interface K8sNamerConfig {
+  readonly kind: 'io.l5d.k8s';
+  readonly prefix: string;
+  readonly apiUrl?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly serviceAccountDir?: string;
+  readonly labelSelector?: string;
+  readonly idleMs?: number;
+  readonly tokenRefreshMs?: number;
+  readonly inactivityMs?: number;
+  readonly backoffMinMs?: number;
+  readonly backoffMaxMs?: number;
+}
 
-export const NAMER_KINDS = ['io.l5d.fs'] as const;
+export type NamerConfig = FsNamerConfig | K8sNamerConfig;
+
+export const NAMER_KINDS = ['io.l5d.fs', 'io.l5d.k8s'] as const;
+
+const K8S_STRINGS = ['apiUrl', 'host', 'kubeconfig', 'context', 'serviceAccountDir', 'labelSelector'] as const;
+const K8S_DURATIONS = ['idleMs', 'tokenRefreshMs', 'inactivityMs', 'backoffMinMs', 'backoffMaxMs'] as const;
+
+function k8sNamerConfig(raw: Record<string, unknown>, key: string, prefix: string, problems: Problems) {
+  unknownKeys(raw, ['kind', 'prefix', 'port', ...K8S_STRINGS, ...K8S_DURATIONS], key, problems);
+  const config: Record<string, unknown> = { kind: 'io.l5d.k8s', prefix };
+  for (const k of K8S_STRINGS) if (raw[k] !== undefined) config[k] = string(raw[k], `${key}.${k}`, problems);
+  for (const k of K8S_DURATIONS)
+    if (raw[k] !== undefined) config[k] = integer(raw[k], `${key}.${k}`, 1, 86_400_000, problems);
+  if (raw.port !== undefined) config.port = integer(raw.port, `${key}.port`, 1, 65535, problems);
+  if (typeof config.apiUrl === 'string' && !/^https?:\/\/[^/]+/.test(config.apiUrl))
+    problems.add(`${key}.apiUrl`, `must be an http:// or https:// URL, got ${JSON.stringify(config.apiUrl)}`);
+  const given = [
+    raw.apiUrl !== undefined && 'apiUrl',
+    (raw.host !== undefined || raw.port !== undefined) && 'host/port',
+    raw.kubeconfig !== undefined && 'kubeconfig',
+  ].filter(Boolean);
+  if (given.length > 1) problems.add(key, `give one of apiUrl, host/port and kubeconfig, not ${given.join(' and ')}`);
+  return config as unknown as K8sNamerConfig;
+}
 
 export function namerConfig(raw: unknown, key: string, problems: Problems): NamerConfig | undefined {
   if (!isObject(raw)) {
@@ -21,26 +65,28 @@ export function namerConfig(raw: unknown, key: string, problems: Problems): Name
     return undefined;
   }
   const kind = raw.kind;
-  if (kind !== 'io.l5d.fs') {
+  if (kind !== 'io.l5d.fs' && kind !== 'io.l5d.k8s') {
     problems.add(`${key}.kind`, `unknown namer kind ${JSON.stringify(kind)} (known: ${NAMER_KINDS.join(', ')})`);
     return undefined;
   }
-  unknownKeys(raw, ['kind', 'prefix', 'rootDir'], key, problems);
-  const rootDir = string(raw.rootDir, `${key}.rootDir`, problems);
   const prefix = raw.prefix === undefined ? `/${kind}` : string(raw.prefix, `${key}.prefix`, problems);
   if (prefix !== undefined && !/^(\/[A-Za-z0-9_:.#$%-]+)+$/.test(prefix)) {
-    problems.add(`${key}.prefix`, `must be a path such as /io.l5d.fs, got ${JSON.stringify(prefix)}`);
+    problems.add(`${key}.prefix`, `must be a path such as /${kind}, got ${JSON.stringify(prefix)}`);
   }
+  if (kind === 'io.l5d.k8s') return prefix === undefined ? undefined : k8sNamerConfig(raw, key, prefix, problems);
+  unknownKeys(raw, ['kind', 'prefix', 'rootDir'], key, problems);
+  const rootDir = string(raw.rootDir, `${key}.rootDir`, problems);
   if (rootDir === undefined || prefix === undefined) return undefined;
   return { kind, prefix, rootDir };
 }
 
-/** The `--namers kind=arg` shorthand: `io.l5d.fs=./disco`. */
+/** The `--namers kind=arg` shorthand: `io.l5d.fs=./disco`, `io.l5d.k8s=http://127.0.0.1:8001`. */
 export function namerFlag(text: string, problems: Problems): NamerConfig | undefined {
   const m = /^([^=]+)=(.+)$/.exec(text);
   if (!m) {
     problems.add('--namers', `expected kind=argument (e.g. io.l5d.fs=./disco), got ${JSON.stringify(text)}`);
     return undefined;
   }
-  return namerConfig({ kind: m[1], rootDir: m[2] }, `--namers ${m[1]}`, problems);
+  const arg = m[1] === 'io.l5d.k8s' ? { apiUrl: m[2] } : { rootDir: m[2] };
+  return namerConfig({ kind: m[1], ...arg }, `--namers ${m[1]}`, problems);
 }

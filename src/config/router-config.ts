@@ -74,6 +74,8 @@ export interface RouterFlags {
   readonly namespace?: string;
   readonly dtabCache?: string;
   readonly fsDir?: string;
+  /** `--k8s-api URL`: mount io.l5d.k8s at /#/io.l5d.k8s against this API (e.g. a `kubectl proxy`). */
+  readonly k8sApi?: string;
   readonly label?: string;
   readonly drainGraceMs?: string;
   readonly logLevel?: string;
@@ -248,6 +250,10 @@ export function routerConfig(yamlText: string | null, flags: RouterFlags = {}, s
   }
   if (flags.fsDir !== undefined) {
     const c = namerConfig({ kind: 'io.l5d.fs', rootDir: flags.fsDir }, '--fs-dir', p);
+    if (c) namers.push(c);
+  }
+  if (flags.k8sApi !== undefined) {
+    const c = namerConfig({ kind: 'io.l5d.k8s', apiUrl: flags.k8sApi }, '--k8s-api', p);
     if (c) namers.push(c);
   }
   const overridesRaw = file.dtabOverrides === undefined ? {} : isObject(file.dtabOverrides) ? file.dtabOverrides : {};

@@ -4,7 +4,7 @@
  * closes the store (which releases the file store's lock), in that order.
  */
 import { readFile } from 'node:fs/promises';
-import { mountNamers } from '../config/mount-namers.js';
+import { closeNamers, mountNamers } from '../config/mount-namers.js';
 import type { NamerdConfig } from '../config/namerd-config.js';
 import { createError } from '../errors.js';
 import { defaultInterpreter } from '../namers/default-interpreter.js';
@@ -32,7 +32,8 @@ async function readToken(file: string | null): Promise<string | null> {
 
 export async function runNamerd(config: NamerdConfig, logger: Logger): Promise<RunningNamerd> {
   const token = await readToken(config.tokenFile);
-  const interpreter = defaultInterpreter({ namers: mountNamers(config.namers) });
+  const namers = mountNamers(config.namers, logger);
+  const interpreter = defaultInterpreter({ namers });
   const store = await openStore(config.store, { historyLimit: config.historyLimit });
   const { app } = buildNamerdApp({
     store,
@@ -65,6 +66,7 @@ export async function runNamerd(config: NamerdConfig, logger: Logger): Promise<R
       closing ??= (async () => {
         await app.close();
         await store.close();
+        await closeNamers(namers);
         logger.info('namerd stopped');
       })();
       return closing;

@@ -4,7 +4,7 @@
  * ready once a base dtab is in hand, a drain on `/prestop` or SIGTERM, and an orderly close.
  */
 
-import { mountNamers } from '../config/mount-namers.js';
+import { closeNamers, mountNamers } from '../config/mount-namers.js';
 import type { RouterConfig } from '../config/router-config.js';
 import { Dtab } from '../dtab/dtab.js';
 import { Path } from '../dtab/path.js';
@@ -65,7 +65,8 @@ const DELEGATE_TIMEOUT_MS = 2_000;
 export async function startRouter(config: RouterConfig, logger: Logger): Promise<RunningRouter> {
   const metrics = new MetricsRegistry();
   const stats = new RouterStats(metrics, config.label);
-  const interpreter = defaultInterpreter({ namers: mountNamers(config.namers), fallbackOnEmpty: true });
+  const namers = mountNamers(config.namers, logger);
+  const interpreter = defaultInterpreter({ namers, fallbackOnEmpty: true });
   const source = baseSource(config, logger);
   let baseState: BaseDtabState = { status: 'pending', reason: 'starting' };
   let base: BaseDtab | null = null;
@@ -230,6 +231,7 @@ export async function startRouter(config: RouterConfig, logger: Logger): Promise
         routes.close();
         clients.close();
         await pools.close();
+        await closeNamers(namers);
         metrics.close();
       })();
       return closing;

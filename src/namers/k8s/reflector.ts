@@ -188,6 +188,7 @@ export class Reflector {
     );
     const started = Date.now();
     let delivered = false;
+    const healthy = () => delivered || Date.now() - started >= HEALTHY_STREAM_MS;
     let body: { destroy(): void } | undefined;
     try {
       arm();
@@ -200,11 +201,12 @@ export class Reflector {
         const events = parser.push(chunk);
         let changed = false;
         for (const { type, object } of events) {
-          delivered = true;
           if (type === 'ERROR') {
             if (changed) this.#o.onChange(this.#objects);
             const status = object as Status;
-            if (status.code === 410) return { expired: true, healthy: true };
+            // Healthy only if something came before it: a server that expires every fresh
+            // watch at once must meet the backoff, not a storm of relists.
+            if (status.code === 410) return { expired: true, healthy: healthy() };
             throw apiStatusError(
               `the watch stream of ${path}`,
               status.code ?? 500,
@@ -222,11 +224,12 @@ export class Reflector {
             }
           }
           if (rv) this.#rv = rv;
+          delivered = true;
         }
         if (changed) this.#o.onChange(this.#objects);
       }
       if (parser.partial) throw new WatchStreamError('the watch stream ended in the middle of an event');
-      return { expired: false, healthy: delivered || Date.now() - started >= HEALTHY_STREAM_MS };
+      return { expired: false, healthy: healthy() };
     } catch (e) {
       if (why !== undefined && !this.#stopped) throw new WatchStreamError(why);
       throw e;

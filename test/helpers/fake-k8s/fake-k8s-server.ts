@@ -32,6 +32,8 @@ export interface LoggedRequest {
   readonly query: URLSearchParams;
   readonly resource: string | undefined;
   readonly watch: boolean;
+  /** When it arrived (Date.now()). */
+  readonly at: number;
   status: number;
 }
 
@@ -163,6 +165,7 @@ export class FakeK8s {
       query: url.searchParams,
       resource: route?.resource.name,
       watch,
+      at: Date.now(),
       status: 0,
     };
     this.requests.push(logged);

@@ -45,15 +45,15 @@ export class ObjectStore {
     return this.#rv;
   }
 
-  /** Watches from an RV below this get 410 Gone. */
+  /** Watches from an RV below this get 410 Gone; from this RV on, the log has every event. */
   get floor(): number {
     return this.#floor;
   }
 
   /** Forgets history: a watch from any RV seen so far gets 410, as after etcd compaction. */
   compact(): void {
-    this.#floor = this.#rv + 1;
-    const keep = this.#log.filter((e) => e.rv >= this.#floor);
+    this.#floor = this.#rv;
+    const keep = this.#log.filter((e) => e.rv > this.#floor);
     this.#log.splice(0, this.#log.length, ...keep);
   }
 
