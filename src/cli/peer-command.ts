@@ -29,7 +29,8 @@ Flags:
       --label LABEL            this peer's label at the registry (required)
       --locker                 stream results to the registry's locker
       --listen HOST:PORT       address of the /client API (default 127.0.0.1:0, any free port)
-      --advertise HOST:PORT    address the registry calls back (default: the bound address)
+      --advertise HOST:PORT    address the registry calls back (default: $POD_IP with the bound
+                               port when POD_IP is set, else the bound address)
       --remember-interval DUR  how often to remind the registry (default 5s)
       --locker-interval DUR    how often to send running targets' results (default 3s)
       --results-interval DUR   length of a results interval (default 5s)
@@ -37,7 +38,7 @@ Flags:
       --log-format FORMAT      json, pretty, or auto (default)
   -h, --help                   help for peer
 
-Identity comes from POD_NAME, NAMESPACE, NODE_NAME and CLUSTER when set.
+Identity comes from POD_IP, POD_NAME, NAMESPACE, NODE_NAME and CLUSTER when set.
 `,
 );
 
@@ -103,7 +104,7 @@ export async function peerCommand(args: readonly string[], io: CliIo, hooks: Lon
   const agent = new PeerAgent({
     registryUrl: registryUrl!,
     label: label!,
-    address: advertise ?? new URL(url).host,
+    address: advertise ?? (env.POD_IP ? `${env.POD_IP}:${new URL(url).port}` : new URL(url).host),
     traffic: client,
     locker: values.locker === true,
     rememberIntervalMs: rememberMs,

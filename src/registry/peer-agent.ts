@@ -134,7 +134,11 @@ export class PeerAgent {
 
   /** The startup bundle: tracked headers, then targets this process does not have yet. */
   #apply(data: PeerData): void {
-    if (data.TrackingHeaders) this.#o.traffic.setTrackHeaders(data.TrackingHeaders);
+    try {
+      if (data.TrackingHeaders) this.#o.traffic.setTrackHeaders(data.TrackingHeaders);
+    } catch (e) {
+      this.#o.logger?.warn({ headers: data.TrackingHeaders, err: (e as Error).message }, 'tracked headers refused');
+    }
     for (const [name, spec] of Object.entries(data.Targets ?? {})) {
       if (this.#o.traffic.hasTarget(name)) continue;
       try {

@@ -20,7 +20,7 @@ export interface TargetSpec {
   readonly body: string | null;
   /** Concurrent workers (closed loop; default 1), or the cap on requests in flight (open loop; default 64). */
   readonly replicas: number;
-  /** Requests per replica, as in goto. */
+  /** Requests per replica, as in goto (closed loop); with qps, requests in all. */
   readonly requestCount: number | null;
   /** Requests in all, across replicas (slow_cooker's -totalRequests, hey's -n). */
   readonly totalRequests: number | null;
@@ -219,8 +219,11 @@ export function parseTarget(raw: unknown): Target {
     throw createError('SY_ERR_INVALID_TARGET', [problems.list.join('; ')]);
   }
   // goto's default is one request per replica; a duration alone bounds the run by time.
+  // requestCount is per replica as in goto, where replicas are workers; the open loop has no
+  // workers (replicas only caps requests in flight), so there it counts requests in all.
+  const perWorker = openLoop ? 1 : replicas;
   const budget =
-    totalRequests ?? (requestCount !== null ? requestCount * replicas : durationMs !== null ? Infinity : replicas);
+    totalRequests ?? (requestCount !== null ? requestCount * perWorker : durationMs !== null ? Infinity : perWorker);
   const spec: TargetSpec = {
     name,
     method,

@@ -80,6 +80,11 @@ describe('parseTarget', () => {
     expect(timed.durationMs).toBe(2000);
     // In the open loop replicas caps requests in flight; 1 would throttle any slow upstream.
     expect(timed.spec.replicas).toBe(64);
+    // …so there requestCount counts requests in all, and the filled-in spec means the same.
+    const counted = parseTarget({ name: 'a', url: 'http://h', qps: 5, requestCount: 7 });
+    expect(counted.budget).toBe(7);
+    expect(parseTarget(counted.spec).budget).toBe(7);
+    expect(parseTarget({ name: 'a', url: 'http://h', qps: 5, requestCount: 7, replicas: 2 }).budget).toBe(7);
   });
 
   it('accepts both header forms, lower-cases names, and tracks headers given as a list or a comma string', () => {
