@@ -52,7 +52,7 @@ describe('mergeClientResults', () => {
     a.end(5_000);
     const merged = mergeClientResults([locker({ split: a }), locker({ split: b }), locker({})]);
     expect(merged.instances).toBe(2);
-    const m = merged.byTargets.split as ReturnType<TargetResults['toJSON']>;
+    const m = merged.byTargets.split as unknown as ReturnType<TargetResults['toJSON']>;
     const expected = all.toJSON();
     expect(m.requests).toBe(400);
     expect(m.invocationCount).toBe(2);
