@@ -1,14 +1,17 @@
 /**
- * `namectl dtab …` for dtab files on disk: `fmt` prints (or checks, or rewrites) a file's
- * canonical form and `check` validates files. Both report a syntax error as
- * `FILE:LINE:COL: message`, the form editors and CI annotators already understand, and exit 1
- * when any file is bad. The commands that talk to namerd (list, get, create, update, delete)
- * join this file's dispatcher when the namerd API exists.
+ * `namectl dtab …`: the dispatcher for every dtab command, and the two that work on files on
+ * disk: `fmt` prints (or checks, or rewrites) a file's canonical form and `check` validates
+ * files. Both report a syntax error as `FILE:LINE:COL: message`, the form editors and CI
+ * annotators already understand, and exit 1 when any file is bad. The commands that talk to
+ * namerd live in remote-dtab-commands.ts (namerctl's), history-commands.ts, diff-command.ts and
+ * watch-command.ts.
  */
 import { DtabSyntaxError } from '../index.js';
 import { ExitCode, type Options } from './args.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { formatDtab } from './dtab-format.js';
+import { diffCommand } from './diff-command.js';
+import { describeSyntaxError, formatDtab } from './dtab-format.js';
+import { historyCommand, rollbackCommand } from './history-commands.js';
 import {
   type CliIo,
   describeIoError,
@@ -20,7 +23,10 @@ import {
   writeErr,
   writeOut,
 } from './io.js';
+import { type OuterFlags, remoteFlags, remoteOptions } from './remote.js';
+import { createCommand, deleteCommand, getCommand, listCommand, updateCommand } from './remote-dtab-commands.js';
 import { UsageText } from './usage-text.js';
+import { watchCommand } from './watch-command.js';
 
 export const dtabHelp = new UsageText(
   'namectl dtab',
@@ -29,12 +35,27 @@ export const dtabHelp = new UsageText(
 Usage:
   namectl dtab <command> [flags]
 
-Available Commands:
+Commands that talk to namerd:
+  list        List the namespaces (alias: ls)
+  get         Print a namespace's dtab (alias: cat)
+  create      Create a namespace from a dtab file (alias: new)
+  update      Replace a namespace's dtab, compare-and-set on its version (alias: up)
+  delete      Delete a namespace (aliases: del, rm)
+  history     List a namespace's stored versions
+  rollback    Write an old version back as the new version
+  diff        Diff two versions, or a file against the stored dtab
+  watch       Print each new version as namerd streams it
+
+Commands for dtab files:
   check       Check dtab files for syntax errors
   fmt         Print a dtab file in canonical form
 
 Flags:
-  -h, --help   help for dtab
+  -h, --help             help for dtab
+      --json             print JSON (list, get, and the other commands that can)
+      --base-url URL     namerd's address (default: $NAMECTL_BASE_URL, $NAMERCTL_BASE_URL,
+                         or http://127.0.0.1:4180)
+      --token TOKEN      bearer token for writes (default: $NAMECTL_TOKEN)
 
 Use "namectl dtab <command> --help" for more information about a command.
 `,
@@ -56,7 +77,7 @@ Flags:
   -w, --write   rewrite each file in place (atomically) if it parses
   -h, --help    help for fmt
 
-Exit status: 0 ok, 1 a file did not parse or (--check) is not canonical, 64 usage error.
+Exit status: 0 ok, 1 a file did not parse or (--check) is not canonical, 2 usage error.
 `,
 );
 
@@ -71,16 +92,43 @@ Usage:
 Flags:
   -h, --help   help for check
 
-Exit status: 0 all files are valid, 1 a file is not, 64 usage error.
+Exit status: 0 all files are valid, 1 a file is not, 2 usage error.
 `,
 );
 
 const helpOnly: Options = { help: { type: 'boolean', short: 'h' } };
 
-export async function dtabCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, command, rest } = dtabHelp.split(args, helpOnly);
+const dtabOptions: Options = { ...helpOnly, json: { type: 'boolean' }, ...remoteOptions };
+
+export async function dtabCommand(args: readonly string[], io: CliIo, outer: OuterFlags): Promise<number> {
+  const { values, command, rest } = dtabHelp.split(args, dtabOptions);
   if (values.help === true || command === 'help') return dtabHelp.print(io);
+  const flags: OuterFlags = { remote: remoteFlags(values, outer.remote), json: values.json === true || outer.json };
   switch (command) {
+    case 'list':
+    case 'ls':
+      return listCommand(rest, io, flags);
+    case 'get':
+    case 'cat':
+      return getCommand(rest, io, flags);
+    case 'create':
+    case 'new':
+      return createCommand(rest, io, flags);
+    case 'update':
+    case 'up':
+      return updateCommand(rest, io, flags);
+    case 'delete':
+    case 'del':
+    case 'rm':
+      return deleteCommand(rest, io, flags);
+    case 'history':
+      return historyCommand(rest, io, flags);
+    case 'rollback':
+      return rollbackCommand(rest, io, flags);
+    case 'diff':
+      return diffCommand(rest, io, flags);
+    case 'watch':
+      return watchCommand(rest, io, flags);
     case 'fmt':
       return fmtCommand(rest, io);
     case 'check':
@@ -172,16 +220,6 @@ async function rewrite(io: CliIo, file: string, text: string): Promise<boolean> 
     writeErr(io, `${displayName(file)}: cannot write: ${describeIoError(error)}\n`);
     return false;
   }
-}
-
-/**
- * The error's message without its `at line L, column C: '…'` tail, which the `FILE:L:C:`
- * prefix already says, ending instead in Finagle's `at '<line with [x] marked>'`.
- */
-export function describeSyntaxError(error: DtabSyntaxError): string {
-  const tail = ` at line ${error.line}, column ${error.column}: '${error.excerpt}'`;
-  if (!error.message.endsWith(tail)) return error.message;
-  return `${error.message.slice(0, -tail.length)} at '${error.excerpt}'`;
 }
 
 function plural(n: number, one: string, many: string): string {

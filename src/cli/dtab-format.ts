@@ -6,7 +6,7 @@
  * the parser, the result is checked before anyone can write it: it must read back to an
  * equal Dtab and hold the same number of comments, or formatting throws.
  */
-import { Dtab } from '../index.js';
+import { Dtab, type DtabSyntaxError } from '../index.js';
 import { type Comment, countComments, scanComments } from './dtab-comments.js';
 
 export interface Formatted {
@@ -51,4 +51,14 @@ export function formatDtab(source: string): Formatted {
     throw new Error('dtab formatter: the formatted text does not read back to the same dtab and comments');
   }
   return { dtab, text };
+}
+
+/**
+ * The error's message without its `at line L, column C: '…'` tail, which the `FILE:L:C:`
+ * prefix already says, ending instead in Finagle's `at '<line with [x] marked>'`.
+ */
+export function describeSyntaxError(error: DtabSyntaxError): string {
+  const tail = ` at line ${error.line}, column ${error.column}: '${error.excerpt}'`;
+  if (!error.message.endsWith(tail)) return error.message;
+  return `${error.message.slice(0, -tail.length)} at '${error.excerpt}'`;
 }

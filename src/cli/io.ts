@@ -1,7 +1,8 @@
 /**
- * What a CLI run may touch: its three streams and a working directory, passed in so tests
- * run `main()` in-process with buffers, and the bin wrappers pass the real process. Files
- * named `-` are standard input, shown as `<stdin>` in messages, as compilers and gofmt do.
+ * What a CLI run may touch: its three streams, a working directory, the environment and an
+ * interrupt signal, passed in so tests run `main()` in-process with buffers, and the bin
+ * wrappers pass the real process. Files named `-` are standard input, shown as `<stdin>` in
+ * messages, as compilers and gofmt do.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -12,6 +13,10 @@ export interface CliIo {
   readonly stderr: NodeJS.WritableStream;
   /** Relative file names resolve against this; defaults to process.cwd(). */
   readonly cwd?: string;
+  /** Environment variables (NAMECTL_BASE_URL, …); defaults to process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Aborted on Ctrl-C (the bin wires SIGINT to it): long-running commands such as watch stop. */
+  readonly signal?: AbortSignal;
 }
 
 export const STDIN = '-';
@@ -19,6 +24,10 @@ export const STDIN = '-';
 /** The name a file goes by in messages. */
 export function displayName(file: string): string {
   return file === STDIN ? '<stdin>' : file;
+}
+
+export function envOf(io: CliIo): Readonly<Record<string, string | undefined>> {
+  return io.env ?? process.env;
 }
 
 export function resolveFile(io: CliIo, file: string): string {

@@ -22,6 +22,12 @@ export interface RunOptions {
   readonly input?: string;
   /** Working directory; the repository root when absent. */
   readonly cwd?: string;
+  /** Environment: main() sees exactly this; a spawned bin gets it on top of the test's own. */
+  readonly env?: Record<string, string | undefined>;
+  /** Aborts a running main(), as Ctrl-C does in the bin (in-process runs only). */
+  readonly signal?: AbortSignal;
+  /** Where main() writes standard output, instead of a buffer (in-process runs only). */
+  readonly stdout?: Writable;
 }
 
 export type CliMain = (argv: readonly string[], io: CliIo) => Promise<number>;
@@ -29,7 +35,10 @@ export type CliMain = (argv: readonly string[], io: CliIo) => Promise<number>;
 /** Runs `node bin/<bin> ...args` and collects its output. */
 export function spawnBin(bin: string, args: readonly string[], options: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', bin), ...args], { cwd: options.cwd ?? repoRoot });
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', bin), ...args], {
+      cwd: options.cwd ?? repoRoot,
+      env: { ...process.env, ...options.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -57,6 +66,13 @@ export async function runMain(main: CliMain, args: readonly string[], options: R
   const stdout = collector();
   const stderr = collector();
   const stdin = Readable.from(options.input === undefined ? [] : [Buffer.from(options.input)]);
-  const code = await main(args, { stdin, stdout: stdout.stream, stderr: stderr.stream, cwd: options.cwd ?? repoRoot });
+  const code = await main(args, {
+    stdin,
+    stdout: options.stdout ?? stdout.stream,
+    stderr: stderr.stream,
+    cwd: options.cwd ?? repoRoot,
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }

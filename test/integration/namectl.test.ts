@@ -39,12 +39,19 @@ async function tempFile(name: string, text: string): Promise<string> {
 }
 
 describe('namectl as a process', () => {
-  it('prints its help, listing only commands that exist', async () => {
+  it('prints its help, listing its commands and exit codes', async () => {
     const r = await spawnBin('namectl.js', ['--help']);
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toContain('Usage:\n  namectl <command> [flags]');
-    expect(r.stdout).toMatch(/^ {2}dtab +Work with dtab files: fmt, check$/m);
-    expect(r.stdout).not.toMatch(/\b(list|get|create|update|delete|delegate)\b/);
+    expect(r.stdout).toContain('Usage:\n  namectl [flags] <command> [flags]');
+    expect(r.stdout).toMatch(
+      /^ {2}dtab +Manage namerd's dtabs \(list, get, create, update, delete, history, rollback,$/m,
+    );
+    expect(r.stdout).toMatch(/^ {2}delegate +Explain how a path resolves/m);
+    expect(r.stdout).toContain('Exit status: 0 ok, 1 refused by namerd or invalid input, 2 usage or connection error.');
+    const dtab = await runMain(namectl, ['dtab', '--help']);
+    for (const command of 'list get create update delete history rollback diff watch fmt check'.split(' ')) {
+      expect(dtab.stdout).toMatch(new RegExp(`^ {2}${command} +[A-Z]`, 'm'));
+    }
   });
 
   it('prints its version from package.json', async () => {
@@ -56,10 +63,10 @@ describe('namectl as a process', () => {
     });
   });
 
-  it('exits 64 with the usage on stderr for an unknown command or flag', async () => {
+  it('exits 2 with the usage on stderr for an unknown command or flag', async () => {
     for (const args of [['frobnicate'], ['--frobnicate'], ['dtab', 'frobnicate'], ['dtab', 'fmt', '-x', 'f'], []]) {
       const r = await spawnBin('namectl.js', args);
-      expect(r.code, args.join(' ')).toBe(64);
+      expect(r.code, args.join(' ')).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(/^namectl( dtab( fmt)?)?: .+\nUsage:\n {2}namectl/);
       expect(r.stderr).toMatch(/Run 'namectl( dtab( fmt)?)? --help' for more information\.\n$/);
@@ -100,11 +107,12 @@ describe('namectl as a process', () => {
 });
 
 describe('switchyard as a process', () => {
-  it('prints help and version, and advertises no role that does not exist yet', async () => {
+  it('prints help and version, listing its roles', async () => {
     const help = await spawnBin('switchyard.js', ['--help']);
     expect(help).toMatchObject({ code: 0, stderr: '' });
-    expect(help.stdout).toContain('Usage:\n  switchyard [flags]');
-    expect(help.stdout).not.toMatch(/\b(namerd|router)\b/);
+    expect(help.stdout).toContain('Usage:\n  switchyard [flags] <command>');
+    expect(help.stdout).toMatch(/^ {2}namerd {2,}run the central dtab service/m);
+    expect(help.stdout).toMatch(/^ {2}router {2,}run the per-pod routing proxy/m);
     expect((await spawnBin('switchyard.js', ['--version'])).stdout).toMatch(/^switchyard \d+\.\d+\.\d+/);
   });
 
@@ -114,12 +122,15 @@ describe('switchyard as a process', () => {
     }
   });
 
-  it('exits 64 for commands that do not exist yet and unknown flags', async () => {
-    for (const args of [['router'], ['namerd'], ['--frobnicate'], []]) {
+  it('exits 64 (EX_USAGE, unlike namectl) for unknown commands and flags', async () => {
+    for (const args of [['frobnicate'], ['--frobnicate'], []]) {
       const r = await spawnBin('switchyard.js', args);
       expect(r.code, args.join(' ')).toBe(64);
-      expect(r.stderr).toContain('Usage:\n  switchyard [flags]');
+      expect(r.stderr).toContain('Usage:\n  switchyard [flags] <command>');
     }
+    const r = await spawnBin('switchyard.js', ['namerd', '--no-such-flag']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('Usage:\n  switchyard namerd [flags]');
   });
 });
 
@@ -232,7 +243,7 @@ describe('namectl dtab fmt', () => {
   });
 
   it('rejects more than one file without --check or --write', async () => {
-    expect((await run(['dtab', 'fmt', dtabFiles[0]!, dtabFiles[1]!])).code).toBe(64);
+    expect((await run(['dtab', 'fmt', dtabFiles[0]!, dtabFiles[1]!])).code).toBe(2);
   });
 });
 
@@ -292,8 +303,8 @@ describe('namectl dtab fmt --write', () => {
   });
 
   it('refuses standard input and --check together with --write', async () => {
-    expect((await run(['dtab', 'fmt', '--write', '-'])).code).toBe(64);
-    expect((await run(['dtab', 'fmt', '--write', '--check', dtabFiles[0]!])).code).toBe(64);
+    expect((await run(['dtab', 'fmt', '--write', '-'])).code).toBe(2);
+    expect((await run(['dtab', 'fmt', '--write', '--check', dtabFiles[0]!])).code).toBe(2);
   });
 });
 
@@ -321,7 +332,7 @@ describe('namectl dtab check', () => {
 
   it('needs at least one file', async () => {
     const r = await run(['dtab', 'check']);
-    expect(r.code).toBe(64);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^namectl dtab check: missing FILE\n/);
   });
 });

@@ -1,0 +1,299 @@
+/**
+ * namectl's one HTTP client for namerd's `/api/1` (namerd-api.md §2), on undici. Every response
+ * becomes a typed result or one of two errors: NamerdHttpError when namerd answered and refused
+ * (4xx/5xx, exit 1) and NamerdUnreachableError when there was no answer to read (exit 2). Reads
+ * ask for JSON, as namerctl does, so the client also works against linkerd's namerd; switchyard's
+ * additions (history, messages, ndjson watches) degrade to what namerd offers.
+ */
+import { STATUS_CODES } from 'node:http';
+import { Agent, type Dispatcher, request } from 'undici';
+import type { Dtab } from '../index.js';
+import type { JsonDelegateTree } from '../naming/delegate-json.js';
+import { etagToVersion } from '../store/versioned-dtab.js';
+import { dtabFromJson } from './dtab-json.js';
+
+export const DEFAULT_BASE_URL = 'http://127.0.0.1:4180';
+
+/** namerd answered with an error status. */
+export class NamerdHttpError extends Error {
+  readonly status: number;
+  /** The response body, trimmed: namerd's own explanation. */
+  readonly detail: string;
+
+  constructor(method: string, path: string, status: number, detail: string) {
+    const reason = STATUS_CODES[status] ?? 'Unknown Status';
+    super(`${method} ${path}: ${status} ${reason}${detail === '' ? '' : `: ${detail}`}`);
+    this.name = 'NamerdHttpError';
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+/** No answer: connection refused, DNS, a timeout, a reset, or a malformed response. */
+export class NamerdUnreachableError extends Error {
+  constructor(base: URL, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`cannot reach namerd at ${base.href.replace(/\/$/, '')}: ${why}`, { cause });
+    this.name = 'NamerdUnreachableError';
+  }
+}
+
+/** A dtab to write, already validated, in the media type it is sent as. */
+export interface DtabBody {
+  readonly contentType: 'application/json' | 'application/dtab';
+  readonly text: string;
+}
+
+export interface StoredDtab {
+  /** The ETag (`AAAAAAAAAAE=`). */
+  readonly version: string;
+  /** The version as a number when the ETag is switchyard's (8-byte) form. */
+  readonly number: number | null;
+  readonly dtab: Dtab;
+}
+
+export interface WriteResult {
+  /** The new version's ETag; switchyard returns one, linkerd's namerd does not. */
+  readonly version: string | null;
+  readonly number: number | null;
+}
+
+/** One entry of `GET /api/1/dtabs/<ns>/versions`, newest first. */
+export interface VersionInfo {
+  readonly version: string;
+  readonly number: number;
+  readonly time: string;
+  readonly message?: string;
+  readonly deleted?: true;
+  readonly dentries?: number;
+}
+
+/** A line of the ndjson watch; namerd-format lines (a bare dtab) arrive as `dtab` without a version. */
+export type WatchEvent =
+  | {
+      readonly type: 'dtab';
+      readonly namespace: string;
+      readonly version?: string;
+      readonly number?: number;
+      readonly time?: string;
+      readonly message?: string;
+      readonly dtab: string;
+    }
+  | { readonly type: 'deleted'; readonly namespace: string }
+  | { readonly type: 'heartbeat'; readonly time: string }
+  | { readonly type: 'error'; readonly namespace: string; readonly message: string };
+
+export interface ClientOptions {
+  /** Bearer token sent with writes. */
+  readonly token?: string;
+  /** Aborts every request (Ctrl-C). */
+  readonly signal?: AbortSignal;
+  /** How long to wait for a response's headers (default 30 s). */
+  readonly timeoutMs?: number;
+}
+
+interface Send {
+  readonly query?: Record<string, string | undefined>;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+  readonly write?: boolean;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly text: string;
+}
+
+export class NamerdClient {
+  readonly baseUrl: URL;
+  readonly #options: ClientOptions;
+  readonly #agent = new Agent({ connections: 4 });
+
+  constructor(baseUrl: URL, options: ClientOptions = {}) {
+    this.baseUrl = baseUrl;
+    this.#options = options;
+  }
+
+  async list(): Promise<string[]> {
+    return this.#json(await this.#ok('GET', '/api/1/dtabs', { headers: { accept: 'application/json' } }));
+  }
+
+  /** The current dtab, or an older version (a number or an ETag). */
+  async get(ns: string, version?: string): Promise<StoredDtab> {
+    const answer = await this.#ok('GET', dtabPath(ns), {
+      query: { version },
+      headers: { accept: 'application/json' },
+    });
+    const etag = header(answer, 'etag') ?? '';
+    return { version: etag, number: etagToVersion(etag), dtab: this.#read(answer, dtabFromJson) };
+  }
+
+  /** The current version's ETag (a GET: HEAD's 404 would carry no explanation). */
+  async currentVersion(ns: string): Promise<string> {
+    return (await this.get(ns)).version;
+  }
+
+  create(ns: string, body: DtabBody, message?: string): Promise<WriteResult> {
+    return this.#write('POST', ns, body, { message });
+  }
+
+  /** A compare-and-set update with `ifMatch`, or an unconditional put (an upsert) without. */
+  update(ns: string, body: DtabBody, options: { ifMatch?: string; message?: string } = {}): Promise<WriteResult> {
+    return this.#write('PUT', ns, body, options);
+  }
+
+  async delete(ns: string, message?: string): Promise<void> {
+    await this.#ok('DELETE', dtabPath(ns), { write: true, headers: messageHeader(message) });
+  }
+
+  async versions(ns: string): Promise<VersionInfo[]> {
+    return this.#json(await this.#ok('GET', `${dtabPath(ns)}/versions`, { headers: { accept: 'application/json' } }));
+  }
+
+  async delegate(ns: string, path: string, dtab?: string): Promise<JsonDelegateTree> {
+    const answer = await this.#ok('GET', `/api/1/delegate/${encodeURIComponent(ns)}`, {
+      query: { path, dtab },
+      headers: { accept: 'application/json' },
+    });
+    return this.#json(answer);
+  }
+
+  /**
+   * One watch connection: yields events until the server ends the stream. `idleTimeoutMs` is how
+   * long the body may stay silent (switchyard sends heartbeats) before the stream counts as dead,
+   * which surfaces as NamerdUnreachableError, like any other broken connection.
+   */
+  async *watch(ns: string, idleTimeoutMs: number): AsyncGenerator<WatchEvent> {
+    const path = dtabPath(ns);
+    const response = await this.#request('GET', path, {
+      query: { watch: 'true' },
+      headers: { accept: 'application/x-ndjson, application/json' },
+      bodyTimeout: idleTimeoutMs,
+    });
+    if (response.statusCode >= 400) {
+      const detail = (await response.body.text()).trim();
+      throw new NamerdHttpError('GET', path, response.statusCode, detail);
+    }
+    let buffer = '';
+    try {
+      for await (const chunk of response.body) {
+        buffer += chunk.toString();
+        for (let i = buffer.indexOf('\n'); i !== -1; i = buffer.indexOf('\n')) {
+          const line = buffer.slice(0, i).trim();
+          buffer = buffer.slice(i + 1);
+          if (line !== '') yield watchEvent(ns, line);
+        }
+      }
+    } catch (error) {
+      throw this.#unreachable(error);
+    } finally {
+      response.body.destroy();
+    }
+  }
+
+  /** Ends the client's connections (and any request still running). */
+  async close(): Promise<void> {
+    await this.#agent.destroy();
+  }
+
+  async #write(
+    method: 'POST' | 'PUT',
+    ns: string,
+    body: DtabBody,
+    options: { ifMatch?: string; message?: string },
+  ): Promise<WriteResult> {
+    const headers: Record<string, string> = { 'content-type': body.contentType, ...messageHeader(options.message) };
+    if (options.ifMatch !== undefined) headers['if-match'] = options.ifMatch;
+    const answer = await this.#ok(method, dtabPath(ns), { write: true, headers, body: body.text });
+    const etag = header(answer, 'etag') ?? null;
+    return { version: etag, number: etag === null ? null : etagToVersion(etag) };
+  }
+
+  /** Sends a request and reads the whole answer; any status of 400 and up is a NamerdHttpError. */
+  async #ok(method: Dispatcher.HttpMethod, path: string, send: Send): Promise<Answer> {
+    const response = await this.#request(method, path, send);
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (error) {
+      throw this.#unreachable(error);
+    }
+    if (response.statusCode >= 400) throw new NamerdHttpError(method, path, response.statusCode, text.trim());
+    return { status: response.statusCode, headers: response.headers, text };
+  }
+
+  async #request(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    send: Send & { bodyTimeout?: number },
+  ): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = { ...send.headers };
+    if (send.write === true && this.#options.token !== undefined) {
+      headers.authorization = `Bearer ${this.#options.token}`;
+    }
+    try {
+      return await request(this.#url(path, send.query), {
+        method,
+        headers,
+        body: send.body,
+        dispatcher: this.#agent,
+        signal: this.#options.signal,
+        headersTimeout: this.#options.timeoutMs ?? 30_000,
+        bodyTimeout: send.bodyTimeout ?? this.#options.timeoutMs ?? 30_000,
+      });
+    } catch (error) {
+      throw this.#unreachable(error);
+    }
+  }
+
+  #json<T>(answer: Answer): T {
+    return this.#read(answer, (value) => value as T);
+  }
+
+  /** A body namerd sent but that cannot be read is as good as no answer. */
+  #read<T>(answer: Answer, convert: (value: unknown) => T): T {
+    try {
+      return convert(JSON.parse(answer.text));
+    } catch (error) {
+      throw new NamerdUnreachableError(this.baseUrl, new Error(`unreadable response: ${(error as Error).message}`));
+    }
+  }
+
+  /** Aborts (Ctrl-C) pass through unchanged; everything else that is not an answer is "unreachable". */
+  #unreachable(error: unknown): unknown {
+    if (this.#options.signal?.aborted === true) return error;
+    if (error instanceof NamerdHttpError || error instanceof NamerdUnreachableError) return error;
+    return new NamerdUnreachableError(this.baseUrl, error);
+  }
+
+  #url(path: string, query: Record<string, string | undefined> = {}): string {
+    const url = new URL(this.baseUrl.href);
+    // The base URL may carry a path prefix (namerd behind a proxy): keep it.
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, value);
+    return url.href;
+  }
+}
+
+function dtabPath(ns: string): string {
+  return `/api/1/dtabs/${encodeURIComponent(ns)}`;
+}
+
+/** `X-Dtab-Message`, percent-encoded when it is not plain ASCII (or holds a `%`, which namerd decodes). */
+function messageHeader(message: string | undefined): Record<string, string> {
+  if (message === undefined || message === '') return {};
+  return { 'x-dtab-message': /^[\x20-\x24\x26-\x7e]*$/.test(message) ? message : encodeURIComponent(message) };
+}
+
+function header(answer: Answer, name: string): string | undefined {
+  const value = answer.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** An ndjson event, or (linkerd's namerd) a whole JSON dtab per line, which carries no version. */
+function watchEvent(ns: string, line: string): WatchEvent {
+  const value = JSON.parse(line) as unknown;
+  if (Array.isArray(value)) return { type: 'dtab', namespace: ns, dtab: dtabFromJson(value).show() };
+  return value as WatchEvent;
+}
