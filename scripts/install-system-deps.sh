@@ -20,3 +20,12 @@ if ! command -v promtool >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y --no-install-recommends prometheus
 fi
 promtool --version | sed -n 1p
+
+# kubectl, the independent client that cross-checks the fake Kubernetes API server's wire format
+# (test/integration/k8s-fake-kubectl.test.ts, skipped without it). Debian has no package named
+# kubectl; it ships kubectl (1.20) in kubernetes-client. Any kubectl already on the PATH is used.
+if ! command -v kubectl >/dev/null 2>&1; then
+  "${SUDO[@]}" apt-get update
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y --no-install-recommends kubernetes-client
+fi
+kubectl version --client 2>&1 | sed -n 1p
