@@ -164,7 +164,9 @@ describe('the linkerd canary walkthrough on the quickstart mesh', () => {
     let running = true;
     const workers = Array.from({ length: 8 }, async () => {
       while (running) {
-        const r = await get(`${router}/`, { host: 'gen' }).catch((e) => ({ status: 0, body: String(e), headers: {} }));
+        const r = await get(`${router}/`, { host: 'gen' }).catch(
+          (e): Awaited<ReturnType<typeof get>> => ({ status: 0, body: String(e), headers: {} }),
+        );
         if (r.status !== 200) failures.push(`${r.status} ${r.body}`);
         else seen.set(String(r.headers['x-version']), (seen.get(String(r.headers['x-version'])) ?? 0) + 1);
       }

@@ -4,7 +4,7 @@
  * echo what they received; and a keep-alive client. Everything binds to 127.0.0.1.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -21,10 +21,7 @@ export interface NamedUpstream {
   close(): Promise<void>;
 }
 
-export async function startNamedUpstream(
-  name: string,
-  handle?: Parameters<typeof createServer>[0],
-): Promise<NamedUpstream> {
+export async function startNamedUpstream(name: string, handle?: RequestListener): Promise<NamedUpstream> {
   const seen: IncomingHttpHeaders[] = [];
   const server: Server = createServer(
     handle ??

@@ -61,7 +61,7 @@ describe('switchyard namerd', () => {
   it('lists every configuration problem and exits 64 without binding', async () => {
     const dir = tempDir();
     const config = join(dir, 'namerd.yaml');
-    writeFileSync(config, 'listen: 127.0.0.1:99999\nstorage: memory\nnamers:\n  - kind: io.l5d.k8s\n');
+    writeFileSync(config, 'listen: 127.0.0.1:99999\nstorage: memory\nnamers:\n  - kind: io.l5d.consul\n');
     const { code, stderr } = await run(['--config', config, '--store', 'mongodb://x', '--history-limit', 'lots']);
     expect(code).toBe(64);
     for (const problem of [
