@@ -35,9 +35,12 @@ function portMap(ports: readonly SlicePort[] | null | undefined): Map<string, nu
   return map;
 }
 
-function meta(fields: Record<string, string | null | undefined>): Record<string, string> {
+/** Only the fields that are set: most endpoints carry a node name and a zone, and nothing else is used. */
+function meta(nodeName: unknown, zone: unknown, hostname: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(fields)) if (typeof v === 'string' && v !== '') out[k] = v;
+  if (typeof nodeName === 'string' && nodeName !== '') out.nodeName = nodeName;
+  if (typeof zone === 'string' && zone !== '') out.zone = zone;
+  if (typeof hostname === 'string' && hostname !== '') out.hostname = hostname;
   return out;
 }
 
@@ -50,7 +53,7 @@ export function sliceGroup(slice: EndpointSlice): EndpointGroup {
     // The first address is the one kube-proxy uses; the rest are the same pod.
     const host = e.addresses?.[0];
     if (typeof host !== 'string' || host === '') continue;
-    addresses.push({ host, meta: meta({ nodeName: e.nodeName, zone: e.zone, hostname: e.hostname }) });
+    addresses.push({ host, meta: meta(e.nodeName, e.zone, e.hostname) });
   }
   return { ports: portMap(slice.ports), addresses };
 }
@@ -61,7 +64,7 @@ export function endpointsGroups(endpoints: Endpoints): EndpointGroup[] {
     ports: portMap(subset.ports),
     addresses: (subset.addresses ?? [])
       .filter((a) => typeof a.ip === 'string' && a.ip !== '')
-      .map((a) => ({ host: a.ip!, meta: meta({ nodeName: a.nodeName, hostname: a.hostname }) })),
+      .map((a) => ({ host: a.ip!, meta: meta(a.nodeName, undefined, a.hostname) })),
   }));
 }
 
@@ -79,10 +82,11 @@ export function servicePortName(service: Service, segment: string): string | nul
 
 /**
  * The union of every group's ready addresses on the port named `portName`, deduplicated (one
- * endpoint can sit in two slices for a while, as updates to different slices arrive apart) and
- * sorted, so the same set always compares equal.
+ * endpoint can sit in two slices for a while, as updates to different slices arrive apart),
+ * keyed by `host port`. Not sorted: comparing two sets by key (sameAddressSet) is linear, and a
+ * 10,000-endpoint rollout should not pay for a sort of strings on every update.
  */
-export function addressesFor(groups: Iterable<EndpointGroup>, portName: string): Address[] {
+export function addressesFor(groups: Iterable<EndpointGroup>, portName: string): Map<string, Address> {
   const byKey = new Map<string, Address>();
   for (const g of groups) {
     const port = g.ports.get(portName);
@@ -92,10 +96,12 @@ export function addressesFor(groups: Iterable<EndpointGroup>, portName: string):
       if (!byKey.has(key)) byKey.set(key, Addr.address(a.host, port, a.meta));
     }
   }
-  return [...byKey.keys()].sort().map((k) => byKey.get(k)!);
+  return byKey;
 }
 
-/** A key that is equal for equal address sets (addresses come sorted from addressesFor). */
-export function addressSetKey(addresses: readonly Address[]): string {
-  return addresses.map((a) => `${a.host} ${a.port}`).join(',');
+/** Whether two address sets hold the same endpoints, in any order. */
+export function sameAddressSet(a: ReadonlyMap<string, Address>, b: ReadonlyMap<string, Address>): boolean {
+  if (a.size !== b.size) return false;
+  for (const key of a.keys()) if (!b.has(key)) return false;
+  return true;
 }

@@ -20,13 +20,13 @@
 import { NameTree } from '../../dtab/name-tree.js';
 import { Path } from '../../dtab/path.js';
 import { Activity, type ActivityState, ok } from '../../naming/activity.js';
-import { Addr } from '../../naming/addr.js';
+import { Addr, type Address } from '../../naming/addr.js';
 import { Bound } from '../../naming/bound.js';
 import type { Name, Namer } from '../../naming/namer.js';
 import { Var } from '../../naming/var.js';
 import { type ApiConnection, K8sApiClient } from './api-client.js';
 import { type ApiSettings, resolveApiConnection } from './api-connection.js';
-import { addressesFor, addressSetKey, servicePortName } from './endpoint-set.js';
+import { addressesFor, sameAddressSet, servicePortName } from './endpoint-set.js';
 import { type K8sLogger, silentLogger } from './reflector.js';
 import { type ServiceKey, type ServiceState, ServiceWatch, type WatchContext } from './service-watch.js';
 import { DEFAULT_WATCH_TIMING, type WatchTiming } from './watch-timing.js';
@@ -127,7 +127,7 @@ export class K8sNamer implements Namer {
     if (addr === undefined) {
       // It finds its watch by key each time it is observed, so a handle kept past a release still follows.
       addr = Var.async<Addr>(Addr.Pending, (set) => {
-        let last: string | undefined;
+        let last: ReadonlyMap<string, Address> | undefined;
         const sub = this.#subscribe(key, (state) => {
           const portName = resolvePort(state, port);
           if (state.type === 'pending' || typeof portName !== 'string') {
@@ -136,10 +136,9 @@ export class K8sNamer implements Namer {
             return;
           }
           const addresses = addressesFor(state.groups, portName);
-          const text = addressSetKey(addresses);
-          if (text === last) return;
-          last = text;
-          set(Addr.bound(addresses));
+          if (last !== undefined && sameAddressSet(last, addresses)) return;
+          last = addresses;
+          set(Addr.bound([...addresses.values()]));
         });
         return forgetOnClose(sub, set, Addr.Pending);
       });

@@ -55,6 +55,7 @@ export class Reflector {
   #stopped = false;
   #abort: AbortController | undefined;
   #wake: (() => void) | undefined;
+  #notify: NodeJS.Immediate | undefined;
   /** Counters for tests and metrics: how often this reflector listed and watched. */
   readonly stats = { lists: 0, watches: 0, failures: 0 };
 
@@ -77,6 +78,7 @@ export class Reflector {
 
   stop(): void {
     this.#stopped = true;
+    clearImmediate(this.#notify);
     this.#abort?.abort(new Error('stopped'));
     this.#wake?.();
   }
@@ -202,7 +204,7 @@ export class Reflector {
         let changed = false;
         for (const { type, object } of events) {
           if (type === 'ERROR') {
-            if (changed) this.#o.onChange(this.#objects);
+            if (changed) this.#changed();
             const status = object as Status;
             // Healthy only if something came before it: a server that expires every fresh
             // watch at once must meet the backoff, not a storm of relists.
@@ -226,7 +228,7 @@ export class Reflector {
           if (rv) this.#rv = rv;
           delivered = true;
         }
-        if (changed) this.#o.onChange(this.#objects);
+        if (changed) this.#changed();
       }
       if (parser.partial) throw new WatchStreamError('the watch stream ended in the middle of an event');
       return { expired: false, healthy: healthy() };
@@ -238,6 +240,19 @@ export class Reflector {
       clearTimeout(deadline);
       body?.destroy();
     }
+  }
+
+  /**
+   * Reports a change once the chunks already received have all been applied: a burst (a rollout
+   * rewriting 100 slices arrives as dozens of chunks) costs one recomputation downstream, not one
+   * per chunk. setImmediate runs after the pending I/O callbacks, which is where those chunks are.
+   */
+  #changed(): void {
+    if (this.#notify !== undefined) return;
+    this.#notify = setImmediate(() => {
+      this.#notify = undefined;
+      if (!this.#stopped) this.#o.onChange(this.#objects);
+    });
   }
 
   #newAbort(): AbortController {

@@ -59,7 +59,7 @@ export class WatchLineParser {
 
 function parseLine(raw: string): WatchEvent | null {
   const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-  if (line.trim() === '') return null;
+  if (line.length === 0 || (line.length < 8 && line.trim() === '')) return null;
   let value: unknown;
   try {
     value = JSON.parse(line);
