@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { namerConfig } from '../../src/config/namer-config.js';
+import { namerConfig, namerFlag } from '../../src/config/namer-config.js';
 import { routerConfig } from '../../src/config/router-config.js';
 import { Problems } from '../../src/config/validation.js';
 import { fileToken, resolveApiConnection } from '../../src/namers/k8s/api-connection.js';
@@ -119,6 +119,16 @@ describe('io.l5d.k8s config', () => {
       expect.stringMatching(/apiUrl: must be an http/),
       expect.stringMatching(/give one of apiUrl, host\/port and kubeconfig, not apiUrl and host\/port and kubeconfig/),
     ]);
+  });
+
+  it('namerd’s --namers io.l5d.k8s=URL shorthand', () => {
+    const p = new Problems();
+    expect(namerFlag('io.l5d.k8s=http://127.0.0.1:8001', p)).toEqual({
+      kind: 'io.l5d.k8s',
+      prefix: '/io.l5d.k8s',
+      apiUrl: 'http://127.0.0.1:8001',
+    });
+    expect(p.list).toEqual([]);
   });
 
   it('--k8s-api mounts io.l5d.k8s at /#/io.l5d.k8s on the router', () => {
