@@ -2,13 +2,21 @@
  * `switchyard router`: reads the configuration (defaults, `--config FILE`, flags), reports every
  * problem and exits 64 before any port is bound, then routes until SIGTERM or SIGINT. A signal
  * starts a drain (as `POST /prestop` does): not ready, still serving for the grace period, then
- * connections close politely and the process exits 0.
+ * connections close politely and the process exits 0. The admin port also carries the traffic
+ * generator (`/client/…`) and a registry (`/registry/…`); with `--registry URL` the router
+ * registers there as a traffic peer under its label, and deregisters before it drains.
  */
 import { readFile } from 'node:fs/promises';
 import { type RouterFlags, routerConfig } from '../config/router-config.js';
 import { SwitchyardError } from '../errors.js';
+import { PeerAgent } from '../registry/peer-agent.js';
+import { Registry } from '../registry/registry.js';
+import { registerRegistryRoutes } from '../registry/registry-routes.js';
 import { startRouter } from '../router/router.js';
 import { createLogger } from '../telemetry/logger.js';
+import { registerClientRoutes } from '../traffic/client-routes.js';
+import { parseTarget } from '../traffic/target-spec.js';
+import { TrafficClient } from '../traffic/traffic-client.js';
 import { ExitCode, type Options } from './args.js';
 import { type CliIo, resolveFile } from './io.js';
 import { UsageText } from './usage-text.js';
@@ -33,6 +41,8 @@ Flags:
                             (e.g. http://127.0.0.1:8001 from kubectl proxy)
       --label NAME          the router's name in metrics (default http)
       --drain-grace-ms MS   how long a drain keeps serving (default 10000)
+      --registry URL        register as a traffic peer with this registry (under --label)
+      --locker              send traffic results to the registry's locker (with --registry)
       --log-level LEVEL     fatal, error, warn, info (default), debug, trace or silent
       --log-format FORMAT   json, pretty, or auto (pretty on a terminal; default)
   -h, --help                help for router
@@ -56,6 +66,8 @@ const options: Options = {
   'k8s-api': { type: 'string' },
   label: { type: 'string' },
   'drain-grace-ms': { type: 'string' },
+  registry: { type: 'string' },
+  locker: { type: 'boolean' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
 };
@@ -71,6 +83,7 @@ const FLAG_KEYS: Record<string, keyof RouterFlags> = {
   'k8s-api': 'k8sApi',
   label: 'label',
   'drain-grace-ms': 'drainGraceMs',
+  registry: 'registry',
   'log-level': 'logLevel',
   'log-format': 'logFormat',
 };
@@ -92,11 +105,12 @@ function signalled(): Promise<string> {
 export async function routerCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = routerHelp.parse(args, options, false);
   if (values.help === true) return routerHelp.print(io);
-  const flags: Record<string, string> = {};
+  const flags: Record<string, string | boolean> = {};
   for (const [flag, key] of Object.entries(FLAG_KEYS)) {
     const v = values[flag];
     if (typeof v === 'string') flags[key] = v;
   }
+  if (values.locker === true) flags.locker = true;
   let config: ReturnType<typeof routerConfig>;
   try {
     const file = values.config as string | undefined;
@@ -107,18 +121,50 @@ export async function routerCommand(args: readonly string[], io: CliIo): Promise
     return ExitCode.usage;
   }
   const logger = createLogger({ ...config.log, name: 'router', destination: io.stderr });
+  // Every router is also a traffic source (/client) and can serve as the registry (/registry).
+  const traffic = new TrafficClient();
+  const registry = await Registry.open({ validateTarget: (raw) => parseTarget(raw).spec, logger });
   let router: Awaited<ReturnType<typeof startRouter>>;
   try {
-    router = await startRouter(config, logger);
+    router = await startRouter(config, logger, {
+      admin: (app) => {
+        registerClientRoutes(app, { client: traffic });
+        registerRegistryRoutes(app, { registry });
+      },
+    });
   } catch (e) {
+    await traffic.close();
+    await registry.close();
     const usage = e instanceof SwitchyardError && e.code === 'SY_ERR_CONFIG_INVALID';
     logger.fatal({ err: e }, 'router could not start');
     io.stderr.write(`switchyard router: ${(e as Error).message}\n`);
     return usage ? ExitCode.usage : ExitCode.failure;
   }
+  const agent =
+    config.registry.url === null
+      ? null
+      : new PeerAgent({
+          registryUrl: config.registry.url,
+          label: config.label,
+          address: process.env.POD_IP
+            ? `${process.env.POD_IP}:${new URL(router.adminUrl).port}`
+            : new URL(router.adminUrl).host,
+          traffic,
+          locker: config.registry.locker,
+          logger,
+          ...(process.env.POD_NAME ? { pod: process.env.POD_NAME } : {}),
+          ...(process.env.NAMESPACE ? { namespace: process.env.NAMESPACE } : {}),
+        });
+  const registered = agent?.start();
   const signal = await signalled();
+  // Deregister first, so the registry stops sending targets to a pod that is going away.
+  await agent?.stop();
+  await registered;
   await router.drain(signal);
+  await traffic.close();
+  await agent?.close();
   await router.close();
+  await registry.close();
   logger.info('router stopped');
   return ExitCode.ok;
 }

@@ -63,6 +63,8 @@ export interface RouterConfig {
   readonly maxHeadersKB: number;
   readonly idleTtlMs: number;
   readonly drainGraceMs: number;
+  /** Register with a goto-style registry as a traffic peer under the router's label. */
+  readonly registry: { readonly url: string | null; readonly locker: boolean };
   readonly log: { readonly level: string; readonly format: LogFormat };
 }
 
@@ -78,6 +80,8 @@ export interface RouterFlags {
   readonly k8sApi?: string;
   readonly label?: string;
   readonly drainGraceMs?: string;
+  readonly registry?: string;
+  readonly locker?: boolean;
   readonly logLevel?: string;
   readonly logFormat?: string;
 }
@@ -219,6 +223,19 @@ function failureAccrual(raw: unknown, p: Problems): RouterConfig['failureAccrual
   };
 }
 
+function registrySetting(raw: unknown, flags: RouterFlags, p: Problems): RouterConfig['registry'] {
+  if (raw !== undefined && !isObject(raw)) p.add('registry', 'must be a mapping with url and locker');
+  const o: Raw = isObject(raw) ? raw : {};
+  unknownKeys(o, ['url', 'locker'], 'registry', p);
+  const url = flags.registry ?? o.url;
+  if (url !== undefined && (typeof url !== 'string' || !/^https?:\/\/[^/]+/.test(url))) {
+    p.add('registry.url', `must be an http:// URL, got ${JSON.stringify(url)}`);
+  }
+  const locker = flags.locker === true || o.locker === true;
+  if (locker && url === undefined) p.add('--locker', 'needs --registry URL');
+  return { url: typeof url === 'string' ? url : null, locker };
+}
+
 /** Parses the YAML text (if any) and the flags into a validated, frozen config, or throws SY_ERR_CONFIG_INVALID. */
 export function routerConfig(yamlText: string | null, flags: RouterFlags = {}, source = 'config'): RouterConfig {
   const p = new Problems();
@@ -293,6 +310,7 @@ export function routerConfig(yamlText: string | null, flags: RouterFlags = {}, s
     maxHeadersKB: num('maxHeadersKB', 8, 1, 1024),
     idleTtlMs: num('idleTtlMs', 600_000, 1000, 86_400_000),
     drainGraceMs: num('drainGraceMs', 10_000, 0, 3_600_000, flags.drainGraceMs),
+    registry: registrySetting(file.registry, flags, p),
     log: { level, format: format as LogFormat },
   };
   if (!p.ok) throw p.error();

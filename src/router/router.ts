@@ -4,6 +4,7 @@
  * ready once a base dtab is in hand, a drain on `/prestop` or SIGTERM, and an orderly close.
  */
 
+import type { FastifyInstance } from 'fastify';
 import { closeNamers, mountNamers } from '../config/mount-namers.js';
 import type { RouterConfig } from '../config/router-config.js';
 import { Dtab } from '../dtab/dtab.js';
@@ -62,7 +63,19 @@ function baseSource(config: RouterConfig, logger: Logger): BaseDtabSource {
 const SWEEP_MS = 30_000;
 const DELEGATE_TIMEOUT_MS = 2_000;
 
-export async function startRouter(config: RouterConfig, logger: Logger): Promise<RunningRouter> {
+/**
+ * What a caller may add around a router without the router importing it: routes on the admin
+ * port (the registry and the traffic generator, which sit beside the router in the layering).
+ */
+export interface RouterExtensions {
+  readonly admin?: (app: FastifyInstance) => void;
+}
+
+export async function startRouter(
+  config: RouterConfig,
+  logger: Logger,
+  extensions: RouterExtensions = {},
+): Promise<RunningRouter> {
   const metrics = new MetricsRegistry();
   const stats = new RouterStats(metrics, config.label);
   const namers = mountNamers(config.namers, logger);
@@ -200,6 +213,10 @@ export async function startRouter(config: RouterConfig, logger: Logger): Promise
     },
     logger,
   });
+
+  // goto-style registries health-check their peers at /health; the router answers like /healthz.
+  admin.get('/health', async () => ({ status: 'ok' }));
+  extensions.admin?.(admin);
 
   const url = await routerServer.listen(config.listen.host, config.listen.port);
   let adminUrl: string;
