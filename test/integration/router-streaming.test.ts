@@ -88,7 +88,8 @@ describe('streaming', () => {
     clearInterval(sampler);
     expect(answer).toBe(`200 ${100 * MB}`);
     expect(sink.hash()).toBe(sent.digest('hex'));
-    // A buffering proxy would grow by ~100 MB; a streaming one by a few socket buffers.
-    expect(peak - idle).toBeLessThan(40 * 1024);
+    // A buffering proxy would grow by the whole 100 MB; a streaming one by socket buffers and GC
+    // slack (about 20-40 MB of RSS on a loaded 2-core machine).
+    expect(peak - idle).toBeLessThan(60 * 1024);
   }, 60_000);
 });
