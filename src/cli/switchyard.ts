@@ -5,6 +5,7 @@
  * streams so tests can run it in-process.
  */
 import type { Options } from './args.js';
+import { exampleAppCommand } from './example-app-command.js';
 import type { CliIo } from './io.js';
 import { namerdCommand } from './namerd-command.js';
 import { peerCommand } from './peer-command.js';
@@ -26,12 +27,13 @@ Usage:
   switchyard [flags] <command>
 
 Commands:
-  namerd      run the central dtab service (namerd's /api/1)
-  registry    run a registry: peers, epochs, label-scoped traffic targets, result lockers
-  peer        run a traffic generator that takes its targets from a registry
-  traffic     send HTTP traffic to a URL and report counts, latency and splits
-  router      run the per-pod routing proxy
-  quickstart  a local mesh on loopback: namerd, a router and the walkthrough's apps (npm start)
+  namerd       run the central dtab service (namerd's /api/1)
+  registry     run a registry: peers, epochs, label-scoped traffic targets, result lockers
+  peer         run a traffic generator that takes its targets from a registry
+  traffic      send HTTP traffic to a URL and report counts, latency and splits
+  router       run the per-pod routing proxy
+  quickstart   a local mesh on loopback: namerd, a router and the walkthrough's apps (npm start)
+  example-app  run one of the walkthrough's apps (word, gen, gen-growthhack, web), e.g. in a pod
 
 Flags:
   -h, --help      help for switchyard
@@ -62,6 +64,7 @@ export function main(argv: readonly string[], io: CliIo): Promise<number> {
     if (command === 'traffic') return trafficCommand(rest, io);
     if (command === 'router') return routerCommand(rest, io);
     if (command === 'quickstart') return quickstartCommand(rest, io);
+    if (command === 'example-app') return exampleAppCommand(rest, io);
     if (command === undefined) throw switchyardHelp.error('missing command');
     throw switchyardHelp.error(`unknown command "${command}" for "switchyard"`);
   });

@@ -17,9 +17,11 @@ export interface App {
 
 const WORDS = ['banana', 'mesh', 'dtab', 'canary', 'namer', 'router', 'fallback', 'union'];
 
+/** On loopback for the quickstart; a pod's app listens on 0.0.0.0, where its Service and the routers reach it. */
 function listen(
   name: string,
   port: number,
+  host: string,
   handler: (req: IncomingMessage, res: ServerResponse) => void,
 ): Promise<App> {
   const server: Server = createServer(handler);
@@ -27,7 +29,7 @@ function listen(
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(e.code === 'EADDRINUSE' ? new Error(`port ${port} for ${name} is in use`) : e),
     );
-    server.listen(port, '127.0.0.1', () =>
+    server.listen(port, host, () =>
       resolve({
         name,
         port: (server.address() as AddressInfo).port,
@@ -46,30 +48,30 @@ function text(res: ServerResponse, status: number, body: string, headers: Record
   res.end(body);
 }
 
-export function startWord(port: number): Promise<App> {
+export function startWord(port: number, host = '127.0.0.1'): Promise<App> {
   let n = 0;
-  return listen('word', port, (req, res) => {
+  return listen('word', port, host, (req, res) => {
     req.resume();
     text(res, 200, `${WORDS[n++ % WORDS.length]}\n`, { 'x-version': 'word' });
   });
 }
 
-export function startGen(port: number, version: 'gen' | 'gen-growthhack'): Promise<App> {
+export function startGen(port: number, version: 'gen' | 'gen-growthhack', host = '127.0.0.1'): Promise<App> {
   const sentence = version === 'gen' ? 'Hello from gen.' : 'HELLO FROM GEN-GROWTHHACK!!! Sign up today!';
-  return listen(version, port, (req, res) => {
+  return listen(version, port, host, (req, res) => {
     req.resume();
     text(res, 200, `${sentence}\n`, { 'x-version': version });
   });
 }
 
 /** The front end: asks `gen` and `word` through the router, passing the caller's context on. */
-export function startWeb(port: number, routerUrl: string): Promise<App> {
+export function startWeb(port: number, routerUrl: string, listenHost = '127.0.0.1'): Promise<App> {
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   const call = async (host: string, ctx: Record<string, string>) => {
     const r = await request(routerUrl, { headers: { host, ...ctx }, dispatcher: agent });
     return { status: r.statusCode, body: (await r.body.text()).trim(), version: String(r.headers['x-version'] ?? '') };
   };
-  return listen('web', port, (req, res) => {
+  return listen('web', port, listenHost, (req, res) => {
     req.resume();
     const ctx: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (k.startsWith('l5d-ctx-') && typeof v === 'string') ctx[k] = v;

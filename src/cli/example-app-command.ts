@@ -1,0 +1,79 @@
+/**
+ * `switchyard example-app NAME`: one of the walkthrough's apps (word, gen, gen-growthhack, web)
+ * on its own, so a cluster can run each as its own Deployment from the switchyard image
+ * (k8s/, docs/kubernetes.md). The quickstart runs the same code, all in one process on loopback.
+ */
+
+import { hostPort, Problems } from '../config/validation.js';
+import { type App, startGen, startWeb, startWord } from '../quickstart/example-apps.js';
+import { ExitCode, type Options } from './args.js';
+import type { CliIo } from './io.js';
+import { stopSignal } from './stop-signal.js';
+import { UsageText } from './usage-text.js';
+
+export const exampleAppHelp = new UsageText(
+  'switchyard example-app',
+  `switchyard example-app: run one of the walkthrough's example apps.
+
+Usage:
+  switchyard example-app NAME [flags]
+
+Apps:
+  word            answers a word
+  gen             answers a sentence, with x-version: gen
+  gen-growthhack  the new gen: a louder sentence, with x-version: gen-growthhack
+  web             the front end: asks gen and word through the router, passing l5d-ctx-* on
+
+Flags:
+      --listen HOST:PORT   where the app listens (default 127.0.0.1:8080; 0.0.0.0:8080 in a pod)
+      --router URL         the router web calls through (web only; default http://127.0.0.1:4140)
+  -h, --help               help for example-app
+
+Examples:
+  switchyard example-app gen --listen 0.0.0.0:8080
+  switchyard example-app web --listen 0.0.0.0:8080 --router http://127.0.0.1:4140
+`,
+);
+
+const options: Options = {
+  help: { type: 'boolean', short: 'h' },
+  listen: { type: 'string' },
+  router: { type: 'string' },
+};
+
+const NAMES = ['word', 'gen', 'gen-growthhack', 'web'] as const;
+
+export async function exampleAppCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = exampleAppHelp.parse(args, options);
+  if (values.help === true) return exampleAppHelp.print(io);
+  const name = positionals[0];
+  if (positionals.length !== 1 || !NAMES.includes(name as (typeof NAMES)[number])) {
+    throw exampleAppHelp.error(`give one app name: ${NAMES.join(', ')}`);
+  }
+  const problems = new Problems();
+  const listen = hostPort((values.listen as string | undefined) ?? '127.0.0.1:8080', 'listen', problems);
+  const router = (values.router as string | undefined) ?? 'http://127.0.0.1:4140';
+  if (!/^https?:\/\/[^/]+/.test(router))
+    problems.add('router', `must be an http:// URL, got ${JSON.stringify(router)}`);
+  if (values.router !== undefined && name !== 'web') problems.add('router', 'only web calls through a router');
+  if (!problems.ok || listen === undefined) {
+    io.stderr.write(`switchyard example-app: ${problems.error().message}\n`);
+    return ExitCode.usage;
+  }
+  let app: App;
+  try {
+    app =
+      name === 'word'
+        ? await startWord(listen.port, listen.host)
+        : name === 'web'
+          ? await startWeb(listen.port, router, listen.host)
+          : await startGen(listen.port, name as 'gen' | 'gen-growthhack', listen.host);
+  } catch (e) {
+    io.stderr.write(`switchyard example-app: ${(e as Error).message}\n`);
+    return ExitCode.failure;
+  }
+  io.stderr.write(`${name} listening on ${listen.host}:${app.port}\n`);
+  await stopSignal();
+  await app.close();
+  return ExitCode.ok;
+}

@@ -1,0 +1,226 @@
+/**
+ * k8s/ checked without a cluster (issue 7 item 4): every document parses and has what its kind
+ * requires; names, selectors, ports, volumes, ServiceAccounts and RBAC line up within each
+ * deployable set (k8s/ with the router as a sidecar, and with the daemonset component); every
+ * switchyard command line uses only flags its `--help` lists, and the router's and namerd's
+ * configurations pass the same validation the processes run at start; the grace periods cover
+ * preStop, the router's drain and its in-flight requests (k8s.md §5.2). `kubectl kustomize`, the
+ * one part of kubectl that works offline, builds each set when a recent enough kubectl is there,
+ * and the same checks run on what it builds.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Dtab } from '../../src/dtab/dtab.js';
+import {
+  commandProblems,
+  containerProblems,
+  flagValue,
+  podContainers,
+  role,
+  terminationProblems,
+} from '../helpers/k8s-container-checks.js';
+import {
+  type Deployable,
+  deployable,
+  describeObject,
+  helpFlags,
+  isKustomization,
+  type K8sObject,
+  k8sDir,
+  listedFiles,
+  type Manifest,
+  parseManifests,
+  patchFiles,
+  podTemplates,
+  readManifests,
+  rel,
+  shellCommands,
+  yamlFiles,
+} from '../helpers/k8s-manifests.js';
+import { find, objectProblems, setProblems } from '../helpers/k8s-object-checks.js';
+import { repoRoot } from '../helpers/repo.js';
+
+/** Files applied on their own, on demand, rather than through a kustomization. */
+const STANDALONE = ['k8s/traffic-job.yaml'];
+
+/** The switch in k8s/kustomization.yaml between the two router layouts (docs/kubernetes.md). */
+const DAEMONSET_SWITCH = '# components:\n#   - daemonset\n';
+const NAMESPACE = 'default';
+
+const patches = new Set(patchFiles());
+const manifestFiles = yamlFiles().filter((f) => !isKustomization(f) && !patches.has(f));
+const sets = [deployable(k8sDir), deployable(k8sDir, ['daemonset'])];
+/** Each deployable set with the on-demand files that are applied beside it. */
+const withStandalone = (d: Deployable): Manifest[] => [
+  ...d.manifests,
+  ...STANDALONE.map((f) => path.join(repoRoot, f)).flatMap(readManifests),
+];
+
+describe('k8s/ manifests', () => {
+  it('every file parses, and every document has what its kind requires', () => {
+    expect(manifestFiles.length).toBeGreaterThan(5);
+    const problems = manifestFiles
+      .flatMap(readManifests)
+      .flatMap((m) => objectProblems(m, { namespace: NAMESPACE, required: false }));
+    expect(problems).toEqual([]);
+  });
+
+  it('k8s/ deploys the router as a sidecar, or per node with the daemonset component switched on', () => {
+    expect(deployable(k8sDir).namespace).toBe(NAMESPACE);
+    expect(readFileSync(path.join(k8sDir, 'kustomization.yaml'), 'utf8')).toContain(DAEMONSET_SWITCH);
+    const [sidecar, daemonset] = sets.map((s) => podTemplates(s.manifests).map((p) => describeObject(p.owner)));
+    expect(sidecar).toContain('k8s/web-with-router-sidecar.yaml: Deployment/web');
+    expect(sidecar?.some((d) => d.includes('DaemonSet'))).toBe(false);
+    expect(daemonset).toContain('k8s/daemonset/router-daemonset.yaml: DaemonSet/router');
+    expect(daemonset).toContain(
+      'k8s/web-with-router-sidecar.yaml + k8s/daemonset/web-pod-uses-node-router.yaml: Deployment/web',
+    );
+  });
+
+  it('every file is listed by a kustomization, but the on-demand traffic Job', () => {
+    const listed = new Set(listedFiles());
+    expect(manifestFiles.filter((f) => !listed.has(f)).map(rel)).toEqual(STANDALONE);
+  });
+
+  for (const set of sets) {
+    describe(`${set.root}/`, () => {
+      const objects = withStandalone(set);
+      it('names are unique per kind', () => {
+        const ids = objects.map((m) => `${m.object.kind}/${m.object.metadata.name}`);
+        expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+      });
+      it('selectors, ports, volumes, Secrets, ServiceAccounts and bindings line up', () => {
+        expect(setProblems(objects)).toEqual([]);
+      });
+      it('switchyard and namectl command lines use only flags their --help lists; configurations validate', () => {
+        expect(containerProblems(objects)).toEqual([]);
+      });
+      it('terminationGracePeriodSeconds covers preStop, the router drain and its in-flight cap', () => {
+        expect(terminationProblems(objects)).toEqual([]);
+      });
+      it('routers: readiness on /ready, liveness on /healthz, preStop starts the drain, all on the admin port', () => {
+        const routers = podTemplates(objects)
+          .flatMap(podContainers)
+          .filter(({ c }) => role(c) === 'router');
+        expect(routers.length).toBeGreaterThan(0);
+        for (const { c } of routers) {
+          expect(c.readinessProbe?.httpGet, c.name).toMatchObject({ path: '/ready', port: 'admin' });
+          expect(c.livenessProbe?.httpGet, c.name).toMatchObject({ path: '/healthz', port: 'admin' });
+          expect(c.lifecycle?.preStop?.httpGet, c.name).toMatchObject({ path: '/prestop', port: 'admin' });
+        }
+      });
+    });
+  }
+
+  it("the namerd-dtabs ConfigMap is dtabs/default.dtab, and its Kubernetes names fit the apps' Services", () => {
+    const objects = sets[0]?.manifests ?? [];
+    const text = find(objects, 'ConfigMap', 'namerd-dtabs')?.object.data['default.dtab'];
+    expect(text).toBe(readFileSync(path.join(repoRoot, 'dtabs/default.dtab'), 'utf8'));
+    const dtab = Dtab.read(text);
+    const k8sNames = [...dtab.show().matchAll(/\/#\/io\.l5d\.k8s\/([^/;\s]+)\/([^/;\s]+)/g)];
+    expect(k8sNames.length).toBeGreaterThan(0);
+    const apps = ['web', 'word', 'gen', 'gen-growthhack'];
+    for (const [, namespace, portName] of k8sNames) {
+      expect(namespace).toBe(sets[0]?.namespace);
+      for (const app of apps)
+        expect(
+          find(objects, 'Service', app)?.object.spec.ports.map((sp: K8sObject) => sp.name),
+          app,
+        ).toContain(portName);
+    }
+  });
+
+  it('namerd runs two replicas on the Redis store, behind a control and a sync Service', () => {
+    const objects = sets[0]?.manifests ?? [];
+    const namerd = find(objects, 'Deployment', 'namerd');
+    expect(namerd?.object.spec.replicas).toBe(2);
+    expect(flagValue(namerd?.object.spec.template.spec.containers[0].args, '--store')).toBe('redis://redis:6379/0');
+    expect(find(objects, 'Service', 'namerd-control')).toBeDefined();
+    expect(find(objects, 'Service', 'namerd-sync')).toBeDefined();
+  });
+
+  it('the helpers read help texts and shell scripts as intended', () => {
+    const flags = helpFlags('  -H, --header K  a header\n      --locker     flag\n      --pretty=false  compact\n');
+    expect([...flags.entries()]).toEqual([
+      ['--header', { takesValue: true }],
+      ['-H', { takesValue: true }],
+      ['--locker', { takesValue: false }],
+      ['--pretty', { takesValue: false }],
+    ]);
+    expect(shellCommands('if namectl dtab get x > /dev/null; then\n  echo "a b"\nelse\n  namectl c "d e"\nfi')).toEqual(
+      [['namectl', 'dtab', 'get', 'x'], ['echo', 'a b'], ['namectl', 'c', 'd e'], ['fi']],
+    );
+    expect(commandProblems('switchyard.js', ['router', '--lisen', '0.0.0.0:1'])).toEqual([
+      '--lisen is not in `switchyard router --help`',
+    ]);
+    expect(commandProblems('switchyard.js', ['example-app', 'nope'])).toEqual([
+      'nope is none of word, gen, gen-growthhack, web',
+    ]);
+    expect(parseManifests('a: 1\n---\n', 'x.yaml')).toHaveLength(1);
+  });
+});
+
+/**
+ * kubectl needs an API server for everything but `kustomize`. Debian's kubectl (1.20) embeds
+ * kustomize 2.0, which knows no components; the machines' kubectl embeds a current one.
+ */
+function kustomizeVersion(): number | null {
+  const r = spawnSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  const v = /v(\d+)\./.exec(JSON.parse(r.stdout).kustomizeVersion ?? '')?.[1];
+  return v === undefined ? null : Number(v);
+}
+
+const kustomize = kustomizeVersion();
+const kustomizeTitle =
+  kustomize !== null && kustomize >= 4
+    ? `kubectl kustomize (v${kustomize}) builds each set, and what it builds passes the same checks`
+    : 'SKIPPED extra check, kubectl kustomize: no kubectl with kustomize v4 or later here (the checks above still ran)';
+
+/** `kubectl kustomize` of k8s/, with the components switched on as a user would: uncommented. */
+function kustomizeBuild(components: readonly string[]): string {
+  if (components.length === 0) return execFileSync('kubectl', ['kustomize', k8sDir], { encoding: 'utf8' });
+  const copy = mkdtempSync(path.join(tmpdir(), 'k8s-'));
+  try {
+    cpSync(k8sDir, copy, { recursive: true });
+    const file = path.join(copy, 'kustomization.yaml');
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace(DAEMONSET_SWITCH, `components:\n${components.map((c) => `  - ${c}\n`).join('')}`));
+    return execFileSync('kubectl', ['kustomize', copy], { encoding: 'utf8' });
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+describe.skipIf(kustomize === null || kustomize < 4)('k8s/ through kubectl kustomize', () => {
+  it(kustomizeTitle, () => {
+    for (const [set, components] of [
+      [sets[0], []],
+      [sets[1], ['daemonset']],
+    ] as const) {
+      if (set === undefined) throw new Error('no set');
+      const objects = parseManifests(kustomizeBuild(components), `kubectl kustomize ${set.root}`);
+      expect(objects.length, set.root).toBe(set.manifests.length);
+      // What kustomize built is what the checks above saw, but for the namespace it adds.
+      const strip = (o: K8sObject) => ({ ...o, metadata: { ...o.metadata, namespace: undefined } });
+      const byId = (o: K8sObject) => `${o.kind}/${o.metadata.name}`;
+      for (const built of objects) {
+        const seen = set.manifests.find((m) => byId(m.object) === byId(built.object));
+        expect(JSON.parse(JSON.stringify(strip(built.object))), byId(built.object)).toEqual(
+          JSON.parse(JSON.stringify(strip(seen?.object ?? {}))),
+        );
+      }
+      const all = [...objects, ...withStandalone(set).slice(set.manifests.length)];
+      const problems = [
+        ...objects.flatMap((m) => objectProblems(m, { namespace: NAMESPACE, required: true })),
+        ...setProblems(all),
+        ...containerProblems(all),
+        ...terminationProblems(all),
+      ];
+      expect(problems, set.root).toEqual([]);
+    }
+  });
+});
