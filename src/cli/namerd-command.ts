@@ -10,6 +10,7 @@ import { runNamerd } from '../namerd/server.js';
 import { createLogger } from '../telemetry/logger.js';
 import { ExitCode, type Options } from './args.js';
 import { type CliIo, resolveFile } from './io.js';
+import { stopSignal } from './stop-signal.js';
 import { UsageText } from './usage-text.js';
 
 export const namerdHelp = new UsageText(
@@ -55,18 +56,6 @@ export interface NamerdCommandHooks {
   readonly onListening?: (url: string) => void;
 }
 
-function signalled(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      resolve();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
-}
-
 export async function namerdCommand(
   args: readonly string[],
   io: CliIo,
@@ -104,7 +93,7 @@ export async function namerdCommand(
     return code;
   }
   hooks.onListening?.(namerd.url);
-  await (hooks.stopSignal ?? signalled());
+  await (hooks.stopSignal ?? stopSignal());
   await namerd.close();
   return ExitCode.ok;
 }

@@ -7,6 +7,7 @@ import { QUICKSTART_PORTS, startMesh } from '../quickstart/quickstart.js';
 import { createLogger } from '../telemetry/logger.js';
 import { ExitCode, type Options } from './args.js';
 import type { CliIo } from './io.js';
+import { stopSignal } from './stop-signal.js';
 import { UsageText } from './usage-text.js';
 
 export const quickstartHelp = new UsageText(
@@ -78,15 +79,7 @@ export async function quickstartCommand(args: readonly string[], io: CliIo): Pro
     return ExitCode.failure;
   }
   io.stdout.write(banner(mesh, dtab, dir));
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopSignal();
   io.stdout.write('\nstopping…\n');
   await mesh.close();
   io.stdout.write('stopped.\n');

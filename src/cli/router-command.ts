@@ -19,6 +19,7 @@ import { parseTarget } from '../traffic/target-spec.js';
 import { TrafficClient } from '../traffic/traffic-client.js';
 import { ExitCode, type Options } from './args.js';
 import { type CliIo, resolveFile } from './io.js';
+import { stopSignal } from './stop-signal.js';
 import { UsageText } from './usage-text.js';
 
 export const routerHelp = new UsageText(
@@ -88,20 +89,6 @@ const FLAG_KEYS: Record<string, keyof RouterFlags> = {
   'log-format': 'logFormat',
 };
 
-function signalled(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string) => () => {
-      process.off('SIGTERM', term);
-      process.off('SIGINT', int);
-      resolve(signal);
-    };
-    const term = on('SIGTERM');
-    const int = on('SIGINT');
-    process.on('SIGTERM', term);
-    process.on('SIGINT', int);
-  });
-}
-
 export async function routerCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = routerHelp.parse(args, options, false);
   if (values.help === true) return routerHelp.print(io);
@@ -156,7 +143,7 @@ export async function routerCommand(args: readonly string[], io: CliIo): Promise
           ...(process.env.NAMESPACE ? { namespace: process.env.NAMESPACE } : {}),
         });
   const registered = agent?.start();
-  const signal = await signalled();
+  const signal = await stopSignal();
   // Deregister first, so the registry stops sending targets to a pod that is going away.
   await agent?.stop();
   await registered;

@@ -1,12 +1,14 @@
-/** Resolves on the first SIGTERM or SIGINT, for long-running commands (registry, peer). */
-export function stopSignal(): Promise<void> {
+/** Resolves with the first SIGTERM or SIGINT, for long-running commands (namerd, router, registry, peer). */
+export function stopSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      resolve();
+    const on = (signal: NodeJS.Signals) => () => {
+      process.off('SIGTERM', term);
+      process.off('SIGINT', int);
+      resolve(signal);
     };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    const term = on('SIGTERM');
+    const int = on('SIGINT');
+    process.on('SIGTERM', term);
+    process.on('SIGINT', int);
   });
 }

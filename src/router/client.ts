@@ -9,6 +9,7 @@ import type { Addr } from '../naming/addr.js';
 import type { Bound } from '../naming/bound.js';
 import type { Closable } from '../naming/var.js';
 import type { EndpointPools } from './endpoint-pools.js';
+import { Waiters } from './waiters.js';
 
 export interface Endpoint {
   readonly key: string;
@@ -38,7 +39,7 @@ export class Client {
   #state: ClientState = 'pending';
   #failure: Error | undefined;
   #endpoints: Endpoint[] = [];
-  #waiters: (() => void)[] = [];
+  readonly #waiters = new Waiters();
   readonly #subscription: Closable;
 
   constructor(
@@ -65,13 +66,7 @@ export class Client {
   /** Resolves once the namer has answered (or after `timeoutMs`); null when it already has. */
   whenResolved(timeoutMs: number): Promise<void> | null {
     if (this.#state !== 'pending') return null;
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.#waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    return this.#waiters.wait(timeoutMs);
   }
 
   pick(): EndpointPick | null {
@@ -111,9 +106,7 @@ export class Client {
 
   #settle(state: ClientState): void {
     this.#state = state;
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiters) w();
+    this.#waiters.wakeAll();
   }
 
   #dropEndpoints(): void {

@@ -5,16 +5,10 @@
  * so the common case allocates nothing per request.
  */
 import type { IncomingMessage } from 'node:http';
+import type { IdentifierSetting } from '../config/router-config.js';
 import { Path } from '../dtab/path.js';
 
-export type IdentifierConfig =
-  | { readonly kind: 'io.l5d.header.token'; readonly header: string }
-  | { readonly kind: 'io.l5d.methodAndHost' }
-  | { readonly kind: 'io.l5d.path'; readonly segments: number; readonly consume: boolean }
-  | { readonly kind: 'io.l5d.header'; readonly header: string }
-  | { readonly kind: 'io.l5d.static'; readonly path: string };
-
-export const DEFAULT_IDENTIFIER: IdentifierConfig = { kind: 'io.l5d.header.token', header: 'host' };
+export type IdentifierConfig = IdentifierSetting;
 
 /** A name, plus the URL to forward when the identifier consumed part of it. */
 export interface Identified {

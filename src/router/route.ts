@@ -12,6 +12,7 @@ import type { Closable } from '../naming/var.js';
 import type { Client } from './client.js';
 import type { ClientCache } from './client-cache.js';
 import { WeightedPicker } from './policy/weighted-pick.js';
+import { Waiters } from './waiters.js';
 
 export type Picker =
   | { readonly kind: 'client'; readonly client: Client; readonly bound: Bound }
@@ -28,7 +29,7 @@ export class Route {
   #picker: Picker = { kind: 'none', what: 'pending' };
   #error: Error | undefined;
   #held: Client[] = [];
-  #waiters: (() => void)[] = [];
+  readonly #waiters = new Waiters();
   #subscription: Closable | undefined;
 
   constructor(
@@ -59,13 +60,7 @@ export class Route {
 
   whenSettled(timeoutMs: number): Promise<void> | null {
     if (this.#state !== 'pending') return null;
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.#waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    return this.#waiters.wait(timeoutMs);
   }
 
   /** One weighted choice per request, down to a client or a reason there is none. */
@@ -113,9 +108,7 @@ export class Route {
 
   #settle(state: RouteState): void {
     this.#state = state;
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiters) w();
+    this.#waiters.wakeAll();
   }
 
   close(): void {
