@@ -29,3 +29,23 @@ if ! command -v kubectl >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y --no-install-recommends kubernetes-client
 fi
 kubectl version --client 2>&1 | sed -n 1p
+
+# wrk (load generator) and nginx (static upstream and reference reverse proxy) for
+# `npm run bench:router`; the tests do not need them. The benchmark starts its own nginx processes
+# on 127.0.0.1 with configs in a temp dir, so the package's own service must not start on port 80:
+# a policy-rc.d that forbids service starts is put in place for the install if there is none.
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+if ! command -v wrk >/dev/null 2>&1 || [ ! -x "$nginx_bin" ]; then
+  policy=/usr/sbin/policy-rc.d
+  added_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee "$policy" >/dev/null
+    "${SUDO[@]}" chmod 755 "$policy"
+    added_policy=1
+  fi
+  "${SUDO[@]}" apt-get update
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y --no-install-recommends wrk nginx
+  if [ "$added_policy" = 1 ]; then "${SUDO[@]}" rm -f "$policy"; fi
+fi
+wrk --version 2>&1 | sed -n 1p || true
+"$nginx_bin" -v 2>&1
