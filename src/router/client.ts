@@ -8,11 +8,14 @@ import type { Pool } from 'undici';
 import type { Addr } from '../naming/addr.js';
 import type { Bound } from '../naming/bound.js';
 import type { Closable } from '../naming/var.js';
-import type { EndpointPools } from './endpoint-pools.js';
+import { type EndpointPools, originOf } from './endpoint-pools.js';
+import type { ScopeStats } from './router-stats.js';
 import { Waiters } from './waiters.js';
 
 export interface Endpoint {
   readonly key: string;
+  /** `http://host:port`, made once for every request to it. */
+  readonly origin: string;
   readonly host: string;
   readonly port: number;
   readonly pool: Pool;
@@ -34,6 +37,8 @@ export type ClientState = 'pending' | 'ready' | 'neg' | 'failed';
 
 export class Client {
   readonly id: string;
+  /** This client's metrics, looked up once by the first request. */
+  stats: ScopeStats | undefined;
   refs = 0;
   lastUsed = Date.now();
   #state: ClientState = 'pending';
@@ -87,7 +92,15 @@ export class Client {
           if (kept) {
             previous.delete(key);
             next.push(kept);
-          } else next.push({ key, host: a.host, port: a.port, pool: this.pools.acquire(a.host, a.port) });
+          } else {
+            next.push({
+              key,
+              origin: originOf(a.host, a.port),
+              host: a.host,
+              port: a.port,
+              pool: this.pools.acquire(a.host, a.port),
+            });
+          }
         }
         for (const gone of previous.values()) this.pools.release(gone.host, gone.port);
         this.#endpoints = next;

@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { IdentifierSetting } from '../config/router-config.js';
 import { Path } from '../dtab/path.js';
+import type { RequestHead } from './request-head.js';
 
 export type IdentifierConfig = IdentifierSetting;
 
@@ -17,7 +18,7 @@ export interface Identified {
 }
 
 /** Returns a name, or a string saying why the request could not be named. */
-export type Identifier = (req: IncomingMessage) => Identified | string;
+export type Identifier = (req: IncomingMessage, head: RequestHead) => Identified | string;
 
 const CACHE_LIMIT = 10_000;
 
@@ -35,7 +36,9 @@ class NameCache {
   }
 }
 
-function headerValue(req: IncomingMessage, header: string): string | undefined {
+/** Host comes from the one pass over the raw headers; anything else from node's header object. */
+function headerValue(req: IncomingMessage, head: RequestHead, header: string): string | undefined {
+  if (header === 'host') return head.host;
   const v = req.headers[header];
   return Array.isArray(v) ? v[0] : v;
 }
@@ -45,8 +48,8 @@ function one(config: IdentifierConfig, prefix: Path): Identifier {
     case 'io.l5d.header.token': {
       const header = config.header.toLowerCase();
       const cache = new NameCache();
-      return (req) => {
-        const value = headerValue(req, header);
+      return (req, head) => {
+        const value = headerValue(req, head, header);
         if (value === undefined || value === '') return `no ${config.header} header`;
         // The value is one element, verbatim: `web:8080` stays `web:8080`.
         return cache.get(value, () => ({ name: prefix.concat(Path.utf8(value)) }));
@@ -54,11 +57,11 @@ function one(config: IdentifierConfig, prefix: Path): Identifier {
     }
     case 'io.l5d.methodAndHost': {
       const cache = new NameCache();
-      return (req) => {
+      return (req, head) => {
         const method = req.method ?? 'GET';
         if (req.httpVersion === '1.0')
           return cache.get(`1.0 ${method}`, () => ({ name: prefix.concat(Path.utf8('1.0', method)) }));
-        const host = headerValue(req, 'host');
+        const host = head.host;
         if (host === undefined || host === '') return 'no Host header';
         const key = `1.1 ${method} ${host}`;
         return cache.get(key, () => ({ name: prefix.concat(Path.utf8('1.1', method, host.toLowerCase())) }));
@@ -79,8 +82,8 @@ function one(config: IdentifierConfig, prefix: Path): Identifier {
     case 'io.l5d.header': {
       const header = config.header.toLowerCase();
       const cache = new Map<string, Identified | string>();
-      return (req) => {
-        const value = headerValue(req, header);
+      return (req, head) => {
+        const value = headerValue(req, head, header);
         if (value === undefined || value === '') return `no ${config.header} header`;
         let hit = cache.get(value);
         if (hit === undefined) {
@@ -114,10 +117,10 @@ function decodeSegment(segment: string): string {
 export function buildIdentifier(configs: readonly IdentifierConfig[], prefix: Path): Identifier {
   const all = configs.map((c) => one(c, prefix));
   if (all.length === 1) return all[0]!;
-  return (req) => {
+  return (req, head) => {
     const reasons: string[] = [];
     for (const identify of all) {
-      const r = identify(req);
+      const r = identify(req, head);
       if (typeof r !== 'string') return r;
       reasons.push(r);
     }

@@ -11,7 +11,9 @@ import type { BoundTree } from '../naming/interpreter.js';
 import type { Closable } from '../naming/var.js';
 import type { Client } from './client.js';
 import type { ClientCache } from './client-cache.js';
+import type { RetryBudget } from './policy/retry-budget.js';
 import { WeightedPicker } from './policy/weighted-pick.js';
+import type { ScopeStats } from './router-stats.js';
 import { Waiters } from './waiters.js';
 
 export type Picker =
@@ -25,6 +27,9 @@ export type RouteState = 'pending' | 'ready' | 'failed';
 
 export class Route {
   lastUsed = Date.now();
+  /** The logical name's metrics and retry budget, looked up once by the first request. */
+  stats: ScopeStats | undefined;
+  budget: RetryBudget | undefined;
   #state: RouteState = 'pending';
   #picker: Picker = { kind: 'none', what: 'pending' };
   #error: Error | undefined;
