@@ -5,15 +5,8 @@
  * streams so tests can run it in-process.
  */
 import type { Options } from './args.js';
-import { exampleAppCommand } from './example-app-command.js';
 import type { CliIo } from './io.js';
-import { namerdCommand } from './namerd-command.js';
-import { peerCommand } from './peer-command.js';
-import { quickstartCommand } from './quickstart-command.js';
-import { registryCommand } from './registry-command.js';
-import { routerCommand } from './router-command.js';
 import { runCli } from './run.js';
-import { trafficCommand } from './traffic-command.js';
 import { UsageText } from './usage-text.js';
 import { packageVersion } from './version.js';
 
@@ -58,13 +51,24 @@ export function main(argv: readonly string[], io: CliIo): Promise<number> {
       io.stdout.write(`switchyard ${await packageVersion()}\n`);
       return 0;
     }
-    if (command === 'namerd') return namerdCommand(rest, io);
-    if (command === 'registry') return registryCommand(rest, io);
-    if (command === 'peer') return peerCommand(rest, io);
-    if (command === 'traffic') return trafficCommand(rest, io);
-    if (command === 'router') return routerCommand(rest, io);
-    if (command === 'quickstart') return quickstartCommand(rest, io);
-    if (command === 'example-app') return exampleAppCommand(rest, io);
+    // Each role loads only its own modules: a router sidecar should not carry ioredis (namerd's and
+    // the registry's store) in its memory, nor namerd the proxy.
+    switch (command) {
+      case 'namerd':
+        return (await import('./namerd-command.js')).namerdCommand(rest, io);
+      case 'registry':
+        return (await import('./registry-command.js')).registryCommand(rest, io);
+      case 'peer':
+        return (await import('./peer-command.js')).peerCommand(rest, io);
+      case 'traffic':
+        return (await import('./traffic-command.js')).trafficCommand(rest, io);
+      case 'router':
+        return (await import('./router-command.js')).routerCommand(rest, io);
+      case 'quickstart':
+        return (await import('./quickstart-command.js')).quickstartCommand(rest, io);
+      case 'example-app':
+        return (await import('./example-app-command.js')).exampleAppCommand(rest, io);
+    }
     if (command === undefined) throw switchyardHelp.error('missing command');
     throw switchyardHelp.error(`unknown command "${command}" for "switchyard"`);
   });

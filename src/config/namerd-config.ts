@@ -3,7 +3,7 @@
  * that order, validated in one pass that lists every problem, then frozen. Nothing here binds a
  * port or opens a store; the caller does that only once the whole configuration is valid.
  */
-import { parse as parseYaml } from 'yaml';
+
 import { LOG_LEVELS, type LogFormat } from './log-config.js';
 import { type NamerConfig, namerConfig, namerFlag } from './namer-config.js';
 import {
@@ -17,6 +17,7 @@ import {
   string,
   unknownKeys,
 } from './validation.js';
+import { parseYaml } from './yaml-text.js';
 
 export interface NamerdConfig {
   readonly listen: HostPort;

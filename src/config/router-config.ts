@@ -3,7 +3,7 @@
  * that order; one pass that lists every problem; then frozen. Exactly one base dtab source must
  * be given: an inline `dtab`, a `dtabFile` (watched), or `namerd` (watched).
  */
-import { parse as parseYaml } from 'yaml';
+
 import { Dtab } from '../dtab/dtab.js';
 import { Path } from '../dtab/path.js';
 import { LOG_LEVELS, type LogFormat } from './log-config.js';
@@ -19,6 +19,7 @@ import {
   string,
   unknownKeys,
 } from './validation.js';
+import { parseYaml } from './yaml-text.js';
 
 export type IdentifierSetting =
   | { readonly kind: 'io.l5d.header.token'; readonly header: string }

@@ -4,8 +4,9 @@
  * its keep: undici does not proxy upgraded connections.
  */
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import httpProxy from 'http-proxy';
+import type HttpProxy from 'http-proxy';
 import { SwitchyardError } from '../errors.js';
 import type { Endpoint } from './client.js';
 import { originOf } from './endpoint-pools.js';
@@ -13,16 +14,23 @@ import { originOf } from './endpoint-pools.js';
 export type ResolveEndpoint = (req: IncomingMessage) => Promise<Endpoint>;
 
 export function upgradeHandler(resolve: ResolveEndpoint): (req: IncomingMessage, socket: Socket, head: Buffer) => void {
-  const proxy = httpProxy.createProxyServer({ ws: true, xfwd: true });
-  proxy.on('error', (_err, _req, target) => {
-    const socket = target as Socket;
-    if (socket.writable) socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  // Loaded with the first upgrade: most routers never see one (~6 MB).
+  let proxy: HttpProxy | undefined;
+  const proxyServer = (): HttpProxy => {
+    if (proxy) return proxy;
+    const httpProxy = createRequire(import.meta.url)('http-proxy') as typeof HttpProxy;
+    proxy = httpProxy.createProxyServer({ ws: true, xfwd: true });
+    proxy.on('error', (_err, _req, target) => {
+      const socket = target as Socket;
+      if (socket.writable) socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+    return proxy;
+  };
   return (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     resolve(req).then(
-      (endpoint) => proxy.ws(req, socket, head, { target: originOf(endpoint.host, endpoint.port) }),
+      (endpoint) => proxyServer().ws(req, socket, head, { target: originOf(endpoint.host, endpoint.port) }),
       (error) => {
         const status = error instanceof SwitchyardError ? error.status : 502;
         const message = encodeURIComponent(error instanceof Error ? error.message : String(error)).slice(0, 1024);

@@ -3,8 +3,9 @@
  * colored lines when a person is watching a terminal. Only the entry points create loggers;
  * everything below receives one.
  */
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { LogFormat } from '../config/log-config.js';
 
 export type { Logger };
@@ -24,6 +25,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const readable = format === 'pretty' || (format === 'auto' && destination.isTTY === true);
   const base = { level: options.level ?? 'info', ...(options.name ? { name: options.name } : {}) };
   if (!readable) return pino(base, destination as pino.DestinationStream);
+  // Loaded only for a person at a terminal: pods log JSON and should not carry it (~10 MB).
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   return pino(
     base,
     pretty({

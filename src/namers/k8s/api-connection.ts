@@ -9,10 +9,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+
 import { createError } from '../../errors.js';
 import type { ApiConnection, TokenSource } from './api-client.js';
+
+/** A kubeconfig is read once at start; load the YAML parser only then (~9 MB a router need not carry). */
+function parseYaml(text: string): unknown {
+  return (createRequire(import.meta.url)('yaml') as { parse: (t: string) => unknown }).parse(text);
+}
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
