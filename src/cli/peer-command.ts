@@ -4,7 +4,7 @@
  * /client API and /health, runs a PeerAgent, and on SIGTERM deregisters first, then stops its
  * traffic, then sends its last locker snapshots, then closes.
  */
-import { LOG_LEVELS } from '../config/log-config.js';
+import { logSettings } from '../config/log-config.js';
 import { hostPort, Problems } from '../config/validation.js';
 import { PeerAgent } from '../registry/peer-agent.js';
 import { createLogger } from '../telemetry/logger.js';
@@ -81,16 +81,12 @@ export async function peerCommand(args: readonly string[], io: CliIo, hooks: Lon
   const rememberMs = durationFlag(str('remember-interval') ?? '5s', 'remember-interval', problems);
   const lockerMs = durationFlag(str('locker-interval') ?? '3s', 'locker-interval', problems);
   const intervalMs = durationFlag(str('results-interval') ?? '5s', 'results-interval', problems);
-  const level = str('log-level') ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(level))
-    problems.add('log-level', `must be one of ${LOG_LEVELS.join(', ')}`);
-  const format = str('log-format') ?? 'auto';
-  if (!['json', 'pretty', 'auto'].includes(format)) problems.add('log-format', 'must be json, pretty or auto');
+  const log = logSettings(undefined, { level: str('log-level'), format: str('log-format') }, problems);
   if (!problems.ok || listen === undefined) {
     io.stderr.write(`switchyard peer: ${problems.error().message}\n`);
     return ExitCode.usage;
   }
-  const logger = createLogger({ level, format: format as 'json', name: 'peer', destination: io.stderr });
+  const logger = createLogger({ ...log, name: 'peer', destination: io.stderr });
   const client = new TrafficClient({ intervalMs });
   const app = buildClientApp({ client, logger });
   let url: string;

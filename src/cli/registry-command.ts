@@ -4,7 +4,7 @@
  * opened or a port bound; the store is opened (and its state loaded) before the port is bound.
  */
 
-import { LOG_LEVELS } from '../config/log-config.js';
+import { logSettings } from '../config/log-config.js';
 import { hostPort, Problems } from '../config/validation.js';
 import { SwitchyardError } from '../errors.js';
 import { openRegistryStore, registryStoreProblem } from '../registry/open-registry-store.js';
@@ -68,16 +68,12 @@ export async function registryCommand(args: readonly string[], io: CliIo, hooks:
   if (pushTimeout === null || pushTimeout <= 0) problems.add('push-timeout', `must be a duration such as 10s`);
   const healthPath = str('health-path') ?? '/health';
   if (!healthPath.startsWith('/')) problems.add('health-path', 'must start with /');
-  const level = str('log-level') ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(level))
-    problems.add('log-level', `must be one of ${LOG_LEVELS.join(', ')}`);
-  const format = str('log-format') ?? 'auto';
-  if (!['json', 'pretty', 'auto'].includes(format)) problems.add('log-format', 'must be json, pretty or auto');
+  const log = logSettings(undefined, { level: str('log-level'), format: str('log-format') }, problems);
   if (!problems.ok || listen === undefined) {
     io.stderr.write(`switchyard registry: ${problems.error().message}\n`);
     return ExitCode.usage;
   }
-  const logger = createLogger({ level, format: format as 'json', name: 'registry', destination: io.stderr });
+  const logger = createLogger({ ...log, name: 'registry', destination: io.stderr });
   let registry: Registry;
   let url: string;
   let app: ReturnType<typeof buildRegistryApp>;

@@ -4,7 +4,7 @@
  * port or opens a store; the caller does that only once the whole configuration is valid.
  */
 
-import { LOG_LEVELS, type LogFormat } from './log-config.js';
+import { type LogFormat, logSettings } from './log-config.js';
 import { type NamerConfig, namerConfig, namerFlag } from './namer-config.js';
 import {
   deepFreeze,
@@ -102,15 +102,7 @@ export function namerdConfig(yamlText: string | null, flags: NamerdFlags = {}, s
   else for (const [i, n] of fileNamers.entries()) push(namers, namerConfig(n, `namers[${i}]`, problems));
   for (const flag of flags.namers ?? []) push(namers, namerFlag(flag, problems));
 
-  const logRaw = file.log ?? {};
-  if (!isObject(logRaw)) problems.add('log', 'must be a mapping');
-  else unknownKeys(logRaw, ['level', 'format'], 'log', problems);
-  const logObj = isObject(logRaw) ? logRaw : {};
-  const level = String(flags.logLevel ?? logObj.level ?? 'info');
-  if (!(LOG_LEVELS as readonly string[]).includes(level))
-    problems.add('log.level', `must be one of ${LOG_LEVELS.join(', ')}`);
-  const format = String(flags.logFormat ?? logObj.format ?? 'auto');
-  if (!['json', 'pretty', 'auto'].includes(format)) problems.add('log.format', 'must be json, pretty or auto');
+  const log = logSettings(file.log, { level: flags.logLevel, format: flags.logFormat }, problems);
 
   if (!problems.ok) throw problems.error();
   return deepFreeze({
@@ -121,7 +113,7 @@ export function namerdConfig(yamlText: string | null, flags: NamerdFlags = {}, s
     heartbeatMs: heartbeatMs!,
     requestTimeoutMs: requestTimeoutMs!,
     namers,
-    log: { level, format: format as LogFormat },
+    log,
   });
 }
 

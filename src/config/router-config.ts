@@ -6,7 +6,7 @@
 
 import { Dtab } from '../dtab/dtab.js';
 import { Path } from '../dtab/path.js';
-import { LOG_LEVELS, type LogFormat } from './log-config.js';
+import { type LogFormat, logSettings } from './log-config.js';
 import { type NamerConfig, namerConfig } from './namer-config.js';
 import {
   deepFreeze,
@@ -278,12 +278,7 @@ export function routerConfig(yamlText: string | null, flags: RouterFlags = {}, s
   unknownKeys(overridesRaw, ['enabled', 'allowPrefixes', 'allowDestinations'], 'dtabOverrides', p);
   const classifier = String(file.responseClassifier ?? 'io.l5d.http.nonRetryable5XX');
   if (!CLASSIFIERS.includes(classifier)) p.add('responseClassifier', `must be one of ${CLASSIFIERS.join(', ')}`);
-  const logRaw = isObject(file.log) ? file.log : {};
-  unknownKeys(logRaw, ['level', 'format'], 'log', p);
-  const level = String(flags.logLevel ?? logRaw.level ?? 'info');
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) p.add('log.level', `must be one of ${LOG_LEVELS.join(', ')}`);
-  const format = String(flags.logFormat ?? logRaw.format ?? 'auto');
-  if (!['json', 'pretty', 'auto'].includes(format)) p.add('log.format', 'must be json, pretty or auto');
+  const log = logSettings(file.log, { level: flags.logLevel, format: flags.logFormat }, p);
   const label = String(flags.label ?? file.label ?? 'http');
   if (!/^[A-Za-z0-9_-]+$/.test(label)) p.add('label', 'use letters, digits, _ and -');
 
@@ -312,7 +307,7 @@ export function routerConfig(yamlText: string | null, flags: RouterFlags = {}, s
     idleTtlMs: num('idleTtlMs', 600_000, 1000, 86_400_000),
     drainGraceMs: num('drainGraceMs', 10_000, 0, 3_600_000, flags.drainGraceMs),
     registry: registrySetting(file.registry, flags, p),
-    log: { level, format: format as LogFormat },
+    log,
   };
   if (!p.ok) throw p.error();
   return deepFreeze(config as RouterConfig);
