@@ -1,11 +1,10 @@
 /**
- * namerd's HTTP application: the `/api/1` routes on fastify, with every request body read as text
- * (codecs.ts decides what is valid), and the one place where errors become responses: registry
- * errors get their status and message as text (namerd answers in plain text), anything else is
- * logged and answered 500.
+ * namerd's HTTP application: the `/api/1` routes on the shared text API app (bodies read as
+ * text, codecs.ts decides what is valid; registry errors answered with their status in plain
+ * text, as namerd does).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
-import { SwitchyardError } from '../errors.js';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { textApiApp } from '../http/text-api-app.js';
 import type { NameInterpreter } from '../naming/interpreter.js';
 import type { DtabStore } from '../store/dtab-store.js';
 import { WriteAuth } from './auth.js';
@@ -32,14 +31,12 @@ export interface NamerdApp {
 }
 
 export function buildNamerdApp(options: NamerdAppOptions): NamerdApp {
-  const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    // Watches and benchmarks would flood the log; writes are logged by their handlers instead.
-    logController: new LogController({ disableRequestLogging: true }),
-    // Long namespace names must reach the validator, which answers 400 with the reason, not 414.
-    routerOptions: { maxParamLength: 1024 },
+  const app = textApiApp({
+    ...(options.logger ? { logger: options.logger } : {}),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    return503OnClosing: true,
+    // Long namespace names must reach the validator, which answers 400 with the reason, not 414.
+    maxParamLength: 1024,
+    what: 'namerd',
   });
   const context: NamerdContext = {
     store: options.store,
@@ -49,21 +46,6 @@ export function buildNamerdApp(options: NamerdAppOptions): NamerdApp {
     heartbeatMs: options.heartbeatMs ?? 10_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
   };
-
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof SwitchyardError) {
-      return reply.code(error.status).type('text/plain').send(`${error.message}\n`);
-    }
-    if (typeof error.statusCode === 'number' && error.statusCode < 500) {
-      return reply.code(error.statusCode).type('text/plain').send(`${error.message}\n`);
-    }
-    request.log.error({ err: error }, 'request failed');
-    return reply.code(500).type('text/plain').send(`${error.message}\n`);
-  });
-  app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain').send('Not Found\n'));
 
   // Long-lived watches would keep close() waiting for ever; end them first.
   app.addHook('preClose', async () => context.streams.endAll());

@@ -17,6 +17,8 @@ const LAYERS: Record<string, number> = {
   store: 4,
   config: 5,
   telemetry: 6,
+  // The fastify app the control-plane APIs (namerd, the router's admin port) start from.
+  http: 6.5,
   namerd: 7,
   router: 7,
   registry: 7,

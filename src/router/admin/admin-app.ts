@@ -6,8 +6,8 @@
  * proxied traffic, and it only reads the router through `RouterAdminDeps`, which keeps it
  * testable with plain values and keeps the data plane free of fastify.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
-import { SwitchyardError } from '../../errors.js';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { textApiApp } from '../../http/text-api-app.js';
 import type { MetricsRegistry } from '../../telemetry/metrics.js';
 import { dtabRoutes } from './dtab-routes.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
@@ -49,29 +49,11 @@ export interface AdminAppOptions {
 }
 
 export function buildAdminApp(deps: RouterAdminDeps, options: AdminAppOptions = {}): FastifyInstance {
-  const app = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
-    // Probes and scrapes arrive every few seconds; logging each would drown the router's own lines.
-    logController: new LogController({ disableRequestLogging: true }),
+  const app = textApiApp({
+    ...(deps.logger ? { logger: deps.logger } : {}),
     bodyLimit: options.bodyLimit ?? 256 * 1024,
+    what: 'admin',
   });
-
-  // Bodies are read as text and parsed by the route that wants them, as namerd's app does.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-
-  // The one place where errors become responses: registry errors keep their status and message.
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof SwitchyardError) {
-      return reply.code(error.status).type('text/plain').send(`${error.message}\n`);
-    }
-    if (typeof error.statusCode === 'number' && error.statusCode < 500) {
-      return reply.code(error.statusCode).type('text/plain').send(`${error.message}\n`);
-    }
-    request.log.error({ err: error }, 'admin request failed');
-    return reply.code(500).type('text/plain').send(`${error.message}\n`);
-  });
-  app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain').send('Not Found\n'));
 
   lifecycleRoutes(app, deps);
   metricsRoutes(app, deps.metrics);
