@@ -2,6 +2,7 @@
  * Configured namers (linkerd's `namers:` block): each entry names a kind and is mounted under
  * `/#/<prefix>` (the kind's name by default). Shared by namerd and the router.
  */
+import type { ApiSettings } from '../namers/k8s/api-connection.js';
 import { integer, isObject, type Problems, string, unknownKeys } from './validation.js';
 
 export interface FsNamerConfig {
@@ -17,18 +18,12 @@ export interface FsNamerConfig {
  * is set, else linkerd's default localhost:8001), linkerd's `labelSelector` (a label key whose
  * value becomes a fourth name segment), and the watch clock for tests and odd clusters.
  */
-export interface K8sNamerConfig {
+/** How to reach the API (apiUrl, host/port, kubeconfig, in-cluster) is the namer's own ApiSettings. */
+export interface K8sNamerConfig extends ApiSettings {
   readonly kind: 'io.l5d.k8s';
   readonly prefix: string;
-  readonly apiUrl?: string;
-  readonly host?: string;
-  readonly port?: number;
-  readonly kubeconfig?: string;
-  readonly context?: string;
-  readonly serviceAccountDir?: string;
   readonly labelSelector?: string;
   readonly idleMs?: number;
-  readonly tokenRefreshMs?: number;
   readonly inactivityMs?: number;
   readonly backoffMinMs?: number;
   readonly backoffMaxMs?: number;
