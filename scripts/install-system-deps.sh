@@ -1,51 +1,78 @@
 #!/usr/bin/env bash
-# System packages the test suite needs and npm cannot provide: redis-server, which the Redis
-# store's tests start on a free port (test/helpers/redis-server.ts), and promtool (in Debian's
-# prometheus package), which checks the admin port's Prometheus text. Idempotent: does nothing
-# when everything is already installed, so .ci/run can call it on every run.
+# System packages that npm cannot provide, installed with Debian's apt-get when missing:
+#   redis-server  the Redis store's tests start a real one on a free port (test/helpers/redis-server.ts)
+#   promtool      (Debian's prometheus package) checks the admin port's Prometheus text
+#   kubectl       (Debian's kubernetes-client) cross-checks the fake Kubernetes API server
+# With --bench also wrk (load generator) and nginx (upstream and reference proxy) for
+# `npm run bench:router`.
+#
+# `npm test` runs this first (the `pretest` script), so it must stay quiet: when everything is
+# there it prints nothing; when it installs it prints one line and keeps apt's output in a log
+# file, shown only if the install fails. It works as root, or through sudo otherwise.
 set -euo pipefail
 
-SUDO=()
-if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=(sudo); fi
+# command:package pairs; nginx lives in /usr/sbin, which a normal user's PATH may lack.
+wanted=(redis-server:redis-server promtool:prometheus kubectl:kubernetes-client)
+if [ "${1:-}" = --bench ]; then wanted+=(wrk:wrk nginx:nginx); fi
 
-if ! command -v redis-server >/dev/null 2>&1; then
-  "${SUDO[@]}" apt-get update
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y --no-install-recommends redis-server
+missing_cmds=()
+missing_pkgs=()
+for pair in "${wanted[@]}"; do
+  cmd=${pair%%:*}
+  if command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ]; then continue; fi
+  missing_cmds+=("$cmd")
+  missing_pkgs+=("${pair#*:}")
+done
+[ ${#missing_pkgs[@]} -eq 0 ] && exit 0
+
+fail() {
+  echo "switchyard: ${missing_cmds[*]} missing (needed by the tests): $1" >&2
+  echo "  install Debian's packages: apt-get install ${missing_pkgs[*]}" >&2
+  exit 1
+}
+
+command -v apt-get >/dev/null 2>&1 || fail "there is no apt-get here to install it with"
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || fail "not running as root, and there is no sudo"
+  as_root=(sudo)
 fi
-redis-server --version
 
-# Only promtool is used; the package's prometheus daemon is not started by the tests.
-if ! command -v promtool >/dev/null 2>&1; then
-  "${SUDO[@]}" apt-get update
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y --no-install-recommends prometheus
+log=$(mktemp "${TMPDIR:-/tmp}/switchyard-system-deps.XXXXXX")
+echo "switchyard: installing ${missing_pkgs[*]} with apt-get (log: $log)" >&2
+
+# The packages' own services (redis on 6379, prometheus on 9090, nginx on 80) must not start:
+# the tests and benchmarks start their own on free ports. A policy-rc.d that forbids service
+# starts is put in place for the install when there is none.
+policy=/usr/sbin/policy-rc.d
+added_policy=0
+remove_policy() {
+  if [ "$added_policy" = 1 ]; then "${as_root[@]}" rm -f "$policy"; fi
+}
+trap remove_policy EXIT
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy" >/dev/null
+  "${as_root[@]}" chmod 755 "$policy"
+  added_policy=1
 fi
-promtool --version | sed -n 1p
 
-# kubectl, the independent client that cross-checks the fake Kubernetes API server's wire format
-# (test/integration/k8s-fake-kubectl.test.ts, skipped without it). Debian has no package named
-# kubectl; it ships kubectl (1.20) in kubernetes-client. Any kubectl already on the PATH is used.
-if ! command -v kubectl >/dev/null 2>&1; then
-  "${SUDO[@]}" apt-get update
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y --no-install-recommends kubernetes-client
-fi
-kubectl version --client 2>&1 | sed -n 1p
-
-# wrk (load generator) and nginx (static upstream and reference reverse proxy) for
-# `npm run bench:router`; the tests do not need them. The benchmark starts its own nginx processes
-# on 127.0.0.1 with configs in a temp dir, so the package's own service must not start on port 80:
-# a policy-rc.d that forbids service starts is put in place for the install if there is none.
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-if ! command -v wrk >/dev/null 2>&1 || [ ! -x "$nginx_bin" ]; then
-  policy=/usr/sbin/policy-rc.d
-  added_policy=0
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee "$policy" >/dev/null
-    "${SUDO[@]}" chmod 755 "$policy"
-    added_policy=1
+if ! {
+  "${as_root[@]}" apt-get update &&
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y --no-install-recommends "${missing_pkgs[@]}"
+} >"$log" 2>&1; then
+  # kubectl only adds a cross-check that is skipped without it: its absence is no failure.
+  still_missing=()
+  for cmd in "${missing_cmds[@]}"; do
+    if [ "$cmd" != kubectl ] && ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ]; then
+      still_missing+=("$cmd")
+    fi
+  done
+  if [ ${#still_missing[@]} -gt 0 ]; then
+    tail -n 20 "$log" >&2
+    fail "apt-get failed (whole log: $log)"
   fi
-  "${SUDO[@]}" apt-get update
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y --no-install-recommends wrk nginx
-  if [ "$added_policy" = 1 ]; then "${SUDO[@]}" rm -f "$policy"; fi
+  echo "switchyard: kubectl could not be installed; its cross-check is skipped (log: $log)" >&2
+  exit 0
 fi
-wrk --version 2>&1 | sed -n 1p || true
-"$nginx_bin" -v 2>&1
+rm -f "$log"

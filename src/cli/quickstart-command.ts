@@ -2,7 +2,8 @@
  * `switchyard quickstart` (what `npm start` runs): brings up the local mesh and prints what runs
  * where and what to try next, then stays up until Ctrl-C, when everything stops cleanly.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { shellWord, shippedBin, shippedDtab } from '../quickstart/package-files.js';
 import { QUICKSTART_PORTS, startMesh } from '../quickstart/quickstart.js';
 import { createLogger } from '../telemetry/logger.js';
 import { ExitCode, type Options } from './args.js';
@@ -19,9 +20,10 @@ Usage:
 
 Flags:
       --dir DIR        where state lives (default .switchyard)
-      --dtab FILE      dtab loaded into namerd's default namespace on first start (default dtabs/default.dtab)
+      --dtab FILE      dtab loaded into namerd's default namespace on first start (default: the
+                       package's own dtabs/default.dtab)
       --base-port N    use ports N (router), N+1 (admin), N+2 (namerd), N+3… (apps) instead of
-                       4140, 9990, 4180 and 7001…
+                       4140, 9990, 4180 and 7001…; 0 lets the system pick a free port for each
   -h, --help           help for quickstart
 `,
 );
@@ -34,6 +36,11 @@ const options: Options = {
 };
 
 function banner(m: Awaited<ReturnType<typeof startMesh>>, dtab: string, dir: string): string {
+  // Every command works from any directory: the package's own executables and dtabs by absolute
+  // path (`npx namectl` outside a project that depends on switchyard would fetch some other package).
+  const namectl = `${shellWord(shippedBin('namectl'))} --base-url ${m.namerdUrl}`;
+  const switchyard = shellWord(shippedBin('switchyard'));
+  const example = (name: string) => shellWord(shippedDtab(name));
   const apps = m.apps.map((a) => `  ${a.name.padEnd(16)} http://127.0.0.1:${a.port}`).join('\n');
   return `
 switchyard quickstart is up.
@@ -47,11 +54,11 @@ ${apps}
 Try:
   curl -H 'Host: web' ${m.routerUrl}/
   curl -H 'Host: web' -H 'l5d-dtab: /grpc/gen => /srv/gen-growthhack' ${m.routerUrl}/     # stage the new gen for one request
-  npx namectl --base-url ${m.namerdUrl} dtab get default
-  npx namectl --base-url ${m.namerdUrl} dtab update default dtabs/canary-5.dtab           # 5% to gen-growthhack
-  npx switchyard traffic --url ${m.routerUrl}/ -H 'Host: gen' --requests 2000 --track-header x-version
-  npx namectl --base-url ${m.namerdUrl} dtab update default dtabs/cutover-with-fallback.dtab
-  npx namectl --base-url ${m.namerdUrl} dtab history default
+  ${namectl} dtab get default
+  ${namectl} dtab update default ${example('canary-5.dtab')}     # 5% to gen-growthhack
+  ${switchyard} traffic --url ${m.routerUrl}/ -H 'Host: gen' --requests 2000 --track-header x-version
+  ${namectl} dtab update default ${example('cutover-with-fallback.dtab')}
+  ${namectl} dtab history default
   curl '${m.adminUrl}/delegator.json?path=/svc/gen'
 
 Ctrl-C stops everything.
@@ -63,14 +70,19 @@ export async function quickstartCommand(args: readonly string[], io: CliIo): Pro
   if (values.help === true) return quickstartHelp.print(io);
   const cwd = io.cwd ?? process.cwd();
   const dir = resolve(cwd, (values.dir as string | undefined) ?? '.switchyard');
-  const dtab = resolve(cwd, (values.dtab as string | undefined) ?? join('dtabs', 'default.dtab'));
+  const given = values.dtab as string | undefined;
+  const dtab = given === undefined ? shippedDtab('default.dtab') : resolve(cwd, given);
   const logger = createLogger({ level: 'warn', name: 'quickstart', destination: io.stderr });
   const base = values['base-port'] === undefined ? undefined : Number(values['base-port']);
-  if (base !== undefined && !(Number.isInteger(base) && base > 0 && base < 65530)) {
+  if (base !== undefined && !(Number.isInteger(base) && base >= 0 && base < 65530)) {
     throw quickstartHelp.error(`--base-port must be a port number, got ${values['base-port']}`);
   }
   const ports =
-    base === undefined ? QUICKSTART_PORTS : { router: base, admin: base + 1, namerd: base + 2, apps: base + 3 };
+    base === undefined
+      ? QUICKSTART_PORTS
+      : base === 0
+        ? { router: 0, admin: 0, namerd: 0, apps: 0 }
+        : { router: base, admin: base + 1, namerd: base + 2, apps: base + 3 };
   let mesh: Awaited<ReturnType<typeof startMesh>>;
   try {
     mesh = await startMesh({ dir, defaultDtab: dtab, ports, logger });

@@ -64,11 +64,18 @@ export function startGen(port: number, version: 'gen' | 'gen-growthhack', host =
   });
 }
 
-/** The front end: asks `gen` and `word` through the router, passing the caller's context on. */
-export function startWeb(port: number, routerUrl: string, listenHost = '127.0.0.1'): Promise<App> {
+/**
+ * The front end: asks `gen` and `word` through the router, passing the caller's context on. The
+ * router's URL may be given as a function, read per request, for a router that starts after web
+ * (the quickstart on free ports learns the router's port only once it listens).
+ */
+export function startWeb(port: number, routerUrl: string | (() => string), listenHost = '127.0.0.1'): Promise<App> {
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   const call = async (host: string, ctx: Record<string, string>) => {
-    const r = await request(routerUrl, { headers: { host, ...ctx }, dispatcher: agent });
+    const r = await request(typeof routerUrl === 'string' ? routerUrl : routerUrl(), {
+      headers: { host, ...ctx },
+      dispatcher: agent,
+    });
     return { status: r.statusCode, body: (await r.body.text()).trim(), version: String(r.headers['x-version'] ?? '') };
   };
   return listen('web', port, listenHost, (req, res) => {

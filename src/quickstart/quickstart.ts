@@ -61,12 +61,15 @@ export async function startMesh(o: QuickstartOptions): Promise<RunningMesh> {
     closers.push(() => namerd.close());
     const created = await loadDefaultDtab(namerd.url, o.defaultDtab);
 
-    const routerUrlFor = `http://127.0.0.1:${o.ports.router}`;
+    // Port 0 (every port picked by the system): the apps take free ports, and web learns the
+    // router's URL once the router listens, after the apps' endpoint files exist.
+    const appPort = (i: number) => (o.ports.apps === 0 ? 0 : o.ports.apps + i);
+    let routerUrl = `http://127.0.0.1:${o.ports.router}`;
     const apps = [
-      await startWord(o.ports.apps),
-      await startGen(o.ports.apps + 1, 'gen'),
-      await startGen(o.ports.apps + 2, 'gen-growthhack'),
-      await startWeb(o.ports.apps + 3, routerUrlFor),
+      await startWord(appPort(0)),
+      await startGen(appPort(1), 'gen'),
+      await startGen(appPort(2), 'gen-growthhack'),
+      await startWeb(appPort(3), () => routerUrl),
     ];
     for (const app of apps) {
       closers.push(() => app.close());
@@ -95,6 +98,7 @@ export async function startMesh(o: QuickstartOptions): Promise<RunningMesh> {
       o.logger,
     );
     closers.push(() => router.close());
+    routerUrl = router.url;
     return {
       routerUrl: router.url,
       adminUrl: router.adminUrl,
