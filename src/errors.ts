@@ -24,6 +24,7 @@ export const errorCodes = {
   SY_ERR_UNKNOWN_NAMER: { template: 'Unknown namer: %s for path: %s', status: 502 },
   SY_ERR_NAMER_FAILED: { template: 'Namer %s failed: %s', status: 502 },
   SY_ERR_K8S_API: { template: 'Kubernetes API: %s answered %s: %s', status: 502 },
+  SY_ERR_K8S_EXEC: { template: 'Kubernetes credential plugin %s: %s', status: 502 },
   SY_ERR_NAMESPACE_EXISTS: { template: 'Namespace %s already exists', status: 409 },
   SY_ERR_NAMESPACE_NOT_FOUND: { template: 'Namespace %s does not exist', status: 404 },
   SY_ERR_NAMESPACE_INVALID: { template: 'Invalid namespace %s: %s', status: 400 },

@@ -46,7 +46,7 @@ describe('resolveApiConnection', () => {
       'current-context: a\ncontexts: [{name: a, context: {cluster: c, user: u}}]\n' +
         'clusters: [{name: c, cluster: {server: "https://k:6443"}}]\nusers: [{name: u, user: {exec: {command: x}}}]\n',
     );
-    expect(() => resolveApiConnection({ kubeconfig: join(dir, 'kc2') })).toThrow(/exec and auth-provider/);
+    expect(() => resolveApiConnection({ kubeconfig: join(dir, 'kc2') })).toThrow(/exec\.apiVersion must be one of/);
   });
 
   it('reads a kubeconfig token file relative to the kubeconfig, and a client certificate', async () => {

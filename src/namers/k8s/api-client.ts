@@ -17,6 +17,11 @@ export interface TokenSource {
   get(): Promise<string | undefined>;
   /** The server said 401: read the token afresh before the next request. */
   invalidate(): void;
+  /**
+   * A client certificate that came with the token (a kubeconfig exec plugin may give one), as
+   * of the last get(); it wins over the connection's own cert and key.
+   */
+  clientCertificate?(): { readonly cert: string; readonly key: string } | undefined;
 }
 
 export interface ApiConnection {
@@ -50,23 +55,48 @@ export class K8sApiClient {
   readonly server: string;
   readonly #base: URL;
   readonly #token: TokenSource | undefined;
-  readonly #agent: Agent;
+  readonly #connection: ApiConnection;
+  #agent: Agent;
+  /** The certificate the agent presents when it came from the token source, to see it change. */
+  #agentCert: string | undefined;
+  /** Agents replaced by a new certificate, kept until their open watches end or close() runs. */
+  readonly #retired = new Set<Agent>();
 
   constructor(connection: ApiConnection) {
     this.server = connection.server;
     this.#base = new URL(connection.server.endsWith('/') ? connection.server : `${connection.server}/`);
     this.#token = connection.token;
-    this.#agent = new Agent({
+    this.#connection = connection;
+    this.#agent = this.#makeAgent(connection.cert, connection.key);
+  }
+
+  #makeAgent(cert: string | Buffer | undefined, key: string | Buffer | undefined): Agent {
+    const connection = this.#connection;
+    return new Agent({
       // Watches are long and quiet; the reflector's own watchdog decides when quiet means dead.
       headersTimeout: 0,
       bodyTimeout: 0,
       connect: {
         ...(connection.ca !== undefined ? { ca: connection.ca } : {}),
-        ...(connection.cert !== undefined ? { cert: connection.cert } : {}),
-        ...(connection.key !== undefined ? { key: connection.key } : {}),
+        ...(cert !== undefined ? { cert } : {}),
+        ...(key !== undefined ? { key } : {}),
         rejectUnauthorized: connection.insecureSkipTlsVerify !== true,
       },
     });
+  }
+
+  /** A new client certificate from the token source means new connections; open ones finish as they are. */
+  #useCertificate(): void {
+    const pair = this.#token?.clientCertificate?.();
+    if (pair === undefined || pair.cert === this.#agentCert) return;
+    const old = this.#agent;
+    this.#agent = this.#makeAgent(pair.cert, pair.key);
+    this.#agentCert = pair.cert;
+    this.#retired.add(old);
+    old.close().then(
+      () => this.#retired.delete(old),
+      () => this.#retired.delete(old),
+    );
   }
 
   /** The URL of an API path (`/apis/...`) with its query, under the server's base. */
@@ -99,13 +129,14 @@ export class K8sApiClient {
   }
 
   async close(): Promise<void> {
-    await this.#agent.destroy();
+    await Promise.all([this.#agent, ...this.#retired].map((a) => a.destroy()));
   }
 
   async #request(path: string, query: Readonly<Record<string, string>>, signal: AbortSignal) {
     const headers: Record<string, string> = { accept: 'application/json' };
     const token = await this.#token?.get();
     if (token) headers.authorization = `Bearer ${token}`;
+    this.#useCertificate();
     const url = this.url(path, query);
     const res = await request(url, { dispatcher: this.#agent, headers, signal });
     if (res.statusCode === 200) return res.body;

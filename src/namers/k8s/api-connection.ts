@@ -1,7 +1,8 @@
 /**
  * Where the Kubernetes API is and how to prove who we are (k8s.md §1.7), in the order a person
  * would expect: an explicit URL (`--k8s-api`, e.g. a `kubectl proxy`), linkerd's `host`/`port`,
- * a kubeconfig's current context, the in-cluster service account (`KUBERNETES_SERVICE_HOST` and
+ * a kubeconfig's current context (token, token file, client cert, or an `exec` credential plugin:
+ * exec-credential.ts), the in-cluster service account (`KUBERNETES_SERVICE_HOST` and
  * `_PORT`, with the token and CA from the mounted secrets directory), and last linkerd's default,
  * `http://localhost:8001`. Projected tokens rotate, so a token file is read again once it is a
  * minute old and after any 401; the environment and the secrets directory are parameters so
@@ -14,6 +15,7 @@ import { dirname, resolve } from 'node:path';
 
 import { createError } from '../../errors.js';
 import type { ApiConnection, TokenSource } from './api-client.js';
+import { type ExecClusterInfo, execCredentialSource, parseExecConfig } from './exec-credential.js';
 
 /** A kubeconfig is read once at start; load the YAML parser only then (~9 MB a router need not carry). */
 function parseYaml(text: string): unknown {
@@ -142,17 +144,19 @@ function fromKubeconfig(file: string, contextName: string | undefined, refreshMs
     const path = raw[key];
     return typeof path === 'string' ? readConfigFile(resolve(base, path), what) : undefined;
   };
-  if (user.exec !== undefined || user['auth-provider'] !== undefined)
-    throw kubeconfigError(file, 'exec and auth-provider credentials are not supported; use a token or a client cert');
+  if (user['auth-provider'] !== undefined)
+    throw kubeconfigError(file, 'auth-provider credentials are not supported; use exec, a token or a client cert');
   const ca = data(cluster, 'certificate-authority', 'the kubeconfig CA');
   const cert = data(user, 'client-certificate', 'the client certificate');
   const key = data(user, 'client-key', 'the client key');
   const token =
-    typeof user.token === 'string'
-      ? staticToken(user.token)
-      : typeof user.tokenFile === 'string'
-        ? fileToken(resolve(base, user.tokenFile), refreshMs)
-        : undefined;
+    user.exec !== undefined
+      ? execToken(user.exec, cluster, ca, base, file)
+      : typeof user.token === 'string'
+        ? staticToken(user.token)
+        : typeof user.tokenFile === 'string'
+          ? fileToken(resolve(base, user.tokenFile), refreshMs)
+          : undefined;
   return {
     server: checkUrl(cluster.server),
     ...(ca ? { ca } : {}),
@@ -161,4 +165,20 @@ function fromKubeconfig(file: string, contextName: string | undefined, refreshMs
     ...(cluster['insecure-skip-tls-verify'] === true ? { insecureSkipTlsVerify: true } : {}),
     ...(token ? { token } : {}),
   };
+}
+
+/** A credential plugin (`user.exec`), checked now and run at the first request. */
+function execToken(raw: unknown, cluster: Raw, ca: Buffer | undefined, base: string, file: string): TokenSource {
+  const exec = parseExecConfig(raw, base);
+  if (Array.isArray(exec)) throw kubeconfigError(file, exec.join('; '));
+  const extensions = Array.isArray(cluster.extensions) ? (cluster.extensions as unknown[]) : [];
+  const execExtension = extensions.find((e) => isRaw(e) && e.name === 'client.authentication.k8s.io/exec');
+  const info: ExecClusterInfo = {
+    server: cluster.server as string,
+    ...(ca ? { 'certificate-authority-data': ca.toString('base64') } : {}),
+    ...(cluster['insecure-skip-tls-verify'] === true ? { 'insecure-skip-tls-verify': true } : {}),
+    ...(typeof cluster['tls-server-name'] === 'string' ? { 'tls-server-name': cluster['tls-server-name'] } : {}),
+    ...(isRaw(execExtension) && execExtension.extension !== undefined ? { config: execExtension.extension } : {}),
+  };
+  return execCredentialSource(exec, info);
 }
