@@ -6,8 +6,6 @@
  */
 import { fileURLToPath } from 'node:url';
 
-export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
-
 /** An absolute path to one of the shipped example dtabs, such as `default.dtab`. */
 export function shippedDtab(name: string): string {
   return fileURLToPath(new URL(`../../dtabs/${name}`, import.meta.url));
