@@ -6,6 +6,8 @@
  * KUBERNETES_EXEC_INFO; its answer is kept while fresh, asked again once it expires (no 401
  * needed), and asked again after a 401 when the server rotated the token.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +19,8 @@ import { eventually } from '../helpers/switchyard-process.js';
 
 let ca: TestCa;
 let kit: NamerKit | undefined;
-let dir: string;
+/** This test's directory: the plugin, its state and runs, the kubeconfig; '' between tests. */
+let dir = '';
 
 beforeAll(async () => {
   ca = await makeTestCa();
@@ -27,11 +30,15 @@ afterEach(async () => {
   await kit?.close();
   kit = undefined;
   if (dir) await rm(dir, { recursive: true, force: true });
+  dir = '';
 });
 
 /** What the plugin issues next: it reads this file on every run. */
 interface PluginState {
-  token: string;
+  token?: string;
+  /** PEM client certificate and key to answer with. */
+  cert?: string;
+  key?: string;
   /** Lifetime of each token it issues; none means no expirationTimestamp. */
   ttlMs?: number;
 }
@@ -58,7 +65,11 @@ appendFileSync(${JSON.stringify(join(stateDir, 'runs.jsonl'))}, JSON.stringify({
 process.stdout.write(JSON.stringify({
   apiVersion: info.apiVersion,
   kind: 'ExecCredential',
-  status: { token: state.token, ...(expiresAt ? { expirationTimestamp: expiresAt } : {}) },
+  status: {
+    ...(state.token ? { token: state.token } : {}),
+    ...(state.cert ? { clientCertificateData: state.cert, clientKeyData: state.key } : {}),
+    ...(expiresAt ? { expirationTimestamp: expiresAt } : {}),
+  },
 }));
 `;
 
@@ -114,12 +125,52 @@ users:
 
 const web = { name: 'web', ports: [{ name: 'http', port: 80, targetPort: 'web' }] };
 
-async function startWithPlugin(apiVersion: string, state: PluginState): Promise<NamerKit> {
-  dir = await mkdtemp(join(tmpdir(), 'switchyard-exec-'));
+async function startWithPlugin(
+  apiVersion: string,
+  state: PluginState,
+  tls: { cert: string; key: string } = { cert: ca.cert, key: ca.key },
+): Promise<NamerKit> {
+  if (dir === '') dir = await mkdtemp(join(tmpdir(), 'switchyard-exec-'));
   await setState(state);
-  return startNamerKit({}, { tls: { cert: ca.cert, key: ca.key }, token: state.token }, async (fake) => ({
+  return startNamerKit({}, { tls, ...(state.token ? { token: state.token } : {}) }, async (fake) => ({
     kubeconfig: await kubeconfig(fake.url, apiVersion),
   }));
+}
+
+/** A client certificate the test CA signed, as PEM. */
+function clientCertificate(): { cert: string; key: string } {
+  const at = (f: string) => join(dir, f);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=exec-user',
+    '-keyout',
+    at('client.key'),
+    '-out',
+    at('client.csr'),
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    at('client.csr'),
+    '-CA',
+    join(ca.dir, 'ca.crt'),
+    '-CAkey',
+    join(ca.dir, 'ca.key'),
+    '-CAcreateserial',
+    '-CAserial',
+    at('ca.srl'),
+    '-days',
+    '1',
+    '-out',
+    at('client.crt'),
+  );
+  return { cert: readFileSync(at('client.crt'), 'utf8'), key: readFileSync(at('client.key'), 'utf8') };
 }
 
 describe('io.l5d.k8s: kubeconfig exec credentials', () => {
@@ -183,6 +234,18 @@ describe('io.l5d.k8s: kubeconfig exec credentials', () => {
     expect(kit.fake.requests.filter((r) => r.status === 401).length).toBeGreaterThanOrEqual(1);
     expect((await runs()).map((r) => r.token)).toEqual(['token-1', 'token-2']);
     expect(seen.every((a) => a.type === 'bound' && a.addresses.length >= 2)).toBe(true);
+  });
+
+  it('presents the client certificate the plugin gives to an API that requires one', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switchyard-exec-'));
+    const pair = clientCertificate();
+    // The server asks for a client certificate the test CA signed, and needs no token.
+    const tls = { cert: ca.cert, key: ca.key, ca: ca.caCert, requestCert: true, rejectUnauthorized: true };
+    kit = await startWithPlugin('client.authentication.k8s.io/v1', pair, tls);
+    kit.cluster.service(web, podsOn(1));
+    const addr = kit.observe((await kit.bound('/default/http/web')).addr, showAddr);
+    await kit.until(addr, ['10.0.0.1:8080'], 'endpoints over mutual TLS');
+    expect(await runs()).toHaveLength(1);
   });
 
   it('says which command failed and why, and serves nothing it could not list', async () => {
