@@ -81,12 +81,12 @@ describe('registry restart', () => {
         const pod = (await call(`${again.url}/registry/peers`)).svc.pods[address];
         return pod.currentEpoch.lastContact > contact ? pod : undefined;
       },
-      5_000,
+      15_000,
       'a reminder after the restart',
     );
     expect((await call(`${again.url}/registry/peers`)).svc.podEpochs[address]).toHaveLength(1);
     expect(peer.log().match(/"peer registered"/g)).toHaveLength(1);
-  });
+  }, 40_000);
 
   it('on the memory store forgets the peer, which registers again', async () => {
     const registry = await startRole('registry', ['--listen', '127.0.0.1:0']);
@@ -110,11 +110,11 @@ describe('registry restart', () => {
     expect(reminded.status).toBe(404);
     const pod = await eventually(
       async () => (await call(`${again.url}/registry/peers`)).svc?.pods[address],
-      5_000,
+      15_000,
       'the peer registering again',
     );
     expect(pod.currentEpoch.epoch).toBe(0);
     expect(Date.parse(pod.currentEpoch.firstContact)).toBeGreaterThanOrEqual(restartedAt.getTime() - 1_000);
     expect((await call(`${again.url}/registry/peers`)).svc.pods['127.0.0.1:1']).toBeUndefined();
-  });
+  }, 40_000);
 });
