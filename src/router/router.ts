@@ -40,6 +40,8 @@ export interface RunningRouter {
   readonly metrics: MetricsRegistry;
   /** Starts the drain; resolves when it is over (grace period passed, in-flight requests done). */
   drain(reason: string): Promise<void>;
+  /** Resolves with the reason when a drain, however started (/prestop, a signal), has ended. */
+  readonly drained: Promise<string>;
   close(): Promise<void>;
 }
 
@@ -150,6 +152,9 @@ export async function startRouter(
   server.current = routerServer;
 
   let drainStarted: Promise<void> | undefined;
+  let drainEnded = false;
+  let endDrain!: (reason: string) => void;
+  const drained = new Promise<string>((r) => (endDrain = r));
   const drain = (reason: string): Promise<void> => {
     if (drainStarted) return drainStarted;
     logger.info({ reason, graceMs: config.drainGraceMs }, 'draining: not ready, still serving');
@@ -158,61 +163,67 @@ export async function startRouter(
       await new Promise((r) => setTimeout(r, config.drainGraceMs));
       await routerServer.stop(30_000);
       logger.info('drained: no longer accepting connections');
+      drainEnded = true;
+      endDrain(reason);
     })();
     return drainStarted;
   };
 
-  const admin = buildAdminApp({
-    metrics,
-    readiness: () => {
-      if (routerServer.draining) return { ready: false, reason: 'draining' };
-      if (baseState.status === 'ok') return { ready: true };
-      return {
-        ready: false,
-        reason: baseState.status === 'pending' ? `no base dtab yet: ${baseState.reason}` : baseState.error.message,
-      };
+  const admin = buildAdminApp(
+    {
+      metrics,
+      readiness: () => {
+        if (routerServer.draining) return { ready: false, reason: 'draining' };
+        if (baseState.status === 'ok') return { ready: true };
+        return {
+          ready: false,
+          reason: baseState.status === 'pending' ? `no base dtab yet: ${baseState.reason}` : baseState.error.message,
+        };
+      },
+      startDrain: async (reason) => {
+        void drain(reason);
+      },
+      drained: () => drainEnded,
+      delegate: async (pathText, dtabText) => {
+        let path: Path;
+        try {
+          path = Path.read(pathText);
+        } catch (e) {
+          throw createError('SY_ERR_INVALID_PATH', [(e as Error).message], e);
+        }
+        let extra = Dtab.empty;
+        try {
+          if (dtabText) extra = Dtab.read(dtabText);
+        } catch (e) {
+          throw createError('SY_ERR_INVALID_DTAB', [(e as Error).message], e);
+        }
+        const current: BaseDtab | null = base;
+        const dtab = (current?.dtab ?? Dtab.empty).concat(extra);
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(createError('SY_ERR_TIMEOUT')), DELEGATE_TIMEOUT_MS);
+        });
+        try {
+          return await Promise.race([delegate(interpreter, dtab, path).then((t) => delegateTreeToJson(t)), timeout]);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      currentDtab: () => {
+        const s = baseState;
+        if (s.status !== 'ok') return { dtab: null, source: config.baseDtab.kind };
+        return {
+          dtab: s.snapshot.dtab.show(),
+          source: s.snapshot.source,
+          ...(s.snapshot.version ? { version: s.snapshot.version } : {}),
+          updatedAt: new Date(s.snapshot.updatedAt).toISOString(),
+          ...(s.stale ? { stale: s.stale } : {}),
+        };
+      },
+      logger,
     },
-    startDrain: async (reason) => {
-      void drain(reason);
-    },
-    delegate: async (pathText, dtabText) => {
-      let path: Path;
-      try {
-        path = Path.read(pathText);
-      } catch (e) {
-        throw createError('SY_ERR_INVALID_PATH', [(e as Error).message], e);
-      }
-      let extra = Dtab.empty;
-      try {
-        if (dtabText) extra = Dtab.read(dtabText);
-      } catch (e) {
-        throw createError('SY_ERR_INVALID_DTAB', [(e as Error).message], e);
-      }
-      const current: BaseDtab | null = base;
-      const dtab = (current?.dtab ?? Dtab.empty).concat(extra);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(createError('SY_ERR_TIMEOUT')), DELEGATE_TIMEOUT_MS);
-      });
-      try {
-        return await Promise.race([delegate(interpreter, dtab, path).then((t) => delegateTreeToJson(t)), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-    currentDtab: () => {
-      const s = baseState;
-      if (s.status !== 'ok') return { dtab: null, source: config.baseDtab.kind };
-      return {
-        dtab: s.snapshot.dtab.show(),
-        source: s.snapshot.source,
-        ...(s.snapshot.version ? { version: s.snapshot.version } : {}),
-        updatedAt: new Date(s.snapshot.updatedAt).toISOString(),
-        ...(s.stale ? { stale: s.stale } : {}),
-      };
-    },
-    logger,
-  });
+    { bodyLimit: config.adminSecurity.bodyLimitBytes, token: config.adminSecurity.token },
+  );
 
   // goto-style registries health-check their peers at /health; the router answers like /healthz.
   admin.get('/health', async () => ({ status: 'ok' }));
@@ -238,6 +249,7 @@ export async function startRouter(
     adminUrl,
     metrics,
     drain,
+    drained,
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
