@@ -11,6 +11,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { createError } from '../errors.js';
 import { AddressPolicy, bareHost, cidrList } from '../http/address-policy.js';
+import { isLoopback } from '../http/admin-guard.js';
 
 export interface PeerAddressOptions {
   readonly peerCidrs?: readonly string[];
@@ -61,6 +62,8 @@ export class PeerAddressCheck {
       const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
       if (self.check(unmapped(ip), isIP(unmapped(ip)) === 6 ? 'ipv6' : 'ipv4') || this.#cidrs.check(ip, family))
         continue;
+      // A peer on this host may name any loopback address of it (`localhost` may give 127.0.0.1 and ::1).
+      if (isLoopback(from) && isLoopback(ip)) continue;
       throw createError('SY_ERR_PEER_ADDRESS_REFUSED', [
         `${address} is not the address the registration came from (${from}), nor inside --peer-cidrs`,
       ]);

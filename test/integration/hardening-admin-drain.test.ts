@@ -45,7 +45,11 @@ describe('admin token on the router', () => {
   it('writes need the token (401 with WWW-Authenticate: Bearer, 403 when wrong); reads stay open', async () => {
     const r = await router(['--admin-token-file', tokenFile]);
     const post = (path: string, headers: Record<string, string> = {}, body = '{}') =>
-      fetch(`${r.adminUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      fetch(`${r.adminUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
     const writes = [
       '/prestop',
       '/admin/shutdown',
