@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { buildAdminApp } from '../../src/router/admin/admin-app.js';
 import { MetricsRegistry } from '../../src/telemetry/metrics.js';
+import { buildClientApp } from '../../src/traffic/client-app.js';
+import { TrafficClient } from '../../src/traffic/traffic-client.js';
 import { type RouterProcess, startRouterProcess, startTestRouter } from '../helpers/router-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sy-admin-'));
@@ -144,6 +146,36 @@ describe('GET /prestop is answered only on loopback', () => {
       expect(drains).toBe(4);
     } finally {
       await app.close();
+      metrics.close();
+    }
+  });
+});
+
+describe('request bodies are bounded on every admin-style API', () => {
+  it('the router admin port and a peer answer 413 past 1 MiB, before reading the body', async () => {
+    const metrics = new MetricsRegistry();
+    const admin = buildAdminApp({
+      metrics,
+      readiness: () => ({ ready: true }),
+      startDrain: async () => {},
+      delegate: async () => ({}),
+      currentDtab: () => ({ dtab: null, source: 'test' }),
+    });
+    const client = new TrafficClient();
+    const peer = buildClientApp({ client });
+    const body = JSON.stringify({ path: '/svc/x', dtab: `/a=>/b;${'x'.repeat(2 * 1024 * 1024)}` });
+    try {
+      for (const [app, url] of [
+        [admin, '/delegator.json'],
+        [peer, '/client/targets/add'],
+      ] as const) {
+        const res = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, body });
+        expect(res.statusCode, url).toBe(413);
+      }
+    } finally {
+      await admin.close();
+      await peer.close();
+      await client.close();
       metrics.close();
     }
   });
