@@ -169,61 +169,59 @@ export async function startRouter(
     return drainStarted;
   };
 
-  const admin = buildAdminApp(
-    {
-      metrics,
-      readiness: () => {
-        if (routerServer.draining) return { ready: false, reason: 'draining' };
-        if (baseState.status === 'ok') return { ready: true };
-        return {
-          ready: false,
-          reason: baseState.status === 'pending' ? `no base dtab yet: ${baseState.reason}` : baseState.error.message,
-        };
-      },
-      startDrain: async (reason) => {
-        void drain(reason);
-      },
-      drained: () => drainEnded,
-      delegate: async (pathText, dtabText) => {
-        let path: Path;
-        try {
-          path = Path.read(pathText);
-        } catch (e) {
-          throw createError('SY_ERR_INVALID_PATH', [(e as Error).message], e);
-        }
-        let extra = Dtab.empty;
-        try {
-          if (dtabText) extra = Dtab.read(dtabText);
-        } catch (e) {
-          throw createError('SY_ERR_INVALID_DTAB', [(e as Error).message], e);
-        }
-        const current: BaseDtab | null = base;
-        const dtab = (current?.dtab ?? Dtab.empty).concat(extra);
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(createError('SY_ERR_TIMEOUT')), DELEGATE_TIMEOUT_MS);
-        });
-        try {
-          return await Promise.race([delegate(interpreter, dtab, path).then((t) => delegateTreeToJson(t)), timeout]);
-        } finally {
-          clearTimeout(timer);
-        }
-      },
-      currentDtab: () => {
-        const s = baseState;
-        if (s.status !== 'ok') return { dtab: null, source: config.baseDtab.kind };
-        return {
-          dtab: s.snapshot.dtab.show(),
-          source: s.snapshot.source,
-          ...(s.snapshot.version ? { version: s.snapshot.version } : {}),
-          updatedAt: new Date(s.snapshot.updatedAt).toISOString(),
-          ...(s.stale ? { stale: s.stale } : {}),
-        };
-      },
-      logger,
+  const admin = buildAdminApp({
+    metrics,
+    readiness: () => {
+      if (routerServer.draining) return { ready: false, reason: 'draining' };
+      if (baseState.status === 'ok') return { ready: true };
+      return {
+        ready: false,
+        reason: baseState.status === 'pending' ? `no base dtab yet: ${baseState.reason}` : baseState.error.message,
+      };
     },
-    { bodyLimit: config.adminSecurity.bodyLimitBytes, token: config.adminSecurity.token },
-  );
+    startDrain: async (reason) => {
+      void drain(reason);
+    },
+    drained: () => drainEnded,
+    security: config.adminSecurity,
+    delegate: async (pathText, dtabText) => {
+      let path: Path;
+      try {
+        path = Path.read(pathText);
+      } catch (e) {
+        throw createError('SY_ERR_INVALID_PATH', [(e as Error).message], e);
+      }
+      let extra = Dtab.empty;
+      try {
+        if (dtabText) extra = Dtab.read(dtabText);
+      } catch (e) {
+        throw createError('SY_ERR_INVALID_DTAB', [(e as Error).message], e);
+      }
+      const current: BaseDtab | null = base;
+      const dtab = (current?.dtab ?? Dtab.empty).concat(extra);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(createError('SY_ERR_TIMEOUT')), DELEGATE_TIMEOUT_MS);
+      });
+      try {
+        return await Promise.race([delegate(interpreter, dtab, path).then((t) => delegateTreeToJson(t)), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    currentDtab: () => {
+      const s = baseState;
+      if (s.status !== 'ok') return { dtab: null, source: config.baseDtab.kind };
+      return {
+        dtab: s.snapshot.dtab.show(),
+        source: s.snapshot.source,
+        ...(s.snapshot.version ? { version: s.snapshot.version } : {}),
+        updatedAt: new Date(s.snapshot.updatedAt).toISOString(),
+        ...(s.stale ? { stale: s.stale } : {}),
+      };
+    },
+    logger,
+  });
 
   // goto-style registries health-check their peers at /health; the router answers like /healthz.
   admin.get('/health', async () => ({ status: 'ok' }));

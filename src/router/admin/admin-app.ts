@@ -38,6 +38,8 @@ export interface RouterAdminDeps {
    * kept it from exiting and liveness must fail so Kubernetes restarts it.
    */
   drained?(): boolean;
+  /** The admin token and body ceiling from the router's `adminSecurity` settings. */
+  readonly security?: { readonly token: string | null; readonly bodyLimitBytes: number };
   /**
    * Explains `path` with the router's current dtab ++ extra dtab text; resolves to linkerd's
    * delegate JSON (src/naming/delegate-json.ts JsonDelegateTree). Throws registry errors
@@ -59,10 +61,10 @@ export interface AdminAppOptions {
 export function buildAdminApp(deps: RouterAdminDeps, options: AdminAppOptions = {}): FastifyInstance {
   const app = textApiApp({
     ...(deps.logger ? { logger: deps.logger } : {}),
-    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? deps.security?.bodyLimitBytes ?? 1024 * 1024,
     what: 'admin',
   });
-  installAdminGuard(app, { token: options.token ?? null });
+  installAdminGuard(app, { token: options.token ?? deps.security?.token ?? null });
 
   lifecycleRoutes(app, deps);
   metricsRoutes(app, deps.metrics);
