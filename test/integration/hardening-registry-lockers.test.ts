@@ -7,7 +7,9 @@
  * is measured before and after.
  */
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Lockers } from '../../src/registry/locker.js';
 import { type RoleProcess, startRole, stopAll } from '../helpers/switchyard-process.js';
 
 afterEach(stopAll);
@@ -94,4 +96,53 @@ describe('locker ceilings', () => {
     expect((await put('C', 'k', 60_000)).status).toBe(200);
     expect((await put('A', 'k0', 60_000)).status).toBe(200);
   }, 30_000);
+});
+
+describe('locker accounting', () => {
+  it('random stores, removes and clears: a refused write changes nothing, and the books balance to zero', () => {
+    const key = fc.constantFrom('a', 'b', '__proto__', 'constructor', 'client', 'prototype');
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('store' as const),
+        label: fc.constantFrom('L', 'M'),
+        address: fc.constantFrom('', '127.0.0.1:1'),
+        keys: fc.array(key, { minLength: 1, maxLength: 3 }),
+        bytes: fc.integer({ min: 0, max: 3000 }),
+      }),
+      fc.record({
+        kind: fc.constant('remove' as const),
+        label: fc.constantFrom('L', 'M'),
+        address: fc.constantFrom('', '127.0.0.1:1'),
+        keys: fc.array(key, { minLength: 1, maxLength: 3 }),
+      }),
+      fc.record({ kind: fc.constant('clear' as const), label: fc.constantFrom('L', 'M') }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const lockers = new Lockers(() => 0, { maxKeyBytes: 2500, maxLabelBytes: 6000, maxTotalBytes: 9000 });
+        for (const o of ops) {
+          if (o.kind === 'store') {
+            const before = JSON.stringify(lockers.view());
+            const bytes = [lockers.bytes('L'), lockers.bytes('M'), lockers.bytes()];
+            try {
+              lockers.store(o.label, o.address, o.keys, 'x'.repeat(o.bytes));
+            } catch (e) {
+              expect((e as { code?: string }).code).toBe('SY_ERR_LOCKER_FULL');
+              expect(JSON.stringify(lockers.view())).toBe(before);
+              expect([lockers.bytes('L'), lockers.bytes('M'), lockers.bytes()]).toEqual(bytes);
+            }
+          } else if (o.kind === 'remove') lockers.remove(o.label, o.address, o.keys);
+          else lockers.clearLabel(o.label);
+          expect(lockers.bytes()).toBe(lockers.bytes('L') + lockers.bytes('M'));
+          expect(lockers.bytes('L')).toBeLessThanOrEqual(6000);
+          expect(lockers.bytes()).toBeLessThanOrEqual(9000);
+        }
+        lockers.clearLabel('L');
+        lockers.clearLabel('M');
+        expect(lockers.bytes()).toBe(0);
+        expect(({} as Record<string, unknown>).data).toBeUndefined();
+      }),
+      { numRuns: 300, seed: 4242 },
+    );
+  });
 });
