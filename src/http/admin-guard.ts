@@ -20,11 +20,6 @@ export function isLoopback(ip: string): boolean {
   return bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'));
 }
 
-function pathOf(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}
-
 export interface AdminGuardOptions {
   /** The admin token; null leaves writes open (the default outside Kubernetes, on loopback). */
   readonly token: string | null;
@@ -38,7 +33,9 @@ export function installAdminGuard(app: FastifyInstance, options: AdminGuardOptio
     return reply.code(error.status).type('text/plain').send(`${error.message}\n`);
   };
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const path = pathOf(request.url);
+    // The route the request reached, not the URL's text: `/%70restop` reaches /prestop too.
+    // Unrouted requests (404s) have none and are judged as writes.
+    const path = request.routeOptions.url ?? '';
     const method = request.method;
     if (path === '/prestop' && (method === 'GET' || method === 'HEAD')) {
       if (isLoopback(request.socket.remoteAddress ?? '')) return;

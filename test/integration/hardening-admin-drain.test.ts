@@ -144,6 +144,14 @@ describe('GET /prestop is answered only on loopback', () => {
       expect((await from('::1', 'GET')).statusCode).toBe(200);
       expect((await from('::ffff:127.0.0.1', 'GET')).statusCode).toBe(200);
       expect(drains).toBe(4);
+      // The gate judges the route a request reaches, not how its path is spelt.
+      for (const url of ['/%70restop', '/%70restop?x=1', '/prestop?', '/pre%73top']) {
+        const res = await app.inject({ method: 'GET', url, remoteAddress: '10.1.2.3' });
+        expect(res.statusCode, url).not.toBe(200);
+        const post = await app.inject({ method: 'POST', url, remoteAddress: '10.1.2.3' });
+        expect(post.statusCode, url).not.toBe(200);
+      }
+      expect(drains).toBe(4);
     } finally {
       await app.close();
       metrics.close();
