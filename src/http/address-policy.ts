@@ -18,6 +18,9 @@ export const DEFAULT_DENIED = [
   '100.100.100.200/32',
   '0.0.0.0/8',
   '::/128',
+  // 169.254.0.0/16 again, as NAT64 (an IPv6-only pod reaches IPv4 through it) and IPv4-compatible.
+  '64:ff9b::a9fe:0/112',
+  '::a9fe:0/112',
 ] as const;
 
 export interface CidrProblem {

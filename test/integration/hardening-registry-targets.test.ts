@@ -31,6 +31,8 @@ const METADATA_SPELLINGS = [
   'http://[::ffff:169.254.169.254]/',
   'http://[::ffff:a9fe:a9fe]/',
   'http://[fd00:ec2::254]/',
+  'http://[64:ff9b::169.254.169.254]/',
+  'http://[::169.254.169.254]/',
   'http://[fe80::1]/',
   'http://0.0.0.0:8080/',
   'http://0/',
