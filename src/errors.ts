@@ -66,6 +66,9 @@ export const errorCodes = {
   SY_ERR_PEER_NOT_FOUND: { template: 'No peer at %s is registered under label %s', status: 404 },
   SY_ERR_REGISTRY_STORE_UNAVAILABLE: { template: 'The registry store is unavailable: %s', status: 503 },
   SY_ERR_LOCKER_NOT_FOUND: { template: 'Nothing is stored in the locker of %s at %s', status: 404 },
+  SY_ERR_LOCKER_FULL: { template: 'Locker full: %s; nothing was stored', status: 413 },
+  SY_ERR_LOOPBACK_ONLY: { template: '%s is answered only on loopback; %s', status: 403 },
+  SY_ERR_PEER_ADDRESS_REFUSED: { template: 'Peer address refused: %s', status: 403 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -4,6 +4,7 @@
  * /client API and /health, runs a PeerAgent, and on SIGTERM deregisters first, then stops its
  * traffic, then sends its last locker snapshots, then closes.
  */
+import { adminSecurity } from '../config/admin-security-config.js';
 import { logSettings } from '../config/log-config.js';
 import { hostPort, Problems } from '../config/validation.js';
 import { PeerAgent } from '../registry/peer-agent.js';
@@ -11,6 +12,7 @@ import { createLogger } from '../telemetry/logger.js';
 import { buildClientApp } from '../traffic/client-app.js';
 import { parseDuration } from '../traffic/duration.js';
 import { TrafficClient } from '../traffic/traffic-client.js';
+import { type SecurityFlag, securityFlags, securityOptions, trafficPolicyOf } from './admin-security-flags.js';
 import { ExitCode, type Options } from './args.js';
 import { type CliIo, envOf } from './io.js';
 import type { LongRunningHooks } from './registry-command.js';
@@ -34,6 +36,12 @@ Flags:
       --remember-interval DUR  how often to remind the registry (default 5s)
       --locker-interval DUR    how often to send running targets' results (default 3s)
       --results-interval DUR   length of a results interval (default 5s)
+      --admin-token-file FILE  bearer token the /client API's writes need; also sent to the
+                               registry (one token for the mesh). Read once at start
+      --target-cidrs LIST      targets may only point inside these CIDRs (default: anywhere but
+                               link-local, metadata and unspecified addresses)
+      --max-qps N              highest qps a target may ask for (default 1000)
+      --body-limit-bytes N     largest request body (default 1048576)
       --log-level LEVEL        fatal, error, warn, info (default), debug, trace or silent
       --log-format FORMAT      json, pretty, or auto (default)
   -h, --help                   help for peer
@@ -41,6 +49,8 @@ Flags:
 Identity comes from POD_IP, POD_NAME, NAMESPACE, NODE_NAME and CLUSTER when set.
 `,
 );
+
+const FLAGS: SecurityFlag[] = ['admin-token-file', 'target-cidrs', 'max-qps', 'body-limit-bytes'];
 
 const options: Options = {
   help: { type: 'boolean', short: 'h' },
@@ -52,6 +62,7 @@ const options: Options = {
   'remember-interval': { type: 'string' },
   'locker-interval': { type: 'string' },
   'results-interval': { type: 'string' },
+  ...securityOptions(FLAGS),
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
 };
@@ -82,13 +93,14 @@ export async function peerCommand(args: readonly string[], io: CliIo, hooks: Lon
   const lockerMs = durationFlag(str('locker-interval') ?? '3s', 'locker-interval', problems);
   const intervalMs = durationFlag(str('results-interval') ?? '5s', 'results-interval', problems);
   const log = logSettings(undefined, { level: str('log-level'), format: str('log-format') }, problems);
+  const security = adminSecurity(undefined, securityFlags(values, FLAGS), '', problems);
   if (!problems.ok || listen === undefined) {
     io.stderr.write(`switchyard peer: ${problems.error().message}\n`);
     return ExitCode.usage;
   }
   const logger = createLogger({ ...log, name: 'peer', destination: io.stderr });
-  const client = new TrafficClient({ intervalMs });
-  const app = buildClientApp({ client, logger });
+  const client = new TrafficClient({ intervalMs, policy: trafficPolicyOf(security) });
+  const app = buildClientApp({ client, logger, token: security.token, bodyLimit: security.bodyLimitBytes });
   let url: string;
   try {
     url = await app.listen({ host: listen.host, port: listen.port });
@@ -105,6 +117,7 @@ export async function peerCommand(args: readonly string[], io: CliIo, hooks: Lon
     locker: values.locker === true,
     rememberIntervalMs: rememberMs,
     lockerIntervalMs: lockerMs,
+    token: security.token,
     logger,
     ...(env.POD_NAME ? { pod: env.POD_NAME } : {}),
     ...(env.NAMESPACE ? { namespace: env.NAMESPACE } : {}),

@@ -4,6 +4,7 @@
  * opened or a port bound; the store is opened (and its state loaded) before the port is bound.
  */
 
+import { adminSecurity } from '../config/admin-security-config.js';
 import { logSettings } from '../config/log-config.js';
 import { hostPort, Problems } from '../config/validation.js';
 import { SwitchyardError } from '../errors.js';
@@ -12,7 +13,7 @@ import { Registry } from '../registry/registry.js';
 import { buildRegistryApp } from '../registry/registry-app.js';
 import { createLogger } from '../telemetry/logger.js';
 import { parseDuration } from '../traffic/duration.js';
-import { parseTarget } from '../traffic/target-spec.js';
+import { registrySecurity, type SecurityFlag, securityFlags, securityOptions } from './admin-security-flags.js';
 import { ExitCode, type Options } from './args.js';
 import type { CliIo } from './io.js';
 import { stopSignal } from './stop-signal.js';
@@ -30,6 +31,17 @@ Flags:
       --store SPEC           memory (default) or redis://host:port/db, which survives restarts
       --push-timeout DUR     time each pod gets to take a pushed change (default 10s)
       --health-path PATH     what the health check calls on each pod (default /health)
+      --admin-token-file FILE  bearer token every write needs (registrations, targets, lockers);
+                             also sent with every call to peers. Read once at start
+      --peer-cidrs LIST      peers may register addresses inside these CIDRs as well as their own
+                             source address (default: only their own), e.g. 10.0.0.0/8
+      --target-cidrs LIST    targets may only point inside these CIDRs (default: anywhere but
+                             link-local, metadata and unspecified addresses)
+      --max-qps N            highest qps a target may ask for (default 1000)
+      --body-limit-bytes N   largest request body (default 1048576)
+      --locker-max-key-bytes N    largest locker value (default 1048576)
+      --locker-max-label-bytes N  all lockers of one label (default 16777216)
+      --locker-max-total-bytes N  all lockers together (default 67108864)
       --log-level LEVEL      fatal, error, warn, info (default), debug, trace or silent
       --log-format FORMAT    json, pretty, or auto (pretty on a terminal; default)
   -h, --help                 help for registry
@@ -40,12 +52,24 @@ Examples:
 `,
 );
 
+const FLAGS: SecurityFlag[] = [
+  'admin-token-file',
+  'peer-cidrs',
+  'target-cidrs',
+  'max-qps',
+  'body-limit-bytes',
+  'locker-max-key-bytes',
+  'locker-max-label-bytes',
+  'locker-max-total-bytes',
+];
+
 const options: Options = {
   help: { type: 'boolean', short: 'h' },
   listen: { type: 'string' },
   store: { type: 'string' },
   'push-timeout': { type: 'string' },
   'health-path': { type: 'string' },
+  ...securityOptions(FLAGS),
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
 };
@@ -69,6 +93,7 @@ export async function registryCommand(args: readonly string[], io: CliIo, hooks:
   const healthPath = str('health-path') ?? '/health';
   if (!healthPath.startsWith('/')) problems.add('health-path', 'must start with /');
   const log = logSettings(undefined, { level: str('log-level'), format: str('log-format') }, problems);
+  const security = adminSecurity(undefined, securityFlags(values, FLAGS), '', problems);
   if (!problems.ok || listen === undefined) {
     io.stderr.write(`switchyard registry: ${problems.error().message}\n`);
     return ExitCode.usage;
@@ -80,12 +105,12 @@ export async function registryCommand(args: readonly string[], io: CliIo, hooks:
   try {
     registry = await Registry.open({
       store: await openRegistryStore(store),
-      validateTarget: (raw) => parseTarget(raw).spec,
+      ...registrySecurity(security),
       fanoutTimeoutMs: pushTimeout!,
       healthPath,
       logger,
     });
-    app = buildRegistryApp({ registry, logger });
+    app = buildRegistryApp({ registry, logger, token: security.token, bodyLimit: security.bodyLimitBytes });
     url = await app.listen({ host: listen.host, port: listen.port });
   } catch (e) {
     logger.fatal({ err: e }, 'registry could not start');

@@ -4,7 +4,10 @@
  * starts a drain (as `POST /prestop` does): not ready, still serving for the grace period, then
  * connections close politely and the process exits 0. The admin port also carries the traffic
  * generator (`/client/…`) and a registry (`/registry/…`); with `--registry URL` the router
- * registers there as a traffic peer under its label, and deregisters before it drains.
+ * registers there as a traffic peer under its label, and deregisters before it drains. A drain
+ * started on the admin port (`/prestop`, `/admin/shutdown`) ends the process too, once it is
+ * over, exactly as a signal does: a drained router that stayed up would look alive and serve
+ * nothing.
  */
 import { readFile } from 'node:fs/promises';
 import { type RouterFlags, routerConfig } from '../config/router-config.js';
@@ -15,8 +18,8 @@ import { registerRegistryRoutes } from '../registry/registry-routes.js';
 import { startRouter } from '../router/router.js';
 import { createLogger } from '../telemetry/logger.js';
 import { registerClientRoutes } from '../traffic/client-routes.js';
-import { parseTarget } from '../traffic/target-spec.js';
 import { TrafficClient } from '../traffic/traffic-client.js';
+import { registrySecurity, trafficPolicyOf } from './admin-security-flags.js';
 import { ExitCode, type Options } from './args.js';
 import { type CliIo, resolveFile } from './io.js';
 import { stopSignal } from './stop-signal.js';
@@ -44,6 +47,9 @@ Flags:
       --drain-grace-ms MS   how long a drain keeps serving (default 10000)
       --registry URL        register as a traffic peer with this registry (under --label)
       --locker              send traffic results to the registry's locker (with --registry)
+      --admin-token-file FILE  bearer token the admin port's writes need (/prestop POST,
+                            /admin/shutdown, /client and /registry writes); read once at start.
+                            Also sent to --registry. More in the adminSecurity block (docs/security.md)
       --log-level LEVEL     fatal, error, warn, info (default), debug, trace or silent
       --log-format FORMAT   json, pretty, or auto (pretty on a terminal; default)
   -h, --help                help for router
@@ -69,6 +75,7 @@ const options: Options = {
   'drain-grace-ms': { type: 'string' },
   registry: { type: 'string' },
   locker: { type: 'boolean' },
+  'admin-token-file': { type: 'string' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
 };
@@ -85,6 +92,7 @@ const FLAG_KEYS: Record<string, keyof RouterFlags> = {
   label: 'label',
   'drain-grace-ms': 'drainGraceMs',
   registry: 'registry',
+  'admin-token-file': 'adminTokenFile',
   'log-level': 'logLevel',
   'log-format': 'logFormat',
 };
@@ -109,8 +117,9 @@ export async function routerCommand(args: readonly string[], io: CliIo): Promise
   }
   const logger = createLogger({ ...config.log, name: 'router', destination: io.stderr });
   // Every router is also a traffic source (/client) and can serve as the registry (/registry).
-  const traffic = new TrafficClient();
-  const registry = await Registry.open({ validateTarget: (raw) => parseTarget(raw).spec, logger });
+  const security = config.adminSecurity;
+  const traffic = new TrafficClient({ policy: trafficPolicyOf(security) });
+  const registry = await Registry.open({ ...registrySecurity(security), logger });
   let router: Awaited<ReturnType<typeof startRouter>>;
   try {
     router = await startRouter(config, logger, {
@@ -138,12 +147,14 @@ export async function routerCommand(args: readonly string[], io: CliIo): Promise
             : new URL(router.adminUrl).host,
           traffic,
           locker: config.registry.locker,
+          token: security.token,
           logger,
           ...(process.env.POD_NAME ? { pod: process.env.POD_NAME } : {}),
           ...(process.env.NAMESPACE ? { namespace: process.env.NAMESPACE } : {}),
         });
   const registered = agent?.start();
-  const signal = await stopSignal();
+  // Whichever comes first: a signal, or the end of a drain started on the admin port.
+  const signal = await Promise.race([stopSignal(), router.drained.then((reason) => `drained (${reason})`)]);
   // Deregister first, so the registry stops sending targets to a pod that is going away.
   await agent?.stop();
   await registered;

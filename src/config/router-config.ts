@@ -6,6 +6,7 @@
 
 import { Dtab } from '../dtab/dtab.js';
 import { Path } from '../dtab/path.js';
+import { type AdminSecurity, adminSecurity } from './admin-security-config.js';
 import { type LogFormat, logSettings } from './log-config.js';
 import { type NamerConfig, namerConfig } from './namer-config.js';
 import {
@@ -66,6 +67,8 @@ export interface RouterConfig {
   readonly drainGraceMs: number;
   /** Register with a goto-style registry as a traffic peer under the router's label. */
   readonly registry: { readonly url: string | null; readonly locker: boolean };
+  /** Admin token, body and locker ceilings, peer and target address rules (docs/security.md). */
+  readonly adminSecurity: AdminSecurity;
   readonly log: { readonly level: string; readonly format: LogFormat };
 }
 
@@ -83,6 +86,7 @@ export interface RouterFlags {
   readonly drainGraceMs?: string;
   readonly registry?: string;
   readonly locker?: boolean;
+  readonly adminTokenFile?: string;
   readonly logLevel?: string;
   readonly logFormat?: string;
 }
@@ -109,6 +113,7 @@ const KEYS = [
   'maxHeadersKB',
   'idleTtlMs',
   'drainGraceMs',
+  'adminSecurity',
   'log',
 ];
 
@@ -307,6 +312,12 @@ export function routerConfig(yamlText: string | null, flags: RouterFlags = {}, s
     idleTtlMs: num('idleTtlMs', 600_000, 1000, 86_400_000),
     drainGraceMs: num('drainGraceMs', 10_000, 0, 3_600_000, flags.drainGraceMs),
     registry: registrySetting(file.registry, flags, p),
+    adminSecurity: adminSecurity(
+      file.adminSecurity,
+      flags.adminTokenFile === undefined ? {} : { tokenFile: flags.adminTokenFile },
+      'adminSecurity',
+      p,
+    ),
     log,
   };
   if (!p.ok) throw p.error();

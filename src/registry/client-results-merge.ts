@@ -8,7 +8,7 @@
  * the merge walks them structurally rather than trusting a type.
  */
 import { LatencyHistogram } from '../telemetry/latency-histogram.js';
-import type { InstanceLocker } from './locker.js';
+import type { InstanceLocker, LockerNode } from './locker.js';
 
 export interface MergedClientResults {
   /** Pods whose locker held client results. */
@@ -21,6 +21,9 @@ export interface MergedClientResults {
 type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Keys come from other processes' JSON: the merged maps have no prototype a `__proto__` key could set. */
+const dict = (from: Json = {}): Json => Object.assign(Object.create(null) as Json, from);
 
 function latest(a: unknown, b: unknown): unknown {
   if (typeof a !== 'string') return b;
@@ -45,10 +48,10 @@ function mergeLatency(a: unknown, b: unknown): unknown {
 
 /** Adds `b` into a copy of `a`, field by field. */
 function merge(a: unknown, b: unknown): unknown {
-  if (a === undefined) return isObject(b) ? merge({}, b) : b;
+  if (a === undefined) return isObject(b) ? merge(dict(), b) : b;
   if (typeof a === 'number' && typeof b === 'number') return a + b;
   if (!isObject(a) || !isObject(b)) return a;
-  const out: Json = { ...a };
+  const out = dict(a);
   for (const [key, value] of Object.entries(b)) {
     switch (key) {
       case 'intervals':
@@ -74,17 +77,17 @@ function merge(a: unknown, b: unknown): unknown {
 }
 
 export function mergeClientResults(instances: readonly InstanceLocker[]): MergedClientResults {
-  const byTargets: Record<string, Json> = {};
-  let summary: Json = {};
+  const byTargets = Object.create(null) as Record<string, Json>;
+  let summary = dict();
   let count = 0;
   for (const instance of instances) {
-    const targets = instance.locker.subKeys?.client?.subKeys ?? {};
+    const targets: Record<string, LockerNode> = instance.locker.subKeys?.client?.subKeys ?? Object.create(null);
     let any = false;
     for (const [target, node] of Object.entries(targets)) {
       if (!isObject(node.data)) continue;
       any = true;
       // A single pod's snapshot goes through the same path, so every view has the same shape.
-      byTargets[target] = merge(byTargets[target] ?? {}, node.data) as Json;
+      byTargets[target] = merge(byTargets[target] ?? dict(), node.data) as Json;
       summary = merge(summary, { ...node.data, target: '' }) as Json;
     }
     if (any) count++;

@@ -41,6 +41,8 @@ export interface PeerAgentOptions {
   /** First pause between registration attempts; it doubles up to 10 s. */
   readonly registerRetryMs?: number;
   readonly timeoutMs?: number;
+  /** The admin token the registry's writes need; null sends none. */
+  readonly token?: string | null;
   readonly logger?: Logger;
 }
 
@@ -88,7 +90,11 @@ export class PeerAgent {
       method: 'POST',
       dispatcher: this.#http,
       signal: AbortSignal.timeout(this.#o.timeoutMs ?? 5_000),
-      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      headers: {
+        ...(this.#o.token ? { authorization: `Bearer ${this.#o.token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.body.text();
     let json: unknown = text;

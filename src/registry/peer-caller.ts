@@ -4,6 +4,7 @@
  * does not answer at all (timeout, refused) is reported so the registry can leave it out of
  * later pushes until its next reminder. Outbound HTTP goes through one undici Agent.
  */
+import type { LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
 
 export interface PodRef {
@@ -26,17 +27,29 @@ export interface PeerCallerOptions {
   /** Per-pod time limit of a push (goto: 10 s). */
   readonly timeoutMs?: number;
   readonly healthTimeoutMs?: number;
+  /** The admin token peers' /client writes need; null sends none. */
+  readonly token?: string | null;
+  /** Resolves peers' hosts, refusing addresses the registry never calls (see peer-address.ts). */
+  readonly lookup?: LookupFunction;
 }
 
 export class PeerCaller {
   readonly #agent: Agent;
   readonly #timeoutMs: number;
   readonly #healthTimeoutMs: number;
+  readonly #headers: Record<string, string>;
 
   constructor(options: PeerCallerOptions = {}) {
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#healthTimeoutMs = options.healthTimeoutMs ?? 5_000;
-    this.#agent = new Agent({ connect: { timeout: Math.min(this.#timeoutMs, 5_000) }, keepAliveTimeout: 10_000 });
+    this.#headers = options.token ? { authorization: `Bearer ${options.token}` } : {};
+    this.#agent = new Agent({
+      connect: {
+        timeout: Math.min(this.#timeoutMs, 5_000),
+        ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+      },
+      keepAliveTimeout: 10_000,
+    });
   }
 
   async #one(pod: PodRef, method: 'GET' | 'POST', path: string, body: string | undefined, timeoutMs: number) {
@@ -45,7 +58,8 @@ export class PeerCaller {
         method,
         dispatcher: this.#agent,
         signal: AbortSignal.timeout(timeoutMs),
-        ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
+        headers: body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body }),
       });
       const text = await res.body.text();
       if (res.statusCode >= 200 && res.statusCode < 300) return { answer: 'ok', reached: true };
@@ -60,13 +74,14 @@ export class PeerCaller {
   /** Sends the same request to every pod concurrently. */
   async fanout(pods: readonly PodRef[], path: string, body?: unknown): Promise<FanoutResult> {
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const answers: FanoutAnswers = {};
+    // Labels such as `constructor` are valid: the maps have no prototype to reach through.
+    const answers = Object.create(null) as FanoutAnswers;
     const failed: PodRef[] = [];
     const unreachable: PodRef[] = [];
     const outcomes = await Promise.all(pods.map((pod) => this.#one(pod, 'POST', path, text, this.#timeoutMs)));
     pods.forEach((pod, i) => {
       const { answer, reached } = outcomes[i]!;
-      (answers[pod.label] ??= {})[pod.address] = answer;
+      (answers[pod.label] ??= Object.create(null) as Record<string, string>)[pod.address] = answer;
       if (answer !== 'ok') failed.push(pod);
       if (!reached) unreachable.push(pod);
     });

@@ -93,7 +93,11 @@ export class PeerTable {
 
   /** Restores a label saved by the registry's store. */
   load(label: string, peers: Peers): void {
-    this.#labels.set(label, peers);
+    this.#labels.set(label, {
+      ...peers,
+      pods: Object.assign(Object.create(null) as Peers['pods'], peers.pods),
+      podEpochs: Object.assign(Object.create(null) as Peers['podEpochs'], peers.podEpochs),
+    });
   }
 
   /**
@@ -103,7 +107,8 @@ export class PeerTable {
   add(peer: PeerInfo): Pod {
     let peers = this.#labels.get(peer.name);
     if (peers === undefined) {
-      peers = { name: peer.name, namespace: peer.namespace, pods: {}, podEpochs: {} };
+      // Keyed by caller-chosen addresses: no prototype, so no key reaches Object.prototype.
+      peers = { name: peer.name, namespace: peer.namespace, pods: Object.create(null), podEpochs: Object.create(null) };
       this.#labels.set(peer.name, peers);
     }
     const now = new Date(this.#now()).toISOString();

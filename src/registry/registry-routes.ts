@@ -57,8 +57,12 @@ export function registerRegistryRoutes(app: FastifyInstance, deps: RegistryRoute
   const get = (path: string, run: (request: Request, reply: FastifyReply) => unknown) => app.get(path, handle(run));
 
   // === peers and epochs
-  post('/registry/peers/add', (req) => registry.addPeer(body(req.body, 'reject')));
-  post('/registry/peers/:label/remember', (req) => registry.rememberPeer(req.params.label!, body(req.body, 'reject')));
+  // The socket's address, not X-Forwarded-For: a registration is believed only about its sender.
+  const source = (req: Request) => req.socket.remoteAddress ?? '';
+  post('/registry/peers/add', (req) => registry.addPeer(body(req.body, 'reject'), source(req)));
+  post('/registry/peers/:label/remember', (req) =>
+    registry.rememberPeer(req.params.label!, body(req.body, 'reject'), source(req)),
+  );
   const remove = handle(async (req) => {
     await registry.removePeer(req.params.label!, req.params.address!);
     return { removed: req.params.address };

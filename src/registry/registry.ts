@@ -9,7 +9,8 @@
 import { createError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { type MergedClientResults, mergeClientResults } from './client-results-merge.js';
-import { type InstanceLocker, type LockerNode, Lockers } from './locker.js';
+import { type InstanceLocker, type LockerLimits, type LockerNode, Lockers } from './locker.js';
+import { PeerAddressCheck } from './peer-address.js';
 import { type FanoutAnswers, PeerCaller, type PodRef } from './peer-caller.js';
 import { type Peers, PeerTable, parsePeer } from './peer-table.js';
 import { MemoryRegistryStore, type RegistryStore } from './registry-store.js';
@@ -20,7 +21,13 @@ export interface RegistryOptions {
    * Checks a target and fills in its defaults before it is stored or pushed, so a bad one gets
    * its 400 here and not from every pod. The switchyard command wires the traffic generator's.
    */
-  readonly validateTarget?: (raw: unknown) => { readonly name: string };
+  readonly validateTarget?: (raw: unknown) => { readonly name: string } | Promise<{ readonly name: string }>;
+  /** Who may register which address (default: only its own, never link-local or metadata). */
+  readonly peerAddresses?: PeerAddressCheck;
+  /** Ceilings of what the lockers hold (default: none; the commands set them). */
+  readonly lockerLimits?: LockerLimits;
+  /** The admin token sent with every call to a peer (their /client writes need it). */
+  readonly peerToken?: string | null;
   readonly fanoutTimeoutMs?: number;
   readonly healthTimeoutMs?: number;
   /** What the health check calls on each pod (goto: `/health`). */
@@ -67,7 +74,8 @@ export class Registry {
   readonly #lockers: Lockers;
   readonly #targets = new Map<string, Map<string, unknown>>();
   readonly #caller: PeerCaller;
-  readonly #validate: (raw: unknown) => { readonly name: string };
+  readonly #validate: (raw: unknown) => { readonly name: string } | Promise<{ readonly name: string }>;
+  readonly #peerAddresses: PeerAddressCheck;
   readonly #healthPath: string;
   readonly #logger: Logger | undefined;
   #track: string[] = [];
@@ -75,8 +83,11 @@ export class Registry {
   private constructor(options: RegistryOptions) {
     this.#store = options.store ?? new MemoryRegistryStore();
     this.#peers = new PeerTable(options.now);
-    this.#lockers = new Lockers(options.now);
+    this.#lockers = new Lockers(options.now, options.lockerLimits);
+    this.#peerAddresses = options.peerAddresses ?? new PeerAddressCheck();
     this.#caller = new PeerCaller({
+      token: options.peerToken ?? null,
+      lookup: this.#peerAddresses.connectLookup,
       ...(options.fanoutTimeoutMs === undefined ? {} : { timeoutMs: options.fanoutTimeoutMs }),
       ...(options.healthTimeoutMs === undefined ? {} : { healthTimeoutMs: options.healthTimeoutMs }),
     });
@@ -130,8 +141,13 @@ export class Registry {
 
   // === peers
 
-  async addPeer(raw: unknown): Promise<PeerData> {
+  /**
+   * Registers a peer. `source` is the address the request came from; the peer's address must be
+   * that one (or inside the peer CIDRs). Left out only by in-process callers, which are trusted.
+   */
+  async addPeer(raw: unknown, source?: string): Promise<PeerData> {
     const peer = parsePeer(raw);
+    if (source !== undefined) await this.#peerAddresses.check(peer.address, source);
     const pod = this.#peers.add(peer);
     this.#lockers.open(peer.name, peer.address);
     await Promise.all([this.#savePeers(peer.name), this.#saveLocker(peer.name, peer.address)]);
@@ -144,8 +160,10 @@ export class Registry {
   }
 
   /** A reminder; SY_ERR_PEER_NOT_FOUND when the registry forgot the pod, so it registers again. */
-  async rememberPeer(label: string, raw: unknown): Promise<{ Message: string; epoch: number }> {
-    const pod = this.#peers.remember(parsePeer(raw, label));
+  async rememberPeer(label: string, raw: unknown, source?: string): Promise<{ Message: string; epoch: number }> {
+    const peer = parsePeer(raw, label);
+    if (source !== undefined) await this.#peerAddresses.check(peer.address, source);
+    const pod = this.#peers.remember(peer);
     await this.#savePeers(label);
     return { Message: 'Peer remembered', epoch: pod.currentEpoch.epoch };
   }
@@ -179,10 +197,10 @@ export class Registry {
     const results = await Promise.all(
       pods.map(([l, pod]) => this.#caller.healthy({ label: l, address: pod.address, url: pod.url }, this.#healthPath)),
     );
-    const answers: HealthAnswers = {};
+    const answers = Object.create(null) as HealthAnswers;
     const changed = new Set<string>();
     pods.forEach(([l, pod], i) => {
-      (answers[l] ??= {})[pod.address] = results[i]!;
+      (answers[l] ??= Object.create(null) as Record<string, boolean>)[pod.address] = results[i]!;
       if (this.#peers.setHealthy(l, pod.address, results[i]!)) changed.add(l);
     });
     await Promise.all([...changed].map((l) => this.#savePeers(l)));
@@ -242,7 +260,7 @@ export class Registry {
 
   /** Adds a target to one label, or to every registered label when none is given. */
   async addTarget(label: string | undefined, raw: unknown): Promise<FanoutAnswers> {
-    const spec = this.#validate(raw);
+    const spec = await this.#validate(raw);
     const labels = this.#labelsOr(label);
     for (const l of labels) {
       if (!this.#targets.has(l)) this.#targets.set(l, new Map());

@@ -40,6 +40,8 @@ export interface RunningRouter {
   readonly metrics: MetricsRegistry;
   /** Starts the drain; resolves when it is over (grace period passed, in-flight requests done). */
   drain(reason: string): Promise<void>;
+  /** Resolves with the reason when a drain, however started (/prestop, a signal), has ended. */
+  readonly drained: Promise<string>;
   close(): Promise<void>;
 }
 
@@ -150,6 +152,9 @@ export async function startRouter(
   server.current = routerServer;
 
   let drainStarted: Promise<void> | undefined;
+  let drainEnded = false;
+  let endDrain!: (reason: string) => void;
+  const drained = new Promise<string>((r) => (endDrain = r));
   const drain = (reason: string): Promise<void> => {
     if (drainStarted) return drainStarted;
     logger.info({ reason, graceMs: config.drainGraceMs }, 'draining: not ready, still serving');
@@ -158,6 +163,8 @@ export async function startRouter(
       await new Promise((r) => setTimeout(r, config.drainGraceMs));
       await routerServer.stop(30_000);
       logger.info('drained: no longer accepting connections');
+      drainEnded = true;
+      endDrain(reason);
     })();
     return drainStarted;
   };
@@ -175,6 +182,8 @@ export async function startRouter(
     startDrain: async (reason) => {
       void drain(reason);
     },
+    drained: () => drainEnded,
+    security: config.adminSecurity,
     delegate: async (pathText, dtabText) => {
       let path: Path;
       try {
@@ -238,6 +247,7 @@ export async function startRouter(
     adminUrl,
     metrics,
     drain,
+    drained,
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);

@@ -48,7 +48,7 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
 
   app.post(
     '/client/targets/add',
-    handle((req) => ({ added: client.addTarget(jsonBody(req.body)) })),
+    handle(async (req) => ({ added: await client.addCheckedTarget(jsonBody(req.body)) })),
   );
   app.get(
     '/client/targets',

@@ -47,7 +47,8 @@ function bump<K>(map: Map<K, number>, key: K, by = 1): void {
 }
 
 function obj<K>(map: Map<K, number>): Record<string, number> {
-  const out: Record<string, number> = {};
+  // Keys are header values and the like, chosen by whoever answers: no prototype to set.
+  const out = Object.create(null) as Record<string, number>;
   for (const [k, v] of map) out[String(k)] = v;
   return out;
 }
@@ -210,9 +211,9 @@ export class TargetResults {
 
   toJSON(): TargetResultsJson {
     this.settle();
-    const headers: Record<string, unknown> = {};
+    const headers = Object.create(null) as Record<string, unknown>;
     for (const [header, c] of this.#byHeader) {
-      const byValueStatus: Record<string, Record<string, number>> = {};
+      const byValueStatus = Object.create(null) as Record<string, Record<string, number>>;
       for (const [value, byStatus] of c.byValueStatus) byValueStatus[value] = obj(byStatus);
       headers[header] = {
         header,
@@ -222,7 +223,7 @@ export class TargetResults {
         countsByValuesStatusCodes: byValueStatus,
       };
     }
-    const uris: Record<string, unknown> = {};
+    const uris = Object.create(null) as Record<string, unknown>;
     for (const [uri, c] of this.#byUri) uris[uri] = { count: c.count, countsByStatusCodes: obj(c.byStatus) };
     return {
       target: this.target,

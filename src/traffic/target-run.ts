@@ -55,7 +55,7 @@ export class TargetRun {
     this.#invocation = options.invocation;
     this.#grace = options.stopGraceMs ?? 2000;
     const { url, spec, requestTimeoutMs } = options.target;
-    const connect = { timeout: Math.min(requestTimeoutMs, 10_000) };
+    const connect = { timeout: Math.min(requestTimeoutMs, 10_000), lookup: options.target.lookup };
     this.#dispatchers =
       spec.qps === null
         ? Array.from({ length: spec.replicas }, () => new Client(url.origin, { pipelining: 1, connect }))

@@ -7,9 +7,11 @@
  * the run loop then only reads numbers.
  */
 
+import type { LookupFunction } from 'node:net';
 import { isObject, Problems } from '../config/validation.js';
 import { createError } from '../errors.js';
 import { formatDuration, parseDuration } from './duration.js';
+import { DEFAULT_TARGET_POLICY, literalRefusal, resolvedRefusal, type TargetPolicy } from './target-policy.js';
 
 /** The JSON form, defaults filled in; parsing it again yields the same target. */
 export interface TargetSpec {
@@ -51,6 +53,8 @@ export interface Target {
   readonly delayMs: number;
   readonly requestTimeoutMs: number;
   readonly retryDelayMs: number;
+  /** Resolves the host for each connection and refuses addresses the policy refuses. */
+  readonly lookup: LookupFunction;
 }
 
 export const TARGET_FIELDS = [
@@ -129,7 +133,8 @@ function url(raw: unknown, problems: Problems): URL | null {
 }
 
 function headers(raw: unknown, problems: Problems): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Names come from the caller: no prototype, so `__proto__` is just a (refused-by-undici) name.
+  const out = Object.create(null) as Record<string, string>;
   if (absent(raw)) return out;
   // goto before 2026-03 sent headers as [["name","value"], …]; both forms are accepted.
   const pairs = Array.isArray(raw) ? raw : isObject(raw) ? Object.entries(raw) : null;
@@ -170,8 +175,11 @@ function statusCodes(raw: unknown, problems: Problems): number[] {
   return [...new Set(raw as number[])];
 }
 
-/** Validates a target as received (JSON from the API or the registry); throws SY_ERR_INVALID_TARGET. */
-export function parseTarget(raw: unknown): Target {
+/**
+ * Validates a target as received (JSON from the API or the registry) against `policy` (its URL
+ * as written, its qps); throws SY_ERR_INVALID_TARGET. checkTarget() also resolves the host.
+ */
+export function parseTarget(raw: unknown, policy: TargetPolicy = DEFAULT_TARGET_POLICY): Target {
   const problems = new Problems();
   if (!isObject(raw)) throw createError('SY_ERR_INVALID_TARGET', [`must be a JSON object, got ${show(raw)}`]);
   for (const key of Object.keys(raw)) {
@@ -182,6 +190,8 @@ export function parseTarget(raw: unknown): Target {
   const method = absent(raw.method) ? 'GET' : typeof raw.method === 'string' ? raw.method.toUpperCase() : '';
   if (!TOKEN.test(method)) problems.add('method', `must be an HTTP method, got ${show(raw.method)}`);
   const target = url(raw.url, problems);
+  const refused = target === null ? null : literalRefusal(target, policy);
+  if (refused !== null) problems.add('url', `refused: ${refused}`);
   if (!absent(raw.body) && typeof raw.body !== 'string')
     problems.add('body', `must be a string, got ${show(raw.body)}`);
   // In the open loop replicas only caps requests in flight, and undici opens connections as they
@@ -195,6 +205,8 @@ export function parseTarget(raw: unknown): Target {
   if (!absent(raw.qps)) {
     if (typeof raw.qps !== 'number' || !(raw.qps > 0) || raw.qps > LIMITS.qps) {
       problems.add('qps', `must be a positive number up to ${LIMITS.qps}, got ${show(raw.qps)}`);
+    } else if (raw.qps > policy.maxQps) {
+      problems.add('qps', `${raw.qps} is above this generator's cap of ${policy.maxQps} requests per second (maxQps)`);
     } else qps = raw.qps;
   }
   const initialDelayMs = duration(raw.initialDelay, 'initialDelay', 0, problems) ?? 0;
@@ -254,5 +266,14 @@ export function parseTarget(raw: unknown): Target {
     delayMs,
     requestTimeoutMs,
     retryDelayMs,
+    lookup: policy.addresses.connectLookup,
   };
+}
+
+/** parseTarget, then the URL's host resolved and every address it gives checked: the API's full check. */
+export async function checkTarget(raw: unknown, policy: TargetPolicy = DEFAULT_TARGET_POLICY): Promise<Target> {
+  const target = parseTarget(raw, policy);
+  const refused = await resolvedRefusal(target.url, policy);
+  if (refused !== null) throw createError('SY_ERR_INVALID_TARGET', [`url: refused: ${refused}`]);
+  return target;
 }

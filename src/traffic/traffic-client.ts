@@ -6,9 +6,10 @@
  * agent begins streaming a target's results to the registry and sends the final snapshot.
  */
 import { createError } from '../errors.js';
+import { DEFAULT_TARGET_POLICY, type TargetPolicy } from './target-policy.js';
 import { TargetResults, type TargetResultsJson } from './target-results.js';
 import { TargetRun } from './target-run.js';
-import { parseTarget, type Target, type TargetSpec } from './target-spec.js';
+import { checkTarget, parseTarget, type Target, type TargetSpec } from './target-spec.js';
 
 export interface TrafficEvent {
   readonly type: 'started' | 'ended';
@@ -20,6 +21,8 @@ export interface TrafficClientOptions {
   readonly intervalMs?: number;
   /** How long requests in flight may finish after a stop; default 2 s. */
   readonly stopGraceMs?: number;
+  /** Where targets may point and how fast (default: no link-local or metadata address, 1000 qps). */
+  readonly policy?: TargetPolicy;
 }
 
 export interface ActiveRun {
@@ -50,17 +53,31 @@ export class TrafficClient {
   readonly #listeners = new Set<(event: TrafficEvent) => void>();
   readonly #intervalMs: number;
   readonly #stopGraceMs: number;
+  readonly #policy: TargetPolicy;
   #track: string[] = [];
   #invocations = 0;
 
   constructor(options: TrafficClientOptions = {}) {
     this.#intervalMs = options.intervalMs ?? 5000;
     this.#stopGraceMs = options.stopGraceMs ?? 2000;
+    this.#policy = options.policy ?? DEFAULT_TARGET_POLICY;
+  }
+
+  get policy(): TargetPolicy {
+    return this.#policy;
   }
 
   /** Validates and adds (or replaces) a target; an `autoInvoke` one starts at once. */
   addTarget(raw: unknown): TargetSpec {
-    const target = parseTarget(raw);
+    return this.#add(parseTarget(raw, this.#policy));
+  }
+
+  /** addTarget with the URL's host resolved and checked first, as the /client API adds them. */
+  async addCheckedTarget(raw: unknown): Promise<TargetSpec> {
+    return this.#add(await checkTarget(raw, this.#policy));
+  }
+
+  #add(target: Target): TargetSpec {
     const { name } = target.spec;
     if (this.#runs.has(name)) throw createError('SY_ERR_TARGET_RUNNING', [name]);
     this.#targets.set(name, target);
@@ -151,7 +168,7 @@ export class TrafficClient {
   }
 
   active(): Record<string, ActiveRun> {
-    const out: Record<string, ActiveRun> = {};
+    const out = Object.create(null) as Record<string, ActiveRun>;
     for (const [name, run] of this.#runs) {
       out[name] = {
         invocation: this.#results.get(name)?.invocationCount ?? 0,

@@ -141,7 +141,37 @@ export function routerSettings(set: readonly Manifest[], pod: PodTemplate, c: K8
   const args: string[] = c.args;
   const file = flagValue(args, '--config');
   const text = file === undefined ? null : mountedFile(set, pod, c, file);
-  return routerConfig(text, flagsObject(args.slice(1), ['config']), file ?? 'config');
+  // The token file is checked where it is mounted (adminTokenProblems), not read from this disk.
+  return routerConfig(text, flagsObject(args.slice(1), ['config', 'admin-token-file']), file ?? 'config');
+}
+
+/**
+ * Every router, registry and traffic peer takes the admin token from one file on a mounted
+ * Secret (the same Secret for all: the registry and its peers send it to each other).
+ */
+export function adminTokenProblems(set: readonly Manifest[]): { problems: string[]; secrets: Set<string> } {
+  const problems: string[] = [];
+  const secrets = new Set<string>();
+  for (const { pod, c } of podTemplates(set).flatMap(podContainers)) {
+    if (!['router', 'registry', 'peer'].includes(role(c) ?? '')) continue;
+    const where = `${describeObject(pod.owner)}: container ${c.name}`;
+    const file = flagValue(c.args, '--admin-token-file');
+    if (file === undefined) {
+      problems.push(`${where}: no --admin-token-file`);
+      continue;
+    }
+    try {
+      const token = mountedFile(set, pod, c, file).trim();
+      if (token === '' || /\s/.test(token)) problems.push(`${where}: ${file} is not one token`);
+      const mount = (c.volumeMounts ?? []).find((m: K8sObject) => file.startsWith(`${m.mountPath}/`));
+      const volume = (pod.spec.volumes ?? []).find((v: K8sObject) => v.name === mount?.name);
+      if (volume?.secret === undefined) problems.push(`${where}: ${file} is not on a Secret volume`);
+      else secrets.add(volume.secret.secretName);
+    } catch (e) {
+      problems.push(`${where}: ${(e as Error).message}`);
+    }
+  }
+  return { problems, secrets };
 }
 
 function namerdSettings(set: readonly Manifest[], pod: PodTemplate, c: K8sObject) {

@@ -27,6 +27,7 @@ const API_VERSIONS: Record<string, string> = {
   ClusterRole: 'rbac.authorization.k8s.io/v1',
   ClusterRoleBinding: 'rbac.authorization.k8s.io/v1',
   PodDisruptionBudget: 'policy/v1',
+  NetworkPolicy: 'networking.k8s.io/v1',
 };
 const CLUSTER_SCOPED = ['ClusterRole', 'ClusterRoleBinding'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -73,6 +74,8 @@ export function objectProblems(m: Manifest, opts: { namespace: string; required:
   if ((o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') && (!o.roleRef?.name || !o.subjects?.length))
     p.push('binding without roleRef or subjects');
   if (o.kind === 'Secret' && o.stringData === undefined && o.data === undefined) p.push('Secret without data');
+  if (o.kind === 'NetworkPolicy' && (spec.podSelector === undefined || !Array.isArray(spec.policyTypes)))
+    p.push('NetworkPolicy without podSelector or policyTypes');
   const pod = o.spec?.template?.spec;
   if (pod) p.push(...podProblems(pod));
   return p.map((x) => `${describeObject(m)}: ${x}`);

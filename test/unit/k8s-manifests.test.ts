@@ -4,7 +4,10 @@
  * deployable set (k8s/ with the router as a sidecar, and with the daemonset component); every
  * switchyard command line uses only flags its `--help` lists, and the router's and namerd's
  * configurations pass the same validation the processes run at start; the grace periods cover
- * preStop, the router's drain and its in-flight requests (k8s.md §5.2). `kubectl kustomize`, the
+ * preStop, the router's drain and its in-flight requests; routers drain over loopback; every
+ * router, registry and traffic peer needs the admin token from one Secret; NetworkPolicies let
+ * only the pods that need them reach namerd, the registry, the peers, Redis and the routers'
+ * admin port (docs/security.md). `kubectl kustomize`, the
  * one part of kubectl that works offline, builds each set when a recent enough kubectl is there,
  * and the same checks run on what it builds.
  */
@@ -15,6 +18,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Dtab } from '../../src/dtab/dtab.js';
 import {
+  adminTokenProblems,
   commandProblems,
   containerProblems,
   flagValue,
@@ -40,6 +44,7 @@ import {
   shellCommands,
   yamlFiles,
 } from '../helpers/k8s-manifests.js';
+import { ingressSources } from '../helpers/k8s-network-checks.js';
 import { find, objectProblems, setProblems } from '../helpers/k8s-object-checks.js';
 import { repoRoot } from '../helpers/repo.js';
 
@@ -95,13 +100,14 @@ describe('k8s/ manifests', () => {
       it('selectors, ports, volumes, Secrets, ServiceAccounts and bindings line up', () => {
         expect(setProblems(objects)).toEqual([]);
       });
+      // Runs each command's --help as a process: slow on a loaded machine.
       it('switchyard and namectl command lines use only flags their --help lists; configurations validate', () => {
         expect(containerProblems(objects)).toEqual([]);
-      });
+      }, 60_000);
       it('terminationGracePeriodSeconds covers preStop, the router drain and its in-flight cap', () => {
         expect(terminationProblems(objects)).toEqual([]);
       });
-      it('routers: readiness on /ready, liveness on /healthz, preStop starts the drain, all on the admin port', () => {
+      it('routers: readiness on /ready, liveness on /healthz, preStop drains over loopback, all on the admin port', () => {
         const routers = podTemplates(objects)
           .flatMap(podContainers)
           .filter(({ c }) => role(c) === 'router');
@@ -109,8 +115,51 @@ describe('k8s/ manifests', () => {
         for (const { c } of routers) {
           expect(c.readinessProbe?.httpGet, c.name).toMatchObject({ path: '/ready', port: 'admin' });
           expect(c.livenessProbe?.httpGet, c.name).toMatchObject({ path: '/healthz', port: 'admin' });
-          expect(c.lifecycle?.preStop?.httpGet, c.name).toMatchObject({ path: '/prestop', port: 'admin' });
+          // The kubelet's httpGet comes from the node, and GET /prestop is answered only on loopback.
+          expect(c.lifecycle?.preStop?.httpGet, c.name).toBeUndefined();
+          const admin = c.ports.find((p: K8sObject) => p.name === 'admin').containerPort;
+          const command: string[] = c.lifecycle?.preStop?.exec?.command ?? [];
+          expect(command[0], c.name).toBe('node');
+          expect(command.join(' '), c.name).toContain(`fetch('http://127.0.0.1:${admin}/prestop')`);
         }
+      });
+      it('routers, the registry and traffic peers need the admin token, from one Secret', () => {
+        const { problems, secrets } = adminTokenProblems(objects);
+        expect(problems).toEqual([]);
+        expect([...secrets]).toEqual(['switchyard-admin-token']);
+        const roles = podTemplates(objects)
+          .flatMap(podContainers)
+          .map(({ c }) => role(c));
+        for (const r of ['router', 'registry', 'peer']) expect(roles).toContain(r);
+      });
+      it("NetworkPolicies: namerd, the registry, peers, Redis and routers' admin ports only from the pods that call them", () => {
+        const podsOf = (app: string) => podTemplates(objects).filter((p) => p.labels['app.kubernetes.io/name'] === app);
+        const expected: [app: string, port: number, from: string[]][] = [
+          ['namerd', 4180, ['namerd-seed-dtab', 'router', 'web']],
+          ['registry', 4190, ['router', 'traffic-peer', 'web']],
+          ['traffic-peer', 8081, ['registry']],
+          ['redis', 6379, ['namerd', 'registry']],
+        ];
+        // The routers' admin port, wherever a router runs in this set (web's sidecar, the DaemonSet).
+        for (const pod of podTemplates(objects)) {
+          const router = pod.spec.containers
+            .concat(pod.spec.initContainers ?? [])
+            .find((c: K8sObject) => role(c) === 'router');
+          if (router !== undefined) expected.push([pod.labels['app.kubernetes.io/name']!, 9990, ['registry']]);
+        }
+        expect(expected.some(([, port]) => port === 9990)).toBe(true);
+        for (const [app, port, from] of expected) {
+          const pods = podsOf(app);
+          expect(pods.length, app).toBeGreaterThan(0);
+          for (const pod of pods) {
+            const sources = ingressSources(objects, pod.labels, port);
+            expect(sources === 'any' ? 'any' : [...sources].sort(), `${app}:${port}`).toEqual(from);
+          }
+        }
+        // What the mesh serves stays open: web's own port, and the node router's proxy port.
+        for (const pod of podsOf('web')) expect(ingressSources(objects, pod.labels, 8080)).toBe('any');
+        for (const pod of podsOf('router')) expect(ingressSources(objects, pod.labels, 4140)).toBe('any');
+        expect(listedFiles().map(rel)).toContain('k8s/network-policy.yaml');
       });
     });
   }

@@ -7,6 +7,7 @@
  * testable with plain values and keeps the data plane free of fastify.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { installAdminGuard } from '../../http/admin-guard.js';
 import { textApiApp } from '../../http/text-api-app.js';
 import type { MetricsRegistry } from '../../telemetry/metrics.js';
 import { dtabRoutes } from './dtab-routes.js';
@@ -33,6 +34,13 @@ export interface RouterAdminDeps {
   /** Starts the drain (idempotent); resolves when draining has begun (not when it ends). */
   startDrain(reason: string): Promise<void>;
   /**
+   * True once a drain has ended. The process exits then; if it is still answering, something
+   * kept it from exiting and liveness must fail so Kubernetes restarts it.
+   */
+  drained?(): boolean;
+  /** The admin token and body ceiling from the router's `adminSecurity` settings. */
+  readonly security?: { readonly token: string | null; readonly bodyLimitBytes: number };
+  /**
    * Explains `path` with the router's current dtab ++ extra dtab text; resolves to linkerd's
    * delegate JSON (src/naming/delegate-json.ts JsonDelegateTree). Throws registry errors
    * (SY_ERR_INVALID_PATH / SY_ERR_INVALID_DTAB → 400, SY_ERR_TIMEOUT → 503).
@@ -44,16 +52,19 @@ export interface RouterAdminDeps {
 }
 
 export interface AdminAppOptions {
-  /** Largest request body (only POST /delegator.json has one; a path and a dtab are small). */
+  /** Largest request body (the delegator's, and the registry's and traffic generator's JSON). */
   readonly bodyLimit?: number;
+  /** The admin token every state-changing request needs (src/http/admin-guard.ts); null: none. */
+  readonly token?: string | null;
 }
 
 export function buildAdminApp(deps: RouterAdminDeps, options: AdminAppOptions = {}): FastifyInstance {
   const app = textApiApp({
     ...(deps.logger ? { logger: deps.logger } : {}),
-    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    bodyLimit: options.bodyLimit ?? deps.security?.bodyLimitBytes ?? 1024 * 1024,
     what: 'admin',
   });
+  installAdminGuard(app, { token: options.token ?? deps.security?.token ?? null });
 
   lifecycleRoutes(app, deps);
   metricsRoutes(app, deps.metrics);
