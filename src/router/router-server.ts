@@ -1,60 +1,117 @@
 /**
- * The router's listening socket and its drain (k8s.md §5). Draining means: not ready any more,
- * but keep serving every request, old connections and new, for the grace period, answering
- * with `Connection: close` so keep-alive clients move away politely; then stop accepting, close
- * idle connections, let in-flight requests finish (bounded), and report done. A pod that drains
- * like this loses no request during a rollout.
+ * The router's listening socket, its limits and its drain. Limits: a request head must arrive
+ * within `headersTimeoutMs` (408), idle keep-alive connections close after `keepAliveMs`, and at
+ * most `maxConnections` client connections are held: one more is answered 503 with
+ * `Connection: close`, never dropped silently. CONNECT is answered 405; the parser's refusals
+ * are 400/414/431 (client-error.ts). `Expect: 100-continue` is left to the handler, which sends
+ * the 100 only once the request has a route.
+ *
+ * Draining means: not ready any more, but keep serving every request, old connections and new,
+ * for the grace period, answering with `Connection: close` so keep-alive clients move away
+ * politely; then stop accepting and close connections only where no request can be lost: an idle
+ * keep-alive connection is half-closed (FIN, never a reset), a fresh one gets its first request
+ * answered (with `Connection: close`), in-flight requests finish (bounded), then report done.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { type Socket, Server as TcpServer } from 'node:net';
+import { createError } from '../errors.js';
+import { clientErrorAnswer } from './client-error.js';
+import { rawErrorResponse } from './error-response.js';
 
 export interface RouterServerOptions {
   /** Largest request head (linkerd: maxHeadersKB 8). */
   readonly maxHeaderBytes: number;
   /** Idle keep-alive connections are closed after this long. */
   readonly keepAliveMs: number;
+  /** The whole request head must arrive within this long. */
+  readonly headersTimeoutMs: number;
+  /** Client connections held at most; the next one is answered 503. */
+  readonly maxConnections: number;
+}
+
+/** The methods the router forwards, for CONNECT's 405. */
+const ALLOW = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, TRACE';
+
+/** Bytes a refused socket may still send us while its 503 is on the way. */
+const REFUSED_LINGER_MS = 2_000;
+
+interface Connection {
+  /** Requests seen on it; 0 means its first request has not arrived. */
+  requests: number;
+  /** Requests whose response has not finished. */
+  active: number;
 }
 
 export class RouterServer {
   readonly server: Server;
   #draining = false;
+  #stopping = false;
   #inFlight = 0;
+  #refused = 0;
   #idleWaiters: (() => void)[] = [];
+  readonly #connections = new Map<Socket, Connection>();
+  readonly #refusedSockets = new WeakSet<Socket>();
   /** Upgraded (WebSocket) sockets: node's closeAllConnections no longer sees them. */
   readonly #upgraded = new Set<Socket>();
 
   constructor(
     handler: (req: IncomingMessage, res: ServerResponse) => void,
     upgrade: ((req: IncomingMessage, socket: Socket, head: Buffer) => void) | null,
-    options: RouterServerOptions,
+    private readonly options: RouterServerOptions,
   ) {
+    const serve = (req: IncomingMessage, res: ServerResponse) => {
+      const socket = req.socket;
+      if (this.#refusedSockets.has(socket)) return void res.destroy();
+      const conn = this.#connections.get(socket);
+      if (conn) {
+        conn.requests++;
+        conn.active++;
+      }
+      this.#inFlight++;
+      res.once('close', () => {
+        if (conn) conn.active--;
+        // Once stopping, a connection closes after the response it is serving.
+        if (this.#stopping && conn && conn.active === 0) socket.end();
+        if (--this.#inFlight === 0) this.#wakeIdle();
+      });
+      handler(req, res);
+    };
     this.server = createServer(
-      { maxHeaderSize: options.maxHeaderBytes, keepAliveTimeout: options.keepAliveMs, noDelay: true },
-      (req, res) => {
-        this.#inFlight++;
-        res.once('close', () => {
-          if (--this.#inFlight === 0) this.#wakeIdle();
-        });
-        handler(req, res);
+      {
+        maxHeaderSize: options.maxHeaderBytes,
+        keepAliveTimeout: options.keepAliveMs,
+        headersTimeout: options.headersTimeoutMs,
+        // Bodies are bounded by the handler's idle timer, not by a whole-upload deadline.
+        requestTimeout: 0,
+        // How often node looks for heads that are late; the default (30 s) would let a
+        // dribbling client overstay its timeout by that much.
+        connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(options.headersTimeoutMs / 4))),
+        noDelay: true,
       },
+      serve,
     );
+    // Registered after node's own listener: node has set up its parser by the time we look.
+    this.server.on('connection', (socket: Socket) => this.#accept(socket));
+    // With a listener, node leaves `Expect: 100-continue` to us: the handler answers it after routing.
+    this.server.on('checkContinue', serve);
+    this.server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+      socket.on('error', () => socket.destroy());
+      socket.end(rawErrorResponse(createError('SY_ERR_METHOD_NOT_ALLOWED', ['CONNECT']), [`allow: ${ALLOW}`]));
+    });
     if (upgrade) {
       this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
         this.#upgraded.add(socket);
+        this.#connections.delete(socket);
         socket.once('close', () => this.#upgraded.delete(socket));
         upgrade(req, socket, head);
       });
     }
-    // A client that sends garbage gets 400 and a closed socket, never a crash.
-    this.server.on('clientError', (err, socket) => {
-      if (socket.writable && !(err as { code?: string }).code?.startsWith('ECONN')) {
-        const tooLarge = (err as { code?: string }).code === 'HPE_HEADER_OVERFLOW';
-        socket.end(
-          tooLarge
-            ? 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n'
-            : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n',
-        );
-      } else socket.destroy();
+    // A client that sends garbage or is too slow gets its status and a closed socket, never a crash.
+    this.server.on('clientError', (err: Error, socket: Socket) => {
+      const answer = clientErrorAnswer(err, options);
+      const busy = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (answer !== null && socket.writable && !busy?.headersSent) socket.end(rawErrorResponse(answer));
+      else socket.destroy();
     });
   }
 
@@ -64,6 +121,16 @@ export class RouterServer {
 
   get inFlight(): number {
     return this.#inFlight;
+  }
+
+  /** Client connections held now (upgraded ones excluded). */
+  get connections(): number {
+    return this.#connections.size;
+  }
+
+  /** Connections answered 503 because the cap was reached. */
+  get refusedConnections(): number {
+    return this.#refused;
   }
 
   listen(host: string, port: number): Promise<string> {
@@ -83,20 +150,49 @@ export class RouterServer {
     this.#draining = true;
   }
 
-  /** Stops accepting, closes idle connections, and waits (at most `maxWaitMs`) for requests in flight. */
+  /**
+   * Stops accepting and closes every connection without losing a request: idle keep-alive
+   * connections are half-closed, connections waiting for their first request get it answered,
+   * in-flight requests finish; after `maxWaitMs` whatever is left is cut.
+   */
   async stop(maxWaitMs: number): Promise<void> {
     this.#draining = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
-    if (this.#inFlight > 0) {
-      await Promise.race([
-        new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
-        new Promise<void>((resolve) => setTimeout(resolve, maxWaitMs).unref()),
+    this.#stopping = true;
+    // net's close, not http's: http's also destroys "idle" connections, which resets one whose
+    // request is already in the kernel's buffer.
+    const closed = new Promise<void>((resolve) => TcpServer.prototype.close.call(this.server, () => resolve()));
+    for (const [socket, conn] of this.#connections) {
+      if (conn.active === 0 && conn.requests > 0) socket.end();
+    }
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, maxWaitMs).unref());
+    // A fresh connection's first request is on its way: wait for it (the head timeout bounds it).
+    while (this.#connections.size > 0 || this.#inFlight > 0) {
+      const settled = await Promise.race([
+        new Promise<boolean>((resolve) => this.#idleWaiters.push(() => resolve(true))),
+        deadline.then(() => false),
       ]);
+      if (!settled) break;
     }
     this.server.closeAllConnections();
+    for (const socket of this.#connections.keys()) socket.destroy();
     for (const socket of this.#upgraded) socket.destroy();
     await closed;
+  }
+
+  #accept(socket: Socket): void {
+    if (this.#connections.size >= this.options.maxConnections) {
+      this.#refused++;
+      this.#refusedSockets.add(socket);
+      socket.on('error', () => socket.destroy());
+      socket.end(rawErrorResponse(createError('SY_ERR_TOO_MANY_CONNECTIONS', [this.options.maxConnections])));
+      setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
+      return;
+    }
+    this.#connections.set(socket, { requests: 0, active: 0 });
+    socket.once('close', () => {
+      this.#connections.delete(socket);
+      if (this.#stopping) this.#wakeIdle();
+    });
   }
 
   #wakeIdle(): void {

@@ -77,7 +77,12 @@ export async function startRouter(
   extensions: RouterExtensions = {},
 ): Promise<RunningRouter> {
   const metrics = new MetricsRegistry();
-  const stats = new RouterStats(metrics, config.label);
+  const limits = config.limits;
+  const stats = new RouterStats(metrics, config.label, {
+    maxServices: limits.maxServiceSeries,
+    maxClients: limits.maxClientSeries,
+    idleTtlMs: limits.seriesIdleTtlMs,
+  });
   const namers = mountNamers(config.namers, logger);
   const interpreter = defaultInterpreter({ namers, fallbackOnEmpty: true });
   const source = baseSource(config, logger);
@@ -121,6 +126,8 @@ export async function startRouter(
       clearContext: config.clearContext,
       maxRequeues: 5,
       maxRetries: config.maxRetries,
+      responseTimeoutMs: limits.responseTimeoutMs > 0 ? limits.responseTimeoutMs : Number.POSITIVE_INFINITY,
+      bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs,
     },
     classifier: responseClassifier(config.responseClassifier)!,
     retryBudget: (service) => {
@@ -135,6 +142,8 @@ export async function startRouter(
   metrics.gauge('rt:bindcache:clients', { rt: config.label }, () => clients.size);
   metrics.gauge('rt:pools', { rt: config.label }, () => pools.size);
   metrics.gauge('rt:server:pending', { rt: config.label }, () => server.current?.inFlight ?? 0);
+  metrics.gauge('rt:server:connections', { rt: config.label }, () => server.current?.connections ?? 0);
+  metrics.counter('rt:server:connections_refused', { rt: config.label }, () => server.current?.refusedConnections ?? 0);
 
   const upgrade = upgradeHandler(async (req) => {
     const t = await resolve(runtime, req);
@@ -145,7 +154,9 @@ export async function startRouter(
   });
   const routerServer = new RouterServer(requestHandler(runtime), upgrade, {
     maxHeaderBytes: config.maxHeadersKB * 1024,
-    keepAliveMs: 10_000,
+    keepAliveMs: limits.keepAliveIdleMs,
+    headersTimeoutMs: limits.headersTimeoutMs,
+    maxConnections: limits.maxConnections,
   });
   server.current = routerServer;
 
@@ -226,10 +237,14 @@ export async function startRouter(
     await routerServer.stop(0);
     throw e;
   }
-  const sweeper = setInterval(() => {
-    routes.sweep();
-    clients.sweep();
-  }, SWEEP_MS).unref();
+  const sweeper = setInterval(
+    () => {
+      routes.sweep();
+      clients.sweep();
+      stats.sweep();
+    },
+    Math.min(SWEEP_MS, Math.max(1_000, limits.seriesIdleTtlMs / 2)),
+  ).unref();
   logger.info({ url, adminUrl, label: config.label, dtab: config.baseDtab.kind }, 'router listening');
 
   let closing: Promise<void> | undefined;
