@@ -8,9 +8,14 @@
  *
  * Draining means: not ready any more, but keep serving every request, old connections and new,
  * for the grace period, answering with `Connection: close` so keep-alive clients move away
- * politely; then stop accepting and close connections only where no request can be lost: an idle
- * keep-alive connection is half-closed (FIN, never a reset), a fresh one gets its first request
- * answered (with `Connection: close`), in-flight requests finish (bounded), then report done.
+ * politely. Then `stop` closes without resetting a request:
+ *  1. Keep-alive again, until no connection has arrived for a quiet moment (bounded): clients
+ *     stay on the connections they have instead of reconnecting, so no handshake is left in the
+ *     kernel's accept queue when the listener closes (closing a listener resets those).
+ *  2. Stop accepting. Each connection's next response says `Connection: close`; a connection
+ *     idle for a moment is half-closed (FIN, never a reset); one whose first request has not
+ *     arrived gets it answered (the head timeout bounds the wait); in-flight requests finish.
+ *  3. After `maxWaitMs`, whatever is left is cut.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type Socket, Server as TcpServer } from 'node:net';
@@ -34,21 +39,30 @@ const ALLOW = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, TRACE';
 
 /** Bytes a refused socket may still send us while its 503 is on the way. */
 const REFUSED_LINGER_MS = 2_000;
+/** Stop step 1: no new connection for this long means clients have settled on theirs. */
+const QUIET_MS = 100;
+const QUIET_WAIT_MAX_MS = 2_000;
+/** Stop step 2: a connection idle this long is closed; a busy client's next request is sooner. */
+const IDLE_CLOSE_MS = 250;
+const STOP_POLL_MS = 25;
 
 interface Connection {
   /** Requests seen on it; 0 means its first request has not arrived. */
   requests: number;
   /** Requests whose response has not finished. */
   active: number;
+  /** When its last response finished. */
+  idleSince: number;
 }
 
 export class RouterServer {
   readonly server: Server;
   #draining = false;
-  #stopping = false;
+  /** Stop step 1: draining, but responses keep connections open. */
+  #settling = false;
+  #lastAccept = 0;
   #inFlight = 0;
   #refused = 0;
-  #idleWaiters: (() => void)[] = [];
   readonly #connections = new Map<Socket, Connection>();
   readonly #refusedSockets = new WeakSet<Socket>();
   /** Upgraded (WebSocket) sockets: node's closeAllConnections no longer sees them. */
@@ -69,10 +83,8 @@ export class RouterServer {
       }
       this.#inFlight++;
       res.once('close', () => {
-        if (conn) conn.active--;
-        // Once stopping, a connection closes after the response it is serving.
-        if (this.#stopping && conn && conn.active === 0) socket.end();
-        if (--this.#inFlight === 0) this.#wakeIdle();
+        if (conn && --conn.active === 0) conn.idleSince = performance.now();
+        this.#inFlight--;
       });
       handler(req, res);
     };
@@ -115,8 +127,14 @@ export class RouterServer {
     });
   }
 
+  /** Not ready: the drain has begun. */
   get draining(): boolean {
     return this.#draining;
+  }
+
+  /** Whether responses now say `Connection: close`. */
+  get closing(): boolean {
+    return this.#draining && !this.#settling;
   }
 
   get inFlight(): number {
@@ -150,28 +168,25 @@ export class RouterServer {
     this.#draining = true;
   }
 
-  /**
-   * Stops accepting and closes every connection without losing a request: idle keep-alive
-   * connections are half-closed, connections waiting for their first request get it answered,
-   * in-flight requests finish; after `maxWaitMs` whatever is left is cut.
-   */
+  /** Stops accepting and closes every connection without resetting a request (see the top). */
   async stop(maxWaitMs: number): Promise<void> {
     this.#draining = true;
-    this.#stopping = true;
+    const deadline = performance.now() + maxWaitMs;
+    if (maxWaitMs > 0) {
+      this.#settling = true;
+      const settleBy = Math.min(deadline, performance.now() + QUIET_WAIT_MAX_MS);
+      while (performance.now() < settleBy && performance.now() - this.#lastAccept < QUIET_MS) await pause(STOP_POLL_MS);
+      this.#settling = false;
+    }
     // net's close, not http's: http's also destroys "idle" connections, which resets one whose
     // request is already in the kernel's buffer.
     const closed = new Promise<void>((resolve) => TcpServer.prototype.close.call(this.server, () => resolve()));
-    for (const [socket, conn] of this.#connections) {
-      if (conn.active === 0 && conn.requests > 0) socket.end();
-    }
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, maxWaitMs).unref());
-    // A fresh connection's first request is on its way: wait for it (the head timeout bounds it).
-    while (this.#connections.size > 0 || this.#inFlight > 0) {
-      const settled = await Promise.race([
-        new Promise<boolean>((resolve) => this.#idleWaiters.push(() => resolve(true))),
-        deadline.then(() => false),
-      ]);
-      if (!settled) break;
+    while ((this.#connections.size > 0 || this.#inFlight > 0) && performance.now() < deadline) {
+      const now = performance.now();
+      for (const [socket, conn] of this.#connections) {
+        if (conn.active === 0 && conn.requests > 0 && now - conn.idleSince >= IDLE_CLOSE_MS) socket.end();
+      }
+      await pause(STOP_POLL_MS);
     }
     this.server.closeAllConnections();
     for (const socket of this.#connections.keys()) socket.destroy();
@@ -188,16 +203,12 @@ export class RouterServer {
       setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
       return;
     }
-    this.#connections.set(socket, { requests: 0, active: 0 });
-    socket.once('close', () => {
-      this.#connections.delete(socket);
-      if (this.#stopping) this.#wakeIdle();
-    });
+    this.#lastAccept = performance.now();
+    this.#connections.set(socket, { requests: 0, active: 0, idleSince: this.#lastAccept });
+    socket.once('close', () => this.#connections.delete(socket));
   }
+}
 
-  #wakeIdle(): void {
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const w of waiters) w();
-  }
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

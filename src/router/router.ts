@@ -136,7 +136,7 @@ export async function startRouter(
       return b;
     },
     requeueBudget: new RetryBudget(),
-    draining: () => server.current?.draining ?? false,
+    draining: () => server.current?.closing ?? false,
   };
   metrics.gauge('rt:bindcache:routes', { rt: config.label }, () => routes.size);
   metrics.gauge('rt:bindcache:clients', { rt: config.label }, () => clients.size);
