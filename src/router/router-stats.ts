@@ -47,10 +47,14 @@ export class ScopeStats {
     private readonly registry: MetricsRegistry,
     private readonly scope: string,
     readonly labels: Record<string, string>,
-    /** Where a removed scope goes back to when it is used again; null for scopes never removed. */
+    /**
+     * Where a scope not (or no longer) registered goes when it counts: back into the registry
+     * if the cap allows, else to `other`. Null for scopes that are always registered.
+     */
     private readonly readmit: ((s: ScopeStats) => ScopeStats) | null = null,
   ) {
-    this.#register();
+    if (readmit === null) this.#register();
+    else this.#removed = true;
   }
 
   #register(): void {
@@ -66,6 +70,7 @@ export class ScopeStats {
   /** Failure accrual's counters of a client, read at scrape time (`…/failure_accrual/removals`). */
   exportAccrual(counters: FailureAccrualCounters): void {
     this.#accrual = counters;
+    if (this.#removed) return;
     for (const k of ACCRUAL) {
       this.registry.counter(`rt:${this.scope}:failure_accrual:${k}`, this.labels, () => counters[k]);
     }
@@ -149,16 +154,17 @@ class CappedScopes {
     return this.#other;
   }
 
-  /** `name` is shown as a path, e.g. /svc/web (linkerd drops the leading slash). */
+  /**
+   * `name` is shown as a path, e.g. /svc/web (linkerd drops the leading slash). A new scope
+   * registers its series, and takes a place under the cap, only when it first counts a request:
+   * a route that binds but never forwards (no endpoints) mints nothing.
+   */
   get(name: string): ScopeStats {
     const s = this.#scopes.get(name);
     if (s !== undefined) return s;
-    if (this.#scopes.size >= this.max) return this.other;
-    const made = new ScopeStats(this.registry, this.kind, { rt: this.router, [this.kind]: name.slice(1) }, (r) =>
+    return new ScopeStats(this.registry, this.kind, { rt: this.router, [this.kind]: name.slice(1) }, (r) =>
       this.#readmit(name, r),
     );
-    this.#scopes.set(name, made);
-    return made;
   }
 
   #readmit(name: string, removed: ScopeStats): ScopeStats {
@@ -218,7 +224,7 @@ export class RouterStats {
   /** A client's scope; its failure accrual counters are exported with it (not with `other`). */
   client(id: string, accrual?: FailureAccrualCounters): ScopeStats {
     const s = this.#clients.get(id);
-    if (accrual !== undefined && s !== this.#clients.other) s.exportAccrual(accrual);
+    if (accrual !== undefined) s.exportAccrual(accrual);
     return s;
   }
 
