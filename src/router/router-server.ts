@@ -195,7 +195,7 @@ export class RouterServer {
   }
 
   #accept(socket: Socket): void {
-    if (this.#connections.size >= this.options.maxConnections) {
+    if (this.#connections.size + this.#upgraded.size >= this.options.maxConnections) {
       this.#refused++;
       this.#refusedSockets.add(socket);
       socket.on('error', () => socket.destroy());

@@ -29,6 +29,8 @@ import { P2cEwmaBalancer } from './policy/balancer.js';
 import { responseClassifier } from './policy/response-classifier.js';
 import { RetryBudget } from './policy/retry-budget.js';
 import { type BaseDtab, type RouterRuntime, requestHandler, resolve } from './request-handler.js';
+import { readHead } from './request-head.js';
+import { checkRequestTarget } from './request-target.js';
 import { RouteCache } from './route-cache.js';
 import { RouterServer } from './router-server.js';
 import { RouterStats } from './router-stats.js';
@@ -146,7 +148,9 @@ export async function startRouter(
   metrics.counter('rt:server:connections_refused', { rt: config.label }, () => server.current?.refusedConnections ?? 0);
 
   const upgrade = upgradeHandler(async (req) => {
-    const t = await resolve(runtime, req);
+    const head = readHead(req);
+    checkRequestTarget(req, head);
+    const t = await resolve(runtime, req, head);
     const pick = t.client.pick();
     if (pick === null) throw createError('SY_ERR_NO_BROKERS', [t.service, t.base.shown, t.local?.shown ?? '']);
     pick.done(0, true);
