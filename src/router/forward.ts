@@ -103,7 +103,11 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     this.#responseTimer = setTimeout(() => this.#timeout(), this.o.responseTimeoutMs);
   }
 
-  /** Polls the socket's byte count: no listener on the body, so undici's reading is untouched. */
+  /**
+   * Polls the socket's byte count: no listener on the body, so undici's reading is untouched.
+   * Only time spent waiting on the client counts: a body paused because the upstream reads
+   * slowly is the upstream's pace, not a stalled client.
+   */
   #watchBody(body: IncomingMessage): void {
     const socket = body.socket;
     let seen = socket.bytesRead;
@@ -112,7 +116,9 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     this.#bodyTimer = setInterval(() => {
       if (body.complete || this.#settled) return this.#stopBodyWatch();
       const now = performance.now();
-      if (socket.bytesRead !== seen) {
+      // Paused or holding unread data, the body waits on the upstream (backpressure), not on the client.
+      const waitingOnClient = !body.isPaused() && body.readableLength === 0;
+      if (socket.bytesRead !== seen || !waitingOnClient) {
         seen = socket.bytesRead;
         idleSince = now;
       } else if (now - idleSince >= this.o.bodyIdleTimeoutMs) {

@@ -4,10 +4,12 @@
  * 503 with `Connection: close` (never a silent drop), and idle connections are closed. The tests
  * use small limits so they finish quickly; the defaults themselves are checked in the config.
  */
+
+import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LIMIT_DEFAULTS, routerConfig } from '../../src/config/router-config.js';
 import { openSocket, rawExchange, rawHeader } from '../helpers/raw-http.js';
-import { get, type NamedUpstream, startNamedUpstream, startTestRouter } from '../helpers/router-harness.js';
+import { client, get, type NamedUpstream, startNamedUpstream, startTestRouter } from '../helpers/router-harness.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -111,6 +113,28 @@ describe('slow clients', () => {
 });
 
 describe('slow upstreams', () => {
+  it('does not take an upstream that reads the body slowly for a stalled client', async () => {
+    // Reads nothing for 1.5 s (the router is held back by backpressure), then everything.
+    const lazy = await upstream('lazy', (req, res) => {
+      req.pause();
+      setTimeout(() => {
+        let n = 0;
+        req.on('data', (d) => (n += d.length));
+        req.on('end', () => res.end(`got ${n}`));
+        req.resume();
+      }, 1500);
+    });
+    const r = await router(`limits:\n  bodyIdleTimeoutMs: 400\ndtab: /svc/web => /$/inet/127.0.0.1/${lazy.port}`);
+    const res = await request(r.url, {
+      method: 'POST',
+      headers: { host: 'web' },
+      body: Buffer.alloc(8 * 2 ** 20, 97),
+      dispatcher: client,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(await res.body.text()).toBe(`got ${8 * 2 ** 20}`);
+  });
+
   it('answers 504 with l5d-err when the upstream never answers within responseTimeoutMs', async () => {
     const hung = await upstream('hung', (req) => req.resume());
     const r = await router(`limits:\n  responseTimeoutMs: 500\ndtab: /svc/web => /$/inet/127.0.0.1/${hung.port}`);
