@@ -65,11 +65,60 @@ export interface RouterConfig {
   readonly maxHeadersKB: number;
   readonly idleTtlMs: number;
   readonly drainGraceMs: number;
+  /** Edge limits; each is described in docs/router-limits.md. */
+  readonly limits: RouterLimits;
   /** Register with a goto-style registry as a traffic peer under the router's label. */
   readonly registry: { readonly url: string | null; readonly locker: boolean };
   /** Admin token, body and locker ceilings, peer and target address rules (docs/security.md). */
   readonly adminSecurity: AdminSecurity;
   readonly log: { readonly level: string; readonly format: LogFormat };
+}
+
+export interface RouterLimits {
+  readonly headersTimeoutMs: number;
+  readonly bodyIdleTimeoutMs: number;
+  /** 0 for none. */
+  readonly responseTimeoutMs: number;
+  readonly keepAliveIdleMs: number;
+  readonly maxConnections: number;
+  readonly maxServiceSeries: number;
+  readonly maxClientSeries: number;
+  readonly seriesIdleTtlMs: number;
+}
+
+export const LIMIT_DEFAULTS: RouterLimits = Object.freeze({
+  headersTimeoutMs: 10_000,
+  bodyIdleTimeoutMs: 30_000,
+  responseTimeoutMs: 30_000,
+  keepAliveIdleMs: 10_000,
+  maxConnections: 10_000,
+  maxServiceSeries: 1_000,
+  maxClientSeries: 1_000,
+  seriesIdleTtlMs: 600_000,
+});
+
+/** [min, max] of each limit; 0 is allowed only where it means "none". */
+const LIMIT_RANGES: Record<keyof RouterLimits, readonly [number, number]> = {
+  headersTimeoutMs: [100, 600_000],
+  bodyIdleTimeoutMs: [100, 3_600_000],
+  responseTimeoutMs: [0, 3_600_000],
+  keepAliveIdleMs: [100, 3_600_000],
+  maxConnections: [1, 1_000_000],
+  maxServiceSeries: [1, 1_000_000],
+  maxClientSeries: [1, 1_000_000],
+  seriesIdleTtlMs: [1_000, 86_400_000],
+};
+
+function limits(raw: unknown, p: Problems): RouterLimits {
+  if (raw !== undefined && !isObject(raw)) p.add('limits', 'must be a mapping');
+  const o: Raw = isObject(raw) ? raw : {};
+  unknownKeys(o, Object.keys(LIMIT_DEFAULTS), 'limits', p);
+  const out: Record<string, number> = {};
+  for (const [key, [min, max]] of Object.entries(LIMIT_RANGES)) {
+    const fallback = LIMIT_DEFAULTS[key as keyof RouterLimits];
+    out[key] = integer(o[key] ?? fallback, `limits.${key}`, min, max, p) ?? fallback;
+  }
+  return out as unknown as RouterLimits;
 }
 
 export interface RouterFlags {
@@ -114,6 +163,7 @@ const KEYS = [
   'idleTtlMs',
   'drainGraceMs',
   'adminSecurity',
+  'limits',
   'log',
 ];
 
@@ -311,6 +361,7 @@ export function routerConfig(yamlText: string | null, flags: RouterFlags = {}, s
     maxHeadersKB: num('maxHeadersKB', 8, 1, 1024),
     idleTtlMs: num('idleTtlMs', 600_000, 1000, 86_400_000),
     drainGraceMs: num('drainGraceMs', 10_000, 0, 3_600_000, flags.drainGraceMs),
+    limits: limits(file.limits, p),
     registry: registrySetting(file.registry, flags, p),
     adminSecurity: adminSecurity(
       file.adminSecurity,

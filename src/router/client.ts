@@ -9,6 +9,7 @@ import type { Addr } from '../naming/addr.js';
 import type { Bound } from '../naming/bound.js';
 import type { Closable } from '../naming/var.js';
 import { type EndpointPools, originOf } from './endpoint-pools.js';
+import type { FailureAccrualCounters } from './policy/failure-accrual.js';
 import type { ScopeStats } from './router-stats.js';
 import { Waiters } from './waiters.js';
 
@@ -24,13 +25,16 @@ export interface Endpoint {
 /** What a balancer gives for one attempt: the endpoint and how to report the outcome. */
 export interface EndpointPick {
   readonly endpoint: Endpoint;
-  done(latencyMs: number, ok: boolean): void;
+  /** `ok` null: no verdict on the endpoint (the client went away or was at fault). */
+  done(latencyMs: number, ok: boolean | null): void;
 }
 
 export interface Balancer {
   update(endpoints: readonly Endpoint[]): void;
   pick(): EndpointPick | null;
   readonly size: number;
+  /** Failure accrual's removals, revivals and probes, exported per client. */
+  readonly counters?: FailureAccrualCounters;
 }
 
 export type ClientState = 'pending' | 'ready' | 'neg' | 'failed';
@@ -72,6 +76,11 @@ export class Client {
   whenResolved(timeoutMs: number): Promise<void> | null {
     if (this.#state !== 'pending') return null;
     return this.#waiters.wait(timeoutMs);
+  }
+
+  /** Failure accrual counters of this client's endpoints (undefined for a balancer without them). */
+  get accrualCounters(): FailureAccrualCounters | undefined {
+    return this.balancer.counters;
   }
 
   pick(): EndpointPick | null {

@@ -37,3 +37,29 @@ export function respondError(
   res.end(body);
   return status;
 }
+
+/**
+ * The same answer as raw bytes, for the edges where node gives a socket rather than a response
+ * (a malformed or timed-out request head, CONNECT, a connection past the cap). Always closes the
+ * connection: after such an error the byte stream cannot be trusted to frame another request.
+ */
+export function rawErrorResponse(error: SwitchyardError, extraHeaders: readonly string[] = []): string {
+  const body = `${error.message}\n`;
+  const reason = REASONS[error.status] ?? 'Error';
+  return (
+    `HTTP/1.1 ${error.status} ${reason}\r\n` +
+    `content-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+    `l5d-err: ${encodeURIComponent(error.message).slice(0, MAX_ERR_HEADER)}\r\n` +
+    extraHeaders.map((h) => `${h}\r\n`).join('') +
+    `connection: close\r\n\r\n${body}`
+  );
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  414: 'URI Too Long',
+  431: 'Request Header Fields Too Large',
+  503: 'Service Unavailable',
+};

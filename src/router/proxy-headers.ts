@@ -22,6 +22,12 @@ const HOP_BY_HOP = new Set([
   'expect',
 ]);
 
+/**
+ * End-to-end headers that a `Connection` header may not make hop-by-hop: without Host the
+ * upstream cannot tell which site is meant, without Content-Length the framing changes.
+ */
+const NEVER_NOMINATED = new Set(['host', 'content-length']);
+
 export const VIA = '1.1 switchyard';
 
 export interface Forwarding {
@@ -35,6 +41,8 @@ export interface Forwarding {
   readonly ctxDtab: string | undefined;
   readonly clientIp: string | undefined;
   readonly clearContext: boolean;
+  /** A Host to send in place of the client's (an absolute-form target without one). */
+  readonly host?: string;
 }
 
 /** Header names listed in Connection are hop-by-hop too. */
@@ -43,7 +51,10 @@ function connectionListed(raw: readonly string[]): Set<string> | null {
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
       listed ??= new Set();
-      for (const token of raw[i + 1]!.split(',')) listed.add(token.trim().toLowerCase());
+      for (const token of raw[i + 1]!.split(',')) {
+        const name = token.trim().toLowerCase();
+        if (!NEVER_NOMINATED.has(name)) listed.add(name);
+      }
     }
   }
   return listed;
@@ -77,6 +88,7 @@ export function upstreamHeaders(raw: readonly string[], f: Forwarding): string[]
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || listed?.has(lower) || isL5dDropped(lower, f.clearContext)) continue;
     const value = raw[i + 1]!;
+    if (f.host !== undefined && lower === 'host') continue;
     if (lower === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
     else if (lower === 'via') via = via === undefined ? value : `${via}, ${value}`;
     else {
@@ -85,6 +97,7 @@ export function upstreamHeaders(raw: readonly string[], f: Forwarding): string[]
       out.push(name, value);
     }
   }
+  if (f.host !== undefined) out.push('host', f.host);
   if (!f.clearContext) {
     out.push('l5d-dst-service', f.service, 'l5d-dst-client', f.client);
     if (f.residual !== undefined) out.push('l5d-dst-residual', f.residual);

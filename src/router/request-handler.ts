@@ -20,6 +20,7 @@ import type { RetryBudget } from './policy/retry-budget.js';
 import { attemptTimeoutMs, requestDeadlineMs } from './policy/timeouts.js';
 import { callDepth, upstreamHeaders } from './proxy-headers.js';
 import { type RequestHead, readHead } from './request-head.js';
+import { checkRequestTarget } from './request-target.js';
 import type { Route } from './route.js';
 import type { RouteCache } from './route-cache.js';
 import type { RouterStats, ScopeStats } from './router-stats.js';
@@ -44,6 +45,10 @@ export interface RequestSettings {
   readonly maxRequeues: number;
   /** Retries of a retryable response (within the budget as well). */
   readonly maxRetries: number;
+  /** Until the upstream's response head, from the end of the request body; Infinity for none. */
+  readonly responseTimeoutMs: number;
+  /** Longest pause in a request body before 408; Infinity for none. */
+  readonly bodyIdleTimeoutMs: number;
 }
 
 export interface RouterRuntime {
@@ -62,22 +67,38 @@ export interface RouterRuntime {
 export function requestHandler(rt: RouterRuntime): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const started = performance.now();
-    handle(rt, req, res, started).then(
+    const routed = { done: false };
+    handle(rt, req, res, started, routed).then(
       (status) => rt.stats.server.record(status, status > 0 && status < 500, performance.now() - started),
       (error) => {
-        const status = respondError(res, error, { close: rt.draining() });
-        rt.stats.server.record(status, false, performance.now() - started);
+        // A body still on its way cannot be left in the stream to be read as the next request.
+        const close = rt.draining() || !req.complete;
+        const status = respondError(res, error, { close });
+        const latency = performance.now() - started;
+        rt.stats.server.record(status, false, latency);
+        // Names that found no route share one series: what callers send cannot mint series.
+        if (!routed.done && status >= 500) rt.stats.other.record(status, false, latency);
       },
     );
   };
 }
 
-async function handle(rt: RouterRuntime, req: IncomingMessage, res: ServerResponse, started: number): Promise<number> {
+async function handle(
+  rt: RouterRuntime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  started: number,
+  routed: { done: boolean },
+): Promise<number> {
   const head = readHead(req);
+  const host = checkRequestTarget(req, head);
   const resolved = resolve(rt, req, head, started);
   // Once a route and its client are warm, resolving takes no await (and no microtask hop).
   const target = resolved instanceof Promise ? await resolved : resolved;
-  const status = await forward(rt, req, res, head, target);
+  routed.done = true;
+  // Only now that the request has somewhere to go is the client told to send its body.
+  if (head.expectContinue && !res.headersSent) res.writeContinue();
+  const status = await forward(rt, req, res, head, target, host);
   target.route.stats.record(status, status > 0 && status < 500, performance.now() - started);
   return status;
 }
@@ -158,6 +179,7 @@ async function forward(
   res: ServerResponse,
   head: RequestHead,
   t: Target,
+  host: string | undefined,
 ): Promise<number> {
   const s = rt.settings;
   const method = req.method ?? 'GET';
@@ -174,15 +196,17 @@ async function forward(
     ctxDtab: t.local?.shown,
     clientIp: req.socket.remoteAddress,
     clearContext: s.clearContext,
+    ...(host === undefined ? {} : { host }),
   });
   const outgoing = outgoingDeadline(incoming, s.totalTimeoutMs, now);
   if (outgoing !== null && outgoing !== incoming) replaceHeader(headers, DEADLINE_HEADER, formatDeadline(outgoing));
   const budget = t.route.budget;
   budget.deposit();
-  t.client.stats ??= rt.stats.client(t.client.id);
+  t.client.stats ??= rt.stats.client(t.client.id, t.client.accrualCounters);
   const clientStats = t.client.stats;
   let requeues = 0;
   let retries = 0;
+  const responseBy = performance.now() + s.responseTimeoutMs;
   for (;;) {
     const pick = t.client.pick();
     if (pick === null) throw createError('SY_ERR_NO_BROKERS', [t.service, t.base.shown, t.local?.shown ?? '']);
@@ -196,6 +220,8 @@ async function forward(
       body,
       res,
       timeoutMs: Number.isFinite(timeout) ? Math.max(1, timeout) : 0,
+      responseTimeoutMs: Number.isFinite(responseBy) ? Math.max(1, responseBy - performance.now()) : 0,
+      bodyIdleTimeoutMs: Number.isFinite(s.bodyIdleTimeoutMs) ? s.bodyIdleTimeoutMs : 0,
       retryStatus: (status) =>
         body === null &&
         retries < s.maxRetries &&
@@ -216,7 +242,7 @@ async function forward(
         pick.done(latency, false);
         clientStats.record(result.status, false, latency);
         retries++;
-        clientStats.retries.inc();
+        clientStats.retried();
         continue;
       case 'failed':
         pick.done(latency, false);
@@ -235,8 +261,22 @@ async function forward(
           { retryable: !result.sent, close: rt.draining() },
         );
         return 502;
+      case 'abandoned':
+        // The client's patience says nothing about the upstream: no verdict, no latency sample.
+        pick.done(latency, null);
+        clientStats.record(0, false, latency);
+        res.destroy();
+        return 0;
+      case 'body-stalled':
+        pick.done(latency, null);
+        clientStats.record(0, false, latency);
+        throw createError('SY_ERR_REQUEST_TIMEOUT', ['body', s.bodyIdleTimeoutMs]);
+      case 'rejected':
+        pick.done(latency, null);
+        clientStats.record(0, false, latency);
+        throw createError('SY_ERR_BAD_REQUEST', [result.error.message]);
       case 'timeout': {
-        pick.done(latency, false);
+        pick.done(latency, result.bodyPending ? null : false);
         clientStats.record(0, false, latency);
         const byDeadline = incoming !== null && Date.now() >= incoming.deadlineMs;
         throw byDeadline

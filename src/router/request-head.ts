@@ -7,6 +7,10 @@ import type { IncomingMessage } from 'node:http';
 
 export interface RequestHead {
   host: string | undefined;
+  /** More than one Host header: ambiguous, refused before routing. */
+  duplicateHost: boolean;
+  /** `Expect: 100-continue`: the 100 is sent once the request has a route. */
+  expectContinue: boolean;
   /** Every Via value, joined as one list. */
   via: string | undefined;
   hasBody: boolean;
@@ -19,6 +23,8 @@ export function readHead(req: IncomingMessage): RequestHead {
   const raw = req.rawHeaders;
   const head: RequestHead = {
     host: undefined,
+    duplicateHost: false,
+    expectContinue: false,
     via: undefined,
     hasBody: false,
     ctxDtab: undefined,
@@ -30,7 +36,13 @@ export function readHead(req: IncomingMessage): RequestHead {
     // Most headers are ruled out by length before any lower-casing.
     switch (name.length) {
       case 4:
-        if (head.host === undefined && name.toLowerCase() === 'host') head.host = raw[i + 1];
+        if (name.toLowerCase() === 'host') {
+          if (head.host === undefined) head.host = raw[i + 1];
+          else head.duplicateHost = true;
+        }
+        break;
+      case 6:
+        if (name.toLowerCase() === 'expect' && raw[i + 1]!.toLowerCase() === '100-continue') head.expectContinue = true;
         break;
       case 3:
         if (name.toLowerCase() === 'via') head.via = head.via === undefined ? raw[i + 1] : `${head.via}, ${raw[i + 1]}`;

@@ -29,6 +29,8 @@ import { P2cEwmaBalancer } from './policy/balancer.js';
 import { responseClassifier } from './policy/response-classifier.js';
 import { RetryBudget } from './policy/retry-budget.js';
 import { type BaseDtab, type RouterRuntime, requestHandler, resolve } from './request-handler.js';
+import { readHead } from './request-head.js';
+import { checkRequestTarget } from './request-target.js';
 import { RouteCache } from './route-cache.js';
 import { RouterServer } from './router-server.js';
 import { RouterStats } from './router-stats.js';
@@ -79,7 +81,12 @@ export async function startRouter(
   extensions: RouterExtensions = {},
 ): Promise<RunningRouter> {
   const metrics = new MetricsRegistry();
-  const stats = new RouterStats(metrics, config.label);
+  const limits = config.limits;
+  const stats = new RouterStats(metrics, config.label, {
+    maxServices: limits.maxServiceSeries,
+    maxClients: limits.maxClientSeries,
+    idleTtlMs: limits.seriesIdleTtlMs,
+  });
   const namers = mountNamers(config.namers, logger);
   const interpreter = defaultInterpreter({ namers, fallbackOnEmpty: true });
   const source = baseSource(config, logger);
@@ -123,6 +130,8 @@ export async function startRouter(
       clearContext: config.clearContext,
       maxRequeues: 5,
       maxRetries: config.maxRetries,
+      responseTimeoutMs: limits.responseTimeoutMs > 0 ? limits.responseTimeoutMs : Number.POSITIVE_INFINITY,
+      bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs,
     },
     classifier: responseClassifier(config.responseClassifier)!,
     retryBudget: (service) => {
@@ -131,15 +140,19 @@ export async function startRouter(
       return b;
     },
     requeueBudget: new RetryBudget(),
-    draining: () => server.current?.draining ?? false,
+    draining: () => server.current?.closing ?? false,
   };
   metrics.gauge('rt:bindcache:routes', { rt: config.label }, () => routes.size);
   metrics.gauge('rt:bindcache:clients', { rt: config.label }, () => clients.size);
   metrics.gauge('rt:pools', { rt: config.label }, () => pools.size);
   metrics.gauge('rt:server:pending', { rt: config.label }, () => server.current?.inFlight ?? 0);
+  metrics.gauge('rt:server:connections', { rt: config.label }, () => server.current?.connections ?? 0);
+  metrics.counter('rt:server:connections_refused', { rt: config.label }, () => server.current?.refusedConnections ?? 0);
 
   const upgrade = upgradeHandler(async (req) => {
-    const t = await resolve(runtime, req);
+    const head = readHead(req);
+    checkRequestTarget(req, head);
+    const t = await resolve(runtime, req, head);
     const pick = t.client.pick();
     if (pick === null) throw createError('SY_ERR_NO_BROKERS', [t.service, t.base.shown, t.local?.shown ?? '']);
     pick.done(0, true);
@@ -147,7 +160,9 @@ export async function startRouter(
   });
   const routerServer = new RouterServer(requestHandler(runtime), upgrade, {
     maxHeaderBytes: config.maxHeadersKB * 1024,
-    keepAliveMs: 10_000,
+    keepAliveMs: limits.keepAliveIdleMs,
+    headersTimeoutMs: limits.headersTimeoutMs,
+    maxConnections: limits.maxConnections,
   });
   server.current = routerServer;
 
@@ -235,10 +250,14 @@ export async function startRouter(
     await routerServer.stop(0);
     throw e;
   }
-  const sweeper = setInterval(() => {
-    routes.sweep();
-    clients.sweep();
-  }, SWEEP_MS).unref();
+  const sweeper = setInterval(
+    () => {
+      routes.sweep();
+      clients.sweep();
+      stats.sweep();
+    },
+    Math.min(SWEEP_MS, Math.max(1_000, limits.seriesIdleTtlMs / 2)),
+  ).unref();
   logger.info({ url, adminUrl, label: config.label, dtab: config.baseDtab.kind }, 'router listening');
 
   let closing: Promise<void> | undefined;

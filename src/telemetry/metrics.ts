@@ -94,9 +94,14 @@ export class MetricsRegistry {
     this.#timer = setInterval(() => this.snapshot(), interval).unref();
   }
 
-  /** The counter with this name and labels, created at zero the first time. Cache the handle. */
-  counter(name: string, labels?: Labels): Counter {
-    return this.#get('counter', name, labels, () => new Counter());
+  /**
+   * The counter with this name and labels, created at zero the first time. Cache the handle.
+   * With `sample`, its value is read from the callback at scrape time.
+   */
+  counter(name: string, labels?: Labels, sample?: () => number): Counter {
+    const counter = this.#get('counter', name, labels, () => new Counter(sample));
+    if (sample !== undefined) counter.sampleWith(sample);
+    return counter;
   }
 
   /** The gauge with this name and labels; with `sample`, its value is read from the callback at scrape. */

@@ -47,8 +47,10 @@ export interface BalancerPick<E> {
    * count, feeds the latency into the EWMA and the outcome into failure accrual. `ok` is the
    * response classifier's verdict (a retryable failure is a failure). `now` is the balancer's
    * clock: pass the reading the latency was computed from to save a clock read (≈100 ns).
+   * `ok` null means no verdict (the client went away or was at fault): only the outstanding
+   * count changes, and a probe is handed back so the next request probes again.
    */
-  done(latencyMs: number, ok: boolean, now?: number): void;
+  done(latencyMs: number, ok: boolean | null, now?: number): void;
 }
 
 /** A snapshot of one endpoint for the admin page and metrics. */
@@ -108,8 +110,12 @@ class Slot<E> implements BalancerPick<E> {
   }
 
   // A slot removed by `update` while requests were in flight still settles its own state here.
-  done(latencyMs: number, ok: boolean, now: number = this.clock()): void {
+  done(latencyMs: number, ok: boolean | null, now: number = this.clock()): void {
     if (this.outstanding > 0) this.outstanding--;
+    if (ok === null) {
+      this.accrual.onNoVerdict(now);
+      return;
+    }
     this.observe(latencyMs > MIN_RTT_MS ? latencyMs : MIN_RTT_MS, now);
     if (ok) this.accrual.onSuccess();
     else this.accrual.onFailure(now);

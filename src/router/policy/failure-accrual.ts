@@ -129,6 +129,18 @@ export class EndpointAccrual {
   }
 
   /**
+   * A request ended without saying anything about the endpoint (the client gave up or was at
+   * fault). The streak is untouched; a probe that ends so is handed back, so the endpoint is
+   * probed again by the next request instead of waiting for an outcome that never comes.
+   */
+  onNoVerdict(now: number): void {
+    if (this.#state === 'probe-closed') {
+      this.#state = 'dead';
+      this.#deadUntil = now;
+    }
+  }
+
+  /**
    * Failures count while alive or probing; a probe's failure (the streak is still at the
    * threshold) kills again with the next backoff. Failures of requests sent while dead or before
    * the probe is sent are ignored, as in Finagle, so late answers from before the removal do not
