@@ -8,9 +8,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createError } from '../errors.js';
 import { assertNamespace } from '../store/namespace.js';
 import { etagToVersion, type VersionedDtab, versionToEtag } from '../store/versioned-dtab.js';
-import { decodeDtab, encodeDtab, JSON_TYPE, NDJSON_TYPE, negotiate, wantsNdjson } from './codecs.js';
+import {
+  DTAB_TYPE,
+  decodeDtab,
+  encodeDtab,
+  JSON_TYPE,
+  NDJSON_TYPE,
+  negotiate,
+  TEXT_TYPE,
+  wantsNdjson,
+} from './codecs.js';
 import type { NamerdContext } from './context.js';
-import { streamActivity } from './watch-stream.js';
+import { renderOnce, streamActivity } from './watch-stream.js';
 
 type NsRequest = FastifyRequest<{ Params: { ns: string }; Querystring: Record<string, string | undefined> }>;
 type ListRequest = FastifyRequest<{ Querystring: Record<string, string | undefined> }>;
@@ -48,18 +57,32 @@ function ifMatchVersion(header: string): number {
   return etagToVersion(header.replace(/^W\//, '').replace(/^"(.*)"$/, '$1')) ?? -1;
 }
 
-function ndjsonEvent(ns: string, v: VersionedDtab | null): string {
+function ndjsonEvent(ns: string, v: VersionedDtab | null): string | Buffer {
   if (v === null) return `${JSON.stringify({ type: 'deleted', namespace: ns })}\n`;
-  return `${JSON.stringify({
-    type: 'dtab',
-    namespace: ns,
-    version: versionToEtag(v.version),
-    number: v.version,
-    time: new Date(v.time).toISOString(),
-    ...(v.message === undefined ? {} : { message: v.message }),
-    dtab: v.dtab.show(),
-  })}\n`;
+  return ndjsonDtab(v);
 }
+
+/** One rendering per version, shared by every watcher of it (see renderOnce). */
+const ndjsonDtab = renderOnce(
+  (v: VersionedDtab) =>
+    `${JSON.stringify({
+      type: 'dtab',
+      namespace: v.namespace,
+      version: versionToEtag(v.version),
+      number: v.version,
+      time: new Date(v.time).toISOString(),
+      ...(v.message === undefined ? {} : { message: v.message }),
+      dtab: v.dtab.show(),
+    })}\n`,
+);
+
+/** namerd's own watch format, one rendering per (version, media type). */
+const documents = new Map(
+  ([JSON_TYPE, DTAB_TYPE, TEXT_TYPE] as const).map((type) => [
+    type,
+    renderOnce((v: VersionedDtab) => encodeDtab(v.dtab, type)),
+  ]),
+);
 
 export function dtabRoutes(app: FastifyInstance, ctx: NamerdContext): void {
   const { store, auth } = ctx;
@@ -73,6 +96,7 @@ export function dtabRoutes(app: FastifyInstance, ctx: NamerdContext): void {
           contentType: JSON_TYPE,
           render: (names) => `${JSON.stringify(names)}\n`,
           renderFailure: (e) => `${e.message}\n`,
+          highWaterBytes: ctx.watchHighWaterBytes,
         },
         ctx.streams,
       );
@@ -112,19 +136,22 @@ export function dtabRoutes(app: FastifyInstance, ctx: NamerdContext): void {
             everyMs: ctx.heartbeatMs,
             line: () => `${JSON.stringify({ type: 'heartbeat', time: new Date().toISOString() })}\n`,
           },
+          highWaterBytes: ctx.watchHighWaterBytes,
         },
         ctx.streams,
       );
     }
     // namerd's own format: a whole document per change, nothing for a deletion, a raw message on failure.
     const type = negotiate(accept);
+    const document = documents.get(type)!;
     return streamActivity(
       reply,
       store.watch(ns),
       {
         contentType: type,
-        render: (v) => (v === null ? null : encodeDtab(v.dtab, type)),
+        render: (v) => (v === null ? null : document(v)),
         renderFailure: (e) => `${e.message}\n`,
+        highWaterBytes: ctx.watchHighWaterBytes,
       },
       ctx.streams,
     );
