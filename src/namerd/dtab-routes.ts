@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createError } from '../errors.js';
 import { assertNamespace } from '../store/namespace.js';
 import { etagToVersion, type VersionedDtab, versionToEtag } from '../store/versioned-dtab.js';
+import { messageProblem } from '../store/write-message.js';
 import {
   DTAB_TYPE,
   decodeDtab,
@@ -26,13 +27,26 @@ type ListRequest = FastifyRequest<{ Querystring: Record<string, string | undefin
 
 const isWatch = (q: Record<string, string | undefined>) => q.watch === 'true' || q.watch === '1';
 
-/** The write's message: `X-Dtab-Message` (percent-encoded when it is not ASCII) or `?message=`. */
-function writeMessage(request: FastifyRequest): { message?: string } {
+/**
+ * The write's message: `X-Dtab-Message` (percent-encoded when it is not ASCII) or `?message=`,
+ * checked before anything is stored (src/store/write-message.ts): too long or holding control
+ * characters → 400 SY_ERR_INVALID_MESSAGE.
+ */
+function writeMessage(request: FastifyRequest, maxBytes: number): { message?: string } {
   const header = request.headers['x-dtab-message'];
   const raw = Array.isArray(header) ? header[0] : header;
-  const message =
-    raw === undefined ? (request.query as Record<string, string | undefined>).message : percentDecoded(raw);
-  return message === undefined || message === '' ? {} : { message };
+  const message = raw === undefined ? queryText(request.query, 'message') : percentDecoded(raw);
+  if (message === undefined || message === '') return {};
+  const problem = messageProblem(message, maxBytes);
+  if (problem !== null) throw createError('SY_ERR_INVALID_MESSAGE', [problem]);
+  return { message };
+}
+
+/** One query parameter as text; a repeated one (`?message=a&message=b`) counts as its first. */
+function queryText(query: unknown, key: string): string | undefined {
+  const value = Object.hasOwn(query as object, key) ? (query as Record<string, unknown>)[key] : undefined;
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : undefined;
 }
 
 function percentDecoded(text: string): string {
@@ -181,20 +195,22 @@ export function dtabRoutes(app: FastifyInstance, ctx: NamerdContext): void {
     auth.check(request.headers.authorization);
     const { ns } = request.params;
     assertNamespace(ns);
+    const message = writeMessage(request, ctx.maxMessageBytes);
     const dtab = decodeDtab(bodyText(request), request.headers['content-type']);
-    return written(request, reply, 'create', await store.create(ns, dtab, writeMessage(request)));
+    return written(request, reply, 'create', await store.create(ns, dtab, message));
   });
 
   app.put('/api/1/dtabs/:ns', async (request: NsRequest, reply) => {
     auth.check(request.headers.authorization);
     const { ns } = request.params;
     assertNamespace(ns);
+    const message = writeMessage(request, ctx.maxMessageBytes);
     const dtab = decodeDtab(bodyText(request), request.headers['content-type']);
     const ifMatch = request.headers['if-match'];
     const v =
       ifMatch === undefined
-        ? await store.put(ns, dtab, writeMessage(request))
-        : await store.update(ns, dtab, ifMatchVersion(ifMatch), writeMessage(request));
+        ? await store.put(ns, dtab, message)
+        : await store.update(ns, dtab, ifMatchVersion(ifMatch), message);
     return written(request, reply, ifMatch === undefined ? 'put' : 'update', v);
   });
 
@@ -202,7 +218,7 @@ export function dtabRoutes(app: FastifyInstance, ctx: NamerdContext): void {
     auth.check(request.headers.authorization);
     const { ns } = request.params;
     assertNamespace(ns);
-    await store.delete(ns, writeMessage(request));
+    await store.delete(ns, writeMessage(request, ctx.maxMessageBytes));
     request.log.info({ op: 'delete', namespace: ns }, 'dtab deleted');
     return reply.code(204).send();
   });
