@@ -11,7 +11,6 @@
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024;
 
 /** C0 controls, DEL, C1 controls (U+009B is an 8-bit CSI), and the bidirectional embeddings, overrides and isolates. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Why a message is refused, or null when it is acceptable. */

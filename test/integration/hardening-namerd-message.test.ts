@@ -91,7 +91,6 @@ describe('namectl dtab history on messages stored before the rule', () => {
     await store.put('old', Dtab.read('/a=>/3'), { message: 'c1 \u009b31m and bidi \u202e' });
     const run = await runMain(namectl, ['dtab', 'history', 'old'], { env: { NAMECTL_BASE_URL: namerd.url } });
     expect(run.code).toBe(0);
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting that none reach the terminal.
     expect(run.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(4);
