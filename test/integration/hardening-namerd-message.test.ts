@@ -2,9 +2,10 @@
  * Write messages (`X-Dtab-Message`, `?message=`) are kept with each version and printed later by
  * `namectl dtab history`: a message is bounded in length and may not carry control characters
  * (line breaks that forge history rows, escape sequences that rewrite the operator's terminal),
- * and a refused message stores nothing. `namectl dtab history` escapes whatever a store already
- * holds from before.
+ * and a refused message stores nothing. `namectl dtab history` and `namectl dtab watch` escape
+ * whatever a store already holds from before.
  */
+import { Writable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as namectl } from '../../src/cli/namectl.js';
@@ -97,5 +98,32 @@ describe('namectl dtab history on messages stored before the rule', () => {
     expect(lines[1]).toMatch(/c1 \\x9b31m and bidi \\u202e$/);
     expect(lines[2]).toMatch(/two\\nVERSION 99 forged$/);
     expect(lines[3]).toMatch(/\\x1b\[2J\\x1b\[Hwiped$/);
+  });
+});
+
+describe('namectl dtab watch on a message stored before the rule', () => {
+  it('prints the version header with control characters escaped', async () => {
+    await store.put('watched-old', Dtab.read('/a=>/1'), { message: 'evil\x1b]0;pwned\x07\nforged line' });
+    let text = '';
+    let seen: () => void = () => {};
+    const printed = new Promise<void>((resolve) => (seen = resolve));
+    const stdout = new Writable({
+      write(chunk, _enc, done) {
+        text += chunk;
+        if (text.includes('/a')) seen();
+        done();
+      },
+    });
+    const stop = new AbortController();
+    const watching = runMain(namectl, ['dtab', 'watch', 'watched-old'], {
+      env: { NAMECTL_BASE_URL: namerd.url },
+      stdout,
+      signal: stop.signal,
+    });
+    await printed;
+    stop.abort();
+    expect((await watching).code).toBe(0);
+    expect(text.split('\n')[0]).toMatch(/ evil\\x1b\]0;pwned\\x07\\nforged line$/);
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   });
 });
