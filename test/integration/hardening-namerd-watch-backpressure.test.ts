@@ -191,4 +191,87 @@ describe('namerd watch streams and watchers that stop reading', () => {
   });
 });
 
+interface Relay {
+  readonly url: string;
+  connections(): number;
+  /** The stalled connection reads again: what namerd sent before it cut it off, then its close. */
+  unstall(): void;
+}
+
+/**
+ * A TCP relay in front of namerd whose first connection stops reading from namerd once the
+ * response has started: a router whose watch stalls (a stuck event loop, a frozen container).
+ * When namerd's side closes the relay closes the router's side too.
+ */
+async function stallingRelay(target: string): Promise<Relay> {
+  const { hostname, port } = new URL(target);
+  let connections = 0;
+  let unstall = () => {};
+  const server = net.createServer((client) => {
+    const stall = connections++ === 0;
+    const upstream = net.connect(Number(port), hostname);
+    client.pipe(upstream);
+    if (!stall) upstream.pipe(client);
+    else {
+      // Forward until the router has its first state, then stop reading.
+      let seen = '';
+      const forward = (chunk: Buffer) => {
+        client.write(chunk);
+        seen += chunk.toString('latin1');
+        if (!seen.includes('"type":"dtab"')) return;
+        upstream.off('data', forward);
+        upstream.pause();
+        unstall = () => {
+          upstream.pipe(client);
+          upstream.resume();
+        };
+      };
+      upstream.on('data', forward);
+    }
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const s of [client, upstream]) {
+      s.on('error', close);
+      s.on('close', close);
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(
+    () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+      }),
+  );
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    connections: () => connections,
+    unstall: () => unstall(),
+  };
+}
+
+describe("the router's namerd watcher, stalled and cut off", () => {
+  it('once it reads again, finds itself cut off, reconnects and routes on the current dtab', {
+    timeout: 90_000,
+  }, async () => {
+    const namerd = await namerdWithHighWater(HIGH_WATER);
+    await putDtab(namerd.url, 'big', '/svc=>/$/inet/127.0.0.1/8000');
+    const relay = await stallingRelay(namerd.url);
+    const stalledRouter = router(relay.url, 'big');
+    await within(stalledRouter.state.first(routedOn('/svc=>/$/inet/127.0.0.1/8000')), 10_000, 'the first state');
+    for (let i = 1; i <= 6; i++) await putDtab(namerd.url, 'big', bigDtab(i));
+    await putDtab(namerd.url, 'big', '/svc=>/$/inet/127.0.0.1/8001');
+    expect(relay.connections()).toBe(1);
+    relay.unstall();
+    // Well before its 30 s heartbeat timeout: the cut is a closed connection, seen at once.
+    await within(
+      stalledRouter.state.first(routedOn('/svc=>/$/inet/127.0.0.1/8001')),
+      15_000,
+      'the router resyncing after the cut-off',
+    );
+    expect(relay.connections()).toBe(2);
+  });
+});
+
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
