@@ -14,7 +14,6 @@
  * watchers the new truth. Versions keep growing across the loss: each write carries the highest
  * version this replica has seen of its namespace as a floor for the counter.
  */
-import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { Dtab } from '../dtab/dtab.js';
 import { createError, SwitchyardError } from '../errors.js';
@@ -23,6 +22,7 @@ import { ChangeFeed } from './change-feed.js';
 import { DEFAULT_HISTORY_LIMIT, type DtabStore, type WriteOptions } from './dtab-store.js';
 import { withMessage } from './memory-store.js';
 import { assertNamespace } from './namespace.js';
+import { EpochTracker, newEpoch } from './redis-epoch.js';
 import {
   type ChangeMessage,
   decodeChangeMessage,
@@ -76,10 +76,10 @@ export class RedisDtabStore implements DtabStore {
   readonly #delivered = new Map<string, Change>();
   /** Messages that arrive while a namespace is being read wait here, so they are not overtaken by the read. */
   readonly #reading = new Map<string, Set<Change[]>>();
-  /** Per namespace, the highest version this replica has seen; the floor of its next write. */
-  readonly #seen = new Map<string, number>();
-  /** The epoch of the data this replica last read or wrote; undefined before the first reply. */
-  #epoch: string | undefined;
+  /** Which data this replica is looking at, and the version floors that outlive its loss. */
+  readonly #epochs = new EpochTracker();
+  /** Set after a data loss until a resync has handed every watcher the new state. */
+  #resyncForced = false;
   #subscribed = false;
   #closed = false;
   #lastError: Error | undefined;
@@ -208,13 +208,13 @@ export class RedisDtabStore implements DtabStore {
       this.#key('last', ns),
       this.#key('namespaces'),
     ];
-    const floor = this.#seen.get(ns) ?? 0;
+    const floor = this.#epochs.floor(ns);
     const args = [newEpoch(), mode, ns, text, String(time), message, String(expected), this.#historyLimit];
     const [status, version, epoch] = await this.#call(() =>
       (this.#cmd as unknown as Scripts).dtabWrite(...keys, ...args, this.#channel, floor),
     );
     this.#noteEpoch(epoch);
-    this.#see(ns, Number(version));
+    this.#epochs.see(ns, Number(version));
     if (status === 'exists') throw createError('SY_ERR_NAMESPACE_EXISTS', [ns]);
     if (status === 'notfound') throw createError('SY_ERR_NAMESPACE_NOT_FOUND', [ns]);
     if (status === 'mismatch') throw createError('SY_ERR_VERSION_MISMATCH', [ns, expected, version]);
@@ -229,7 +229,7 @@ export class RedisDtabStore implements DtabStore {
       (this.#cmd as unknown as Scripts).dtabRead(...keys, newEpoch()),
     );
     this.#noteEpoch(epoch);
-    this.#see(ns, Number(last));
+    this.#epochs.see(ns, Number(last));
     if (version === null || text === null) return { version: Number(last), value: null };
     const entry = {
       version: Number(version),
@@ -262,13 +262,13 @@ export class RedisDtabStore implements DtabStore {
       return; // not ours (another program on the channel); the next resync reads the truth anyway
     }
     const { ns, entry } = msg;
-    if (msg.epoch !== undefined && msg.epoch !== this.#epoch) {
+    if (msg.epoch !== undefined && msg.epoch !== this.#epochs.current) {
       // Late news from data that is gone: the re-read after the loss already told the truth.
-      if (this.#retired.includes(msg.epoch)) return;
+      if (this.#epochs.isRetired(msg.epoch)) return;
       // A write to data this replica has not read yet: the re-read it starts covers this change.
       if (this.#noteEpoch(msg.epoch)) return;
     }
-    this.#see(ns, entry.version);
+    this.#epochs.see(ns, entry.version);
     const change = {
       version: entry.version,
       value: entry.dtab === null ? null : { namespace: ns, ...entry, dtab: entry.dtab },
@@ -298,28 +298,10 @@ export class RedisDtabStore implements DtabStore {
    * re-reads everything watched, handing watchers the new truth even where a number repeats.
    */
   #noteEpoch(epoch: string): boolean {
-    if (epoch === this.#epoch) return false;
-    const previous = this.#epoch;
-    this.#epoch = epoch;
-    if (previous === undefined) return false;
-    this.#retired = [previous, ...this.#retired.slice(0, 7)];
-    this.#resets++;
+    if (!this.#epochs.note(epoch)) return false;
     this.#delivered.clear();
     void this.#resync(true);
     return true;
-  }
-
-  /** Epochs this replica has seen replaced (a few, newest first): their late messages are dropped. */
-  #retired: string[] = [];
-  #resets = 0;
-
-  /** How many times this replica found Redis had lost its data (for tests and logs). */
-  get resets(): number {
-    return this.#resets;
-  }
-
-  #see(ns: string, version: number): void {
-    if (Number.isSafeInteger(version) && version > (this.#seen.get(ns) ?? 0)) this.#seen.set(ns, version);
   }
 
   async #subscribe(): Promise<void> {
@@ -352,8 +334,6 @@ export class RedisDtabStore implements DtabStore {
       if (!this.#closed) this.#resyncTimer = setTimeout(() => void this.#resync(), 250);
     }
   }
-
-  #resyncForced = false;
 
   async #refresh(ns: string, force: boolean): Promise<void> {
     const { change, buffered } = await this.#readBuffered(ns);
@@ -390,9 +370,4 @@ export class RedisDtabStore implements DtabStore {
   #key(kind: string, ns?: string): string {
     return ns === undefined ? `${this.#prefix}${kind}` : `${this.#prefix}${kind}:${ns}`;
   }
-}
-
-/** A fresh candidate for the store's epoch, offered with every script call. */
-function newEpoch(): string {
-  return randomBytes(8).toString('hex');
 }
