@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as namectl } from '../../src/cli/namectl.js';
+import { namerdConfig } from '../../src/config/namerd-config.js';
 import { Dtab } from '../../src/dtab/dtab.js';
 import { MemoryDtabStore } from '../../src/store/memory-store.js';
 import { runMain } from '../helpers/cli-run.js';
@@ -125,5 +126,24 @@ describe('namectl dtab watch on a message stored before the rule', () => {
     expect((await watching).code).toBe(0);
     expect(text.split('\n')[0]).toMatch(/ evil\\x1b\]0;pwned\\x07\\nforged line$/);
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+});
+
+describe('the config keys', () => {
+  it('default to 1024-byte messages and 1 MiB watch backlogs, and report bad values together', () => {
+    const config = namerdConfig(null);
+    expect([config.maxMessageBytes, config.watchHighWaterBytes]).toEqual([1024, 1024 * 1024]);
+    expect(namerdConfig('maxMessageBytes: 200\nwatchHighWaterBytes: 65536\n')).toMatchObject({
+      maxMessageBytes: 200,
+      watchHighWaterBytes: 65536,
+    });
+    let message = '';
+    try {
+      namerdConfig('maxMessageBytes: 0\nwatchHighWaterBytes: lots\n');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('maxMessageBytes');
+    expect(message).toContain('watchHighWaterBytes');
   });
 });
