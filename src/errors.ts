@@ -34,6 +34,7 @@ export const errorCodes = {
   },
   SY_ERR_VERSION_NOT_FOUND: { template: 'Namespace %s has no version %s (it may have been pruned)', status: 404 },
   SY_ERR_STORE_UNAVAILABLE: { template: 'The dtab store is unavailable: %s', status: 503 },
+  SY_ERR_INVALID_MESSAGE: { template: 'Invalid write message: %s', status: 400 },
   SY_ERR_STORE_LOCKED: { template: 'The dtab directory %s is in use by another namerd (pid %s)', status: 500 },
   SY_ERR_UNAUTHORIZED: { template: 'Writes need an Authorization: Bearer token', status: 401 },
   SY_ERR_FORBIDDEN: { template: 'The bearer token is not valid for writes', status: 403 },

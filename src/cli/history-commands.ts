@@ -4,6 +4,7 @@
  * `dtab rollback` writes an old version's dtab back as a new version. A rollback is a
  * compare-and-set like any update, so it cannot silently undo a change made meanwhile.
  */
+import { escapeControls } from '../store/write-message.js';
 import { type CliIo, writeOut } from './io.js';
 import { NamerdHttpError, type VersionInfo } from './namerd-client.js';
 import {
@@ -64,17 +65,23 @@ export async function historyCommand(args: readonly string[], io: CliIo, outer: 
   return NamectlExit.ok;
 }
 
-/** Aligned columns; the message, free text, comes last. */
+/**
+ * Aligned columns; the message, free text, comes last. Every cell is escaped: whatever namerd
+ * sends (messages stored before namerd refused control characters, or a hostile server) must
+ * not reach the terminal as line breaks or escape sequences.
+ */
 export function historyTable(versions: readonly VersionInfo[]): string {
   const rows = [
     ['VERSION', 'ETAG', 'TIME', 'DENTRIES', 'MESSAGE'],
-    ...versions.map((v) => [
-      String(v.number),
-      v.version,
-      v.time,
-      v.deleted === true ? 'deleted' : String(v.dentries ?? ''),
-      v.message ?? '',
-    ]),
+    ...versions.map((v) =>
+      [
+        String(v.number),
+        String(v.version),
+        String(v.time),
+        v.deleted === true ? 'deleted' : String(v.dentries ?? ''),
+        String(v.message ?? ''),
+      ].map(escapeControls),
+    ),
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows

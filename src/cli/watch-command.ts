@@ -8,6 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Dtab } from '../index.js';
+import { escapeControls } from '../store/write-message.js';
 import { type CliIo, writeErr, writeOut } from './io.js';
 import { NamerdHttpError, type WatchEvent } from './namerd-client.js';
 import { COMMON_FLAGS_HELP, expectArgs, NamectlExit, type OuterFlags, parseCommand, withNamerd } from './remote.js';
@@ -114,7 +115,8 @@ class VersionPrinter {
         : [`# version ${event.version}`, `(${event.number})`, event.time, event.message]
             .filter((part) => part !== undefined && part !== '')
             .join(' ');
-    writeOut(this.#io, `${gap}${header}\n${Dtab.read(event.dtab).showPretty()}`);
+    // The message and time are namerd's free text: no escape sequences reach the terminal.
+    writeOut(this.#io, `${gap}${escapeControls(header)}\n${Dtab.read(event.dtab).showPretty()}`);
   }
 }
 

@@ -28,6 +28,10 @@ export interface NamerdConfig {
   readonly historyLimit: number;
   readonly heartbeatMs: number;
   readonly requestTimeoutMs: number;
+  /** Unsent bytes a watch stream may hold for a client before it is cut off (the client reconnects). */
+  readonly watchHighWaterBytes: number;
+  /** Longest write message (`X-Dtab-Message`, `?message=`) accepted, in UTF-8 bytes. */
+  readonly maxMessageBytes: number;
   readonly namers: readonly NamerConfig[];
   readonly log: { readonly level: string; readonly format: LogFormat };
 }
@@ -39,6 +43,8 @@ export const NAMERD_DEFAULTS = {
   historyLimit: 100,
   heartbeatMs: 10_000,
   requestTimeoutMs: 2_000,
+  watchHighWaterBytes: 1024 * 1024,
+  maxMessageBytes: 1024,
   namers: [],
   log: { level: 'info', format: 'auto' },
 } as const;
@@ -54,7 +60,18 @@ export interface NamerdFlags {
   readonly logFormat?: string;
 }
 
-const KEYS = ['listen', 'store', 'tokenFile', 'historyLimit', 'heartbeatMs', 'requestTimeoutMs', 'namers', 'log'];
+const KEYS = [
+  'listen',
+  'store',
+  'tokenFile',
+  'historyLimit',
+  'heartbeatMs',
+  'requestTimeoutMs',
+  'watchHighWaterBytes',
+  'maxMessageBytes',
+  'namers',
+  'log',
+];
 
 export function storeProblem(spec: string): string | null {
   if (spec === 'memory') return null;
@@ -95,6 +112,20 @@ export function namerdConfig(yamlText: string | null, flags: NamerdFlags = {}, s
     600_000,
     problems,
   );
+  const watchHighWaterBytes = integer(
+    pick(undefined, 'watchHighWaterBytes', NAMERD_DEFAULTS.watchHighWaterBytes),
+    'watchHighWaterBytes',
+    1024,
+    1024 * 1024 * 1024,
+    problems,
+  );
+  const maxMessageBytes = integer(
+    pick(undefined, 'maxMessageBytes', NAMERD_DEFAULTS.maxMessageBytes),
+    'maxMessageBytes',
+    1,
+    64 * 1024,
+    problems,
+  );
 
   const namers: NamerConfig[] = [];
   const fileNamers = file.namers ?? [];
@@ -112,6 +143,8 @@ export function namerdConfig(yamlText: string | null, flags: NamerdFlags = {}, s
     historyLimit: historyLimit!,
     heartbeatMs: heartbeatMs!,
     requestTimeoutMs: requestTimeoutMs!,
+    watchHighWaterBytes: watchHighWaterBytes!,
+    maxMessageBytes: maxMessageBytes!,
     namers,
     log,
   });

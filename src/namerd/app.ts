@@ -20,6 +20,10 @@ export interface NamerdAppOptions {
   readonly token?: string | null;
   readonly heartbeatMs?: number;
   readonly requestTimeoutMs?: number;
+  /** Unsent bytes a watch stream may hold for a client that does not read (default 1 MiB). */
+  readonly watchHighWaterBytes?: number;
+  /** Longest write message, in UTF-8 bytes (default 1024). */
+  readonly maxMessageBytes?: number;
   readonly logger?: FastifyBaseLogger;
   /** Largest request body accepted (dtabs are small; 1 MiB leaves room for 10,000 dentries). */
   readonly bodyLimit?: number;
@@ -45,6 +49,8 @@ export function buildNamerdApp(options: NamerdAppOptions): NamerdApp {
     streams: new OpenStreams(),
     heartbeatMs: options.heartbeatMs ?? 10_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
+    watchHighWaterBytes: options.watchHighWaterBytes ?? 1024 * 1024,
+    maxMessageBytes: options.maxMessageBytes ?? 1024,
   };
 
   // Long-lived watches would keep close() waiting for ever; end them first.

@@ -62,7 +62,8 @@ function decodeJsonDtab(body: string): Dtab {
     throw createError('SY_ERR_INVALID_DTAB', [`the body is not JSON: ${(e as Error).message}`]);
   }
   // namectl and namerctl's `get --json` output is {version, dtab:[…]}; accept it as input too.
-  if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && 'dtab' in parsed) {
+  // Own keys only: a `dtab` reached through the prototype chain is not the client's.
+  if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && Object.hasOwn(parsed, 'dtab')) {
     parsed = (parsed as { dtab: unknown }).dtab;
   }
   if (!Array.isArray(parsed)) throw createError('SY_ERR_INVALID_DTAB', ['expected a JSON array of {"prefix","dst"}']);
@@ -75,7 +76,8 @@ function decodeJsonDentry(entry: unknown, i: number): Dentry {
       `The dtab contains invalid dentries: entry ${i} is ${JSON.stringify(entry)}`,
     ]);
   }
-  const { prefix, dst } = entry as { prefix?: unknown; dst?: unknown };
+  const prefix = Object.hasOwn(entry, 'prefix') ? (entry as { prefix: unknown }).prefix : undefined;
+  const dst = Object.hasOwn(entry, 'dst') ? (entry as { dst: unknown }).dst : undefined;
   if (typeof prefix !== 'string' || typeof dst !== 'string') {
     throw createError('SY_ERR_INVALID_DTAB', [`entry ${i} needs string "prefix" and "dst" fields`]);
   }

@@ -16,4 +16,8 @@ export interface NamerdContext {
   readonly heartbeatMs: number;
   /** How long /delegate and /bind may take before 503 `Request timed out.` (linkerd: 2 s). */
   readonly requestTimeoutMs: number;
+  /** Unsent bytes a watch stream may hold before the client is cut off (it reconnects and resyncs). */
+  readonly watchHighWaterBytes: number;
+  /** Longest write message accepted, in UTF-8 bytes. */
+  readonly maxMessageBytes: number;
 }

@@ -8,22 +8,45 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createError } from '../errors.js';
 import { assertNamespace } from '../store/namespace.js';
 import { etagToVersion, type VersionedDtab, versionToEtag } from '../store/versioned-dtab.js';
-import { decodeDtab, encodeDtab, JSON_TYPE, NDJSON_TYPE, negotiate, wantsNdjson } from './codecs.js';
+import { messageProblem } from '../store/write-message.js';
+import {
+  DTAB_TYPE,
+  decodeDtab,
+  encodeDtab,
+  JSON_TYPE,
+  NDJSON_TYPE,
+  negotiate,
+  TEXT_TYPE,
+  wantsNdjson,
+} from './codecs.js';
 import type { NamerdContext } from './context.js';
-import { streamActivity } from './watch-stream.js';
+import { renderOnce, streamActivity } from './watch-stream.js';
 
 type NsRequest = FastifyRequest<{ Params: { ns: string }; Querystring: Record<string, string | undefined> }>;
 type ListRequest = FastifyRequest<{ Querystring: Record<string, string | undefined> }>;
 
 const isWatch = (q: Record<string, string | undefined>) => q.watch === 'true' || q.watch === '1';
 
-/** The write's message: `X-Dtab-Message` (percent-encoded when it is not ASCII) or `?message=`. */
-function writeMessage(request: FastifyRequest): { message?: string } {
+/**
+ * The write's message: `X-Dtab-Message` (percent-encoded when it is not ASCII) or `?message=`,
+ * checked before anything is stored (src/store/write-message.ts): too long or holding control
+ * characters → 400 SY_ERR_INVALID_MESSAGE.
+ */
+function writeMessage(request: FastifyRequest, maxBytes: number): { message?: string } {
   const header = request.headers['x-dtab-message'];
   const raw = Array.isArray(header) ? header[0] : header;
-  const message =
-    raw === undefined ? (request.query as Record<string, string | undefined>).message : percentDecoded(raw);
-  return message === undefined || message === '' ? {} : { message };
+  const message = raw === undefined ? queryText(request.query, 'message') : percentDecoded(raw);
+  if (message === undefined || message === '') return {};
+  const problem = messageProblem(message, maxBytes);
+  if (problem !== null) throw createError('SY_ERR_INVALID_MESSAGE', [problem]);
+  return { message };
+}
+
+/** One query parameter as text; a repeated one (`?message=a&message=b`) counts as its first. */
+function queryText(query: unknown, key: string): string | undefined {
+  const value = Object.hasOwn(query as object, key) ? (query as Record<string, unknown>)[key] : undefined;
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : undefined;
 }
 
 function percentDecoded(text: string): string {
@@ -48,18 +71,32 @@ function ifMatchVersion(header: string): number {
   return etagToVersion(header.replace(/^W\//, '').replace(/^"(.*)"$/, '$1')) ?? -1;
 }
 
-function ndjsonEvent(ns: string, v: VersionedDtab | null): string {
+function ndjsonEvent(ns: string, v: VersionedDtab | null): string | Buffer {
   if (v === null) return `${JSON.stringify({ type: 'deleted', namespace: ns })}\n`;
-  return `${JSON.stringify({
-    type: 'dtab',
-    namespace: ns,
-    version: versionToEtag(v.version),
-    number: v.version,
-    time: new Date(v.time).toISOString(),
-    ...(v.message === undefined ? {} : { message: v.message }),
-    dtab: v.dtab.show(),
-  })}\n`;
+  return ndjsonDtab(v);
 }
+
+/** One rendering per version, shared by every watcher of it (see renderOnce). */
+const ndjsonDtab = renderOnce(
+  (v: VersionedDtab) =>
+    `${JSON.stringify({
+      type: 'dtab',
+      namespace: v.namespace,
+      version: versionToEtag(v.version),
+      number: v.version,
+      time: new Date(v.time).toISOString(),
+      ...(v.message === undefined ? {} : { message: v.message }),
+      dtab: v.dtab.show(),
+    })}\n`,
+);
+
+/** namerd's own watch format, one rendering per (version, media type). */
+const documents = new Map(
+  ([JSON_TYPE, DTAB_TYPE, TEXT_TYPE] as const).map((type) => [
+    type,
+    renderOnce((v: VersionedDtab) => encodeDtab(v.dtab, type)),
+  ]),
+);
 
 export function dtabRoutes(app: FastifyInstance, ctx: NamerdContext): void {
   const { store, auth } = ctx;
@@ -73,6 +110,7 @@ export function dtabRoutes(app: FastifyInstance, ctx: NamerdContext): void {
           contentType: JSON_TYPE,
           render: (names) => `${JSON.stringify(names)}\n`,
           renderFailure: (e) => `${e.message}\n`,
+          highWaterBytes: ctx.watchHighWaterBytes,
         },
         ctx.streams,
       );
@@ -112,19 +150,22 @@ export function dtabRoutes(app: FastifyInstance, ctx: NamerdContext): void {
             everyMs: ctx.heartbeatMs,
             line: () => `${JSON.stringify({ type: 'heartbeat', time: new Date().toISOString() })}\n`,
           },
+          highWaterBytes: ctx.watchHighWaterBytes,
         },
         ctx.streams,
       );
     }
     // namerd's own format: a whole document per change, nothing for a deletion, a raw message on failure.
     const type = negotiate(accept);
+    const document = documents.get(type)!;
     return streamActivity(
       reply,
       store.watch(ns),
       {
         contentType: type,
-        render: (v) => (v === null ? null : encodeDtab(v.dtab, type)),
+        render: (v) => (v === null ? null : document(v)),
         renderFailure: (e) => `${e.message}\n`,
+        highWaterBytes: ctx.watchHighWaterBytes,
       },
       ctx.streams,
     );
@@ -154,20 +195,22 @@ export function dtabRoutes(app: FastifyInstance, ctx: NamerdContext): void {
     auth.check(request.headers.authorization);
     const { ns } = request.params;
     assertNamespace(ns);
+    const message = writeMessage(request, ctx.maxMessageBytes);
     const dtab = decodeDtab(bodyText(request), request.headers['content-type']);
-    return written(request, reply, 'create', await store.create(ns, dtab, writeMessage(request)));
+    return written(request, reply, 'create', await store.create(ns, dtab, message));
   });
 
   app.put('/api/1/dtabs/:ns', async (request: NsRequest, reply) => {
     auth.check(request.headers.authorization);
     const { ns } = request.params;
     assertNamespace(ns);
+    const message = writeMessage(request, ctx.maxMessageBytes);
     const dtab = decodeDtab(bodyText(request), request.headers['content-type']);
     const ifMatch = request.headers['if-match'];
     const v =
       ifMatch === undefined
-        ? await store.put(ns, dtab, writeMessage(request))
-        : await store.update(ns, dtab, ifMatchVersion(ifMatch), writeMessage(request));
+        ? await store.put(ns, dtab, message)
+        : await store.update(ns, dtab, ifMatchVersion(ifMatch), message);
     return written(request, reply, ifMatch === undefined ? 'put' : 'update', v);
   });
 
@@ -175,7 +218,7 @@ export function dtabRoutes(app: FastifyInstance, ctx: NamerdContext): void {
     auth.check(request.headers.authorization);
     const { ns } = request.params;
     assertNamespace(ns);
-    await store.delete(ns, writeMessage(request));
+    await store.delete(ns, writeMessage(request, ctx.maxMessageBytes));
     request.log.info({ op: 'delete', namespace: ns }, 'dtab deleted');
     return reply.code(204).send();
   });

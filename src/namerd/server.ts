@@ -41,6 +41,8 @@ export async function runNamerd(config: NamerdConfig, logger: Logger): Promise<R
     token,
     heartbeatMs: config.heartbeatMs,
     requestTimeoutMs: config.requestTimeoutMs,
+    watchHighWaterBytes: config.watchHighWaterBytes,
+    maxMessageBytes: config.maxMessageBytes,
     logger,
   });
   let url: string;

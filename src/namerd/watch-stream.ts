@@ -4,6 +4,12 @@
  * client going away closes the observation. Optional heartbeat lines let both ends notice a dead
  * connection that no change would reveal (namerd's silent watch stalls, linkerd#2249). Every
  * open stream is registered so a shutting-down namerd can end them instead of hanging on them.
+ *
+ * A client that stops reading must not make namerd hold what it cannot send: before each write
+ * the stream looks at the bytes still unsent, and past the high-water mark it cuts the client
+ * off (the connection is destroyed, freeing them). Watchers reconnect and start from the current
+ * state, so a cut-off client loses nothing but the backlog it could not take. Chunks are rendered
+ * once per value and shared (`renderOnce`), so a change costs one copy, not one per watcher.
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
@@ -12,10 +18,29 @@ import type { Activity } from '../naming/activity.js';
 export interface StreamOptions<T> {
   readonly contentType: string;
   /** The chunk for a value, or null to write nothing for it (namerd skips deletions, say). */
-  readonly render: (value: T) => string | null;
+  readonly render: (value: T) => string | Buffer | null;
   /** What to write before ending the stream when the activity fails. */
   readonly renderFailure: (error: Error) => string;
   readonly heartbeat?: { readonly everyMs: number; readonly line: () => string };
+  /** Unsent bytes beyond which the client is cut off. */
+  readonly highWaterBytes: number;
+}
+
+/**
+ * Renders each value once, whichever stream asks first, and hands every stream the same Buffer:
+ * 100 watchers of a 1 MB dtab share one copy. Values are the store's objects, shared by all
+ * observers of a change; the cache forgets them with the value.
+ */
+export function renderOnce<V extends object>(render: (value: V) => string): (value: V) => Buffer {
+  const cache = new WeakMap<V, Buffer>();
+  return (value) => {
+    let chunk = cache.get(value);
+    if (chunk === undefined) {
+      chunk = Buffer.from(render(value));
+      cache.set(value, chunk);
+    }
+    return chunk;
+  };
 }
 
 export class OpenStreams {
@@ -64,20 +89,34 @@ export function streamActivity<T>(
   };
   const unregister = open.add(end);
   res.on('close', end);
+  const write = (chunk: string | Buffer) => {
+    const unsent = res.writableLength;
+    if (unsent > options.highWaterBytes) {
+      reply.log.warn(
+        { unsentBytes: unsent, highWaterBytes: options.highWaterBytes },
+        'watch client cut off: it is not reading (it resyncs when it reconnects)',
+      );
+      end();
+      // end() would queue behind what the client never takes; destroying frees it now.
+      res.destroy();
+      return;
+    }
+    res.write(chunk);
+  };
   if (options.heartbeat) {
     const { everyMs, line } = options.heartbeat;
-    heartbeat = setInterval(() => res.write(line()), everyMs).unref();
+    heartbeat = setInterval(() => write(line()), everyMs).unref();
   }
   subscription = activity.run.observe((state) => {
     if (ended || state.status === 'pending') return;
     if (state.status === 'failed') {
-      res.write(options.renderFailure(state.error));
+      write(options.renderFailure(state.error));
       // The observer may run before `subscription` is assigned; end once observe() has returned.
       queueMicrotask(end);
       return;
     }
     const chunk = options.render(state.value);
-    if (chunk !== null) res.write(chunk);
+    if (chunk !== null) write(chunk);
   });
   if (ended) subscription.close();
 }

@@ -82,19 +82,20 @@ export class ChangeFeed {
     return [...this.#namespaces.keys()];
   }
 
-  publish(ns: string, value: Current): void {
+  /** `force` hands the value to every observer even if its version was seen (after a data loss). */
+  publish(ns: string, value: Current, force = false): void {
     const observers = this.#namespaces.get(ns);
     if (observers === undefined) return;
     const last = this.#last.get(ns);
-    if (last !== undefined && sameVersion(last, value)) return;
+    if (!force && last !== undefined && sameVersion(last, value)) return;
     this.#last.set(ns, value);
     const state = ok(value);
     for (const push of [...observers]) push(state);
   }
 
-  publishList(names: string[]): void {
+  publishList(names: string[], force = false): void {
     const key = names.join('\n');
-    if (key === this.#lastList) return;
+    if (!force && key === this.#lastList) return;
     this.#lastList = key;
     const state = ok(names);
     for (const push of [...this.#lists]) push(state);

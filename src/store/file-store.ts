@@ -58,12 +58,12 @@ export class FileDtabStore implements DtabStore {
       throw createError('SY_ERR_INVALID_ARGUMENT', [`historyLimit must be a positive integer, not ${historyLimit}`]);
     }
     await unavailableOnError(`cannot create ${root}`, () => mkdir(root, { recursive: true }));
-    const lock = unavailableOnErrorSync(`cannot lock ${root}`, () => DirLock.acquire(root));
+    const lock = await unavailableOnError(`cannot lock ${root}`, () => DirLock.acquire(root));
     const store = new FileDtabStore(root, historyLimit, options.now ?? Date.now, lock);
     try {
       await unavailableOnError(`cannot read ${root}`, () => store.#load());
     } catch (error) {
-      lock.release();
+      await lock.release();
       throw error;
     }
     return store;
@@ -137,7 +137,7 @@ export class FileDtabStore implements DtabStore {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.allSettled([...this.#queues.values()]);
-    this.lock.release();
+    await this.lock.release();
   }
 
   async #load(): Promise<void> {
@@ -233,15 +233,6 @@ export class FileDtabStore implements DtabStore {
 async function unavailableOnError<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
-  } catch (error) {
-    if (error instanceof SwitchyardError) throw error;
-    throw createError('SY_ERR_STORE_UNAVAILABLE', [`${what}: ${(error as Error).message}`], error);
-  }
-}
-
-function unavailableOnErrorSync<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
   } catch (error) {
     if (error instanceof SwitchyardError) throw error;
     throw createError('SY_ERR_STORE_UNAVAILABLE', [`${what}: ${(error as Error).message}`], error);

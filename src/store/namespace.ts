@@ -13,7 +13,6 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export function namespaceProblem(ns: string): string | null {
   if (ns.length === 0) return 'the name is empty';
   if (ns.length > MAX_NAMESPACE_LENGTH) return `the name is longer than ${MAX_NAMESPACE_LENGTH} characters`;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we look for.
   if (/[\x00-\x1f\x7f]/.test(ns)) return 'the name contains a control character';
   if (ns.includes('/')) return "the name contains '/'";
   if (!NAME.test(ns)) return 'use letters, digits, ".", "_" and "-", starting with a letter or digit';

@@ -9,20 +9,38 @@ import { Dtab } from '../dtab/dtab.js';
 import type { HistoryEntry } from './versioned-dtab.js';
 
 /**
- * KEYS: current hash, history list, last-version counter, namespace set.
- * ARGV: mode (create|update|put|delete), ns, dtab text, time (ms, as text), message ('' = none),
- *       expected version (update only), history limit, channel.
- * Returns {'ok', version} | {'exists', current} | {'notfound'} | {'mismatch', current}.
- * The counter outlives deletion, so a namespace created again continues its numbering.
+ * The store's epoch: a random id kept next to the data. It is created with the first script
+ * that finds it missing, so a Redis that lost its data (a restart without persistence, a
+ * FLUSHALL, an eviction) comes back with a new epoch, and every reply tells each namerd which
+ * epoch it read from. ARGV[1] of every script is a fresh candidate id.
  */
-export const WRITE_SCRIPT = `
-local hash, hist, last, names = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local mode, ns, text, time, message = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local expected, limit, channel = ARGV[6], tonumber(ARGV[7]), ARGV[8]
+const EPOCH = `
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('SET', KEYS[1], epoch)
+end
+`;
+
+/**
+ * KEYS: epoch, current hash, history list, last-version counter, namespace set.
+ * ARGV: candidate epoch, mode (create|update|put|delete), ns, dtab text, time (ms, as text),
+ *       message ('' = none), expected version (update only), history limit, channel, floor.
+ * Returns {'ok', version, epoch} | {'exists', current, epoch} | {'notfound', 0, epoch} |
+ * {'mismatch', current, epoch}.
+ * The counter outlives deletion, so a namespace created again continues its numbering; `floor`
+ * is the highest version the caller has seen, so a counter lost with the data continues after
+ * it too (an ETag from before the loss can never match a dtab written after it).
+ */
+export const WRITE_SCRIPT = `${EPOCH}
+local hash, hist, last, names = KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local mode, ns, text, time, message = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local expected, limit, channel, floor = ARGV[7], tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10])
 local current = redis.call('HGET', hash, 'version')
-if mode == 'create' and current then return {'exists', current} end
-if (mode == 'update' or mode == 'delete') and not current then return {'notfound'} end
-if mode == 'update' and current ~= expected then return {'mismatch', current} end
+if mode == 'create' and current then return {'exists', current, epoch} end
+if (mode == 'update' or mode == 'delete') and not current then return {'notfound', 0, epoch} end
+if mode == 'update' and current ~= expected then return {'mismatch', current, epoch} end
+if tonumber(redis.call('GET', last) or '0') < floor then redis.call('SET', last, floor) end
 local version = redis.call('INCR', last)
 local entry = {version = version, time = time}
 if message ~= '' then entry.message = message end
@@ -39,18 +57,20 @@ redis.call('LPUSH', hist, cjson.encode(entry))
 redis.call('LTRIM', hist, 0, limit - 1)
 entry.ns = ns
 entry.listChanged = (mode == 'delete') or not current
+entry.epoch = epoch
 redis.call('PUBLISH', channel, cjson.encode(entry))
-return {'ok', version}
+return {'ok', version, epoch}
 `;
 
 /**
- * KEYS: current hash, last-version counter. Returns {last, version, text, time, message}: the
- * current value together with the newest version number (a deletion's, when the namespace is
- * gone), read in one step so a watcher knows exactly which version its value is.
+ * KEYS: epoch, current hash, last-version counter. ARGV: candidate epoch.
+ * Returns {last, version, text, time, message, epoch}: the current value together with the
+ * newest version number (a deletion's, when the namespace is gone) and the epoch, read in one
+ * step so a watcher knows exactly which version its value is.
  */
-export const READ_SCRIPT = `
-local v = redis.call('HMGET', KEYS[1], 'version', 'text', 'time', 'message')
-return {redis.call('GET', KEYS[2]) or '0', v[1], v[2], v[3], v[4]}
+export const READ_SCRIPT = `${EPOCH}
+local v = redis.call('HMGET', KEYS[2], 'version', 'text', 'time', 'message')
+return {redis.call('GET', KEYS[3]) or '0', v[1], v[2], v[3], v[4], epoch}
 `;
 
 /** A history entry or change message as WRITE_SCRIPT encodes it; time travels as text, since Lua's JSON would round it. */
@@ -61,6 +81,7 @@ interface EncodedEntry {
   readonly dtab: string | null;
   readonly ns?: string;
   readonly listChanged?: boolean;
+  readonly epoch?: string;
 }
 
 export function decodeHistoryEntry(json: string): HistoryEntry {
@@ -72,13 +93,16 @@ export interface ChangeMessage {
   readonly ns: string;
   readonly listChanged: boolean;
   readonly entry: HistoryEntry;
+  /** The epoch the write went to (absent from messages of older namerds). */
+  readonly epoch?: string;
 }
 
 /** Throws on anything WRITE_SCRIPT did not publish. */
 export function decodeChangeMessage(json: string): ChangeMessage {
   const e = JSON.parse(json) as EncodedEntry;
   if (typeof e.ns !== 'string' || typeof e.version !== 'number') throw new Error('not a switchyard change message');
-  return { ns: e.ns, listChanged: e.listChanged === true, entry: toEntry(e) };
+  const epoch = typeof e.epoch === 'string' ? { epoch: e.epoch } : {};
+  return { ns: e.ns, listChanged: e.listChanged === true, entry: toEntry(e), ...epoch };
 }
 
 function toEntry(e: EncodedEntry): HistoryEntry {

@@ -7,6 +7,12 @@
  * replica re-reads each watched namespace and the name list; versions already delivered are
  * dropped, so nothing is lost and nothing repeats. While Redis is down every call fails at once
  * with SY_ERR_STORE_UNAVAILABLE (503) instead of queueing.
+ *
+ * A Redis can also come back empty (no persistence, FLUSHALL). Every script reply and change
+ * message names the store's epoch (src/store/redis-scripts.ts); a new epoch means the data this
+ * replica knew is gone, so it forgets what it delivered, re-reads everything watched and hands
+ * watchers the new truth. Versions keep growing across the loss: each write carries the highest
+ * version this replica has seen of its namespace as a floor for the counter.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { Dtab } from '../dtab/dtab.js';
@@ -16,6 +22,7 @@ import { ChangeFeed } from './change-feed.js';
 import { DEFAULT_HISTORY_LIMIT, type DtabStore, type WriteOptions } from './dtab-store.js';
 import { withMessage } from './memory-store.js';
 import { assertNamespace } from './namespace.js';
+import { EpochTracker, newEpoch } from './redis-epoch.js';
 import {
   type ChangeMessage,
   decodeChangeMessage,
@@ -42,13 +49,14 @@ interface Change {
 }
 
 type WriteMode = 'create' | 'update' | 'put' | 'delete';
-type WriteReply = [status: string, version?: number | string];
+type WriteReply = [status: string, version: number | string, epoch: string];
 type ReadReply = [
   last: string,
   version: string | null,
   text: string | null,
   time: string | null,
   message: string | null,
+  epoch: string,
 ];
 interface Scripts {
   dtabWrite(...args: (string | number)[]): Promise<WriteReply>;
@@ -68,6 +76,10 @@ export class RedisDtabStore implements DtabStore {
   readonly #delivered = new Map<string, Change>();
   /** Messages that arrive while a namespace is being read wait here, so they are not overtaken by the read. */
   readonly #reading = new Map<string, Set<Change[]>>();
+  /** Which data this replica is looking at, and the version floors that outlive its loss. */
+  readonly #epochs = new EpochTracker();
+  /** Set after a data loss until a resync has handed every watcher the new state. */
+  #resyncForced = false;
   #subscribed = false;
   #closed = false;
   #lastError: Error | undefined;
@@ -97,8 +109,8 @@ export class RedisDtabStore implements DtabStore {
     };
     this.#cmd = new Redis(url, redisOptions);
     this.#sub = new Redis(url, redisOptions);
-    this.#cmd.defineCommand('dtabWrite', { numberOfKeys: 4, lua: WRITE_SCRIPT });
-    this.#cmd.defineCommand('dtabRead', { numberOfKeys: 2, lua: READ_SCRIPT });
+    this.#cmd.defineCommand('dtabWrite', { numberOfKeys: 5, lua: WRITE_SCRIPT });
+    this.#cmd.defineCommand('dtabRead', { numberOfKeys: 3, lua: READ_SCRIPT });
     for (const conn of [this.#cmd, this.#sub]) conn.on('error', (error: Error) => (this.#lastError = error));
     this.#cmd.on('ready', () => void this.#resync());
     this.#sub.on('ready', () => void this.#subscribe());
@@ -189,9 +201,20 @@ export class RedisDtabStore implements DtabStore {
 
   async #write(mode: WriteMode, ns: string, text: string, expected: number, time: number, message: string) {
     assertNamespace(ns);
-    const keys = [this.#key('dtab', ns), this.#key('history', ns), this.#key('last', ns), this.#key('namespaces')];
-    const args = [mode, ns, text, String(time), message, String(expected), this.#historyLimit, this.#channel];
-    const [status, version] = await this.#call(() => (this.#cmd as unknown as Scripts).dtabWrite(...keys, ...args));
+    const keys = [
+      this.#key('epoch'),
+      this.#key('dtab', ns),
+      this.#key('history', ns),
+      this.#key('last', ns),
+      this.#key('namespaces'),
+    ];
+    const floor = this.#epochs.floor(ns);
+    const args = [newEpoch(), mode, ns, text, String(time), message, String(expected), this.#historyLimit];
+    const [status, version, epoch] = await this.#call(() =>
+      (this.#cmd as unknown as Scripts).dtabWrite(...keys, ...args, this.#channel, floor),
+    );
+    this.#noteEpoch(epoch);
+    this.#epochs.see(ns, Number(version));
     if (status === 'exists') throw createError('SY_ERR_NAMESPACE_EXISTS', [ns]);
     if (status === 'notfound') throw createError('SY_ERR_NAMESPACE_NOT_FOUND', [ns]);
     if (status === 'mismatch') throw createError('SY_ERR_VERSION_MISMATCH', [ns, expected, version]);
@@ -201,10 +224,12 @@ export class RedisDtabStore implements DtabStore {
   /** The current value with its version, read atomically. */
   async #readChange(ns: string): Promise<Change> {
     assertNamespace(ns);
-    const keys = [this.#key('dtab', ns), this.#key('last', ns)];
-    const [last, version, text, time, message] = await this.#call(() =>
-      (this.#cmd as unknown as Scripts).dtabRead(...keys),
+    const keys = [this.#key('epoch'), this.#key('dtab', ns), this.#key('last', ns)];
+    const [last, version, text, time, message, epoch] = await this.#call(() =>
+      (this.#cmd as unknown as Scripts).dtabRead(...keys, newEpoch()),
     );
+    this.#noteEpoch(epoch);
+    this.#epochs.see(ns, Number(last));
     if (version === null || text === null) return { version: Number(last), value: null };
     const entry = {
       version: Number(version),
@@ -237,6 +262,13 @@ export class RedisDtabStore implements DtabStore {
       return; // not ours (another program on the channel); the next resync reads the truth anyway
     }
     const { ns, entry } = msg;
+    if (msg.epoch !== undefined && msg.epoch !== this.#epochs.current) {
+      // Late news from data that is gone: the re-read after the loss already told the truth.
+      if (this.#epochs.isRetired(msg.epoch)) return;
+      // A write to data this replica has not read yet: the re-read it starts covers this change.
+      if (this.#noteEpoch(msg.epoch)) return;
+    }
+    this.#epochs.see(ns, entry.version);
     const change = {
       version: entry.version,
       value: entry.dtab === null ? null : { namespace: ns, ...entry, dtab: entry.dtab },
@@ -247,15 +279,29 @@ export class RedisDtabStore implements DtabStore {
     else this.#deliver(ns, change);
   }
 
-  #deliver(ns: string, change: Change): void {
+  /** `force`: the value read right after a data loss, which every watcher must get whatever its number. */
+  #deliver(ns: string, change: Change, force = false): void {
     if (!this.#feed.isWatched(ns)) {
       this.#delivered.delete(ns);
       return;
     }
     const last = this.#delivered.get(ns);
-    if (last !== undefined && change.version <= last.version) return;
+    if (!force && last !== undefined && change.version <= last.version) return;
     this.#delivered.set(ns, change);
-    this.#feed.publish(ns, change.value);
+    this.#feed.publish(ns, change.value, force);
+  }
+
+  /**
+   * Every reply names the epoch it came from. A different one than before means Redis lost the
+   * data this replica knew: what it delivered describes a history that no longer exists, so it
+   * forgets it (synchronously, so the read that noticed already answers from the new data) and
+   * re-reads everything watched, handing watchers the new truth even where a number repeats.
+   */
+  #noteEpoch(epoch: string): boolean {
+    if (!this.#epochs.note(epoch)) return false;
+    this.#delivered.clear();
+    void this.#resync(true);
+    return true;
   }
 
   async #subscribe(): Promise<void> {
@@ -270,26 +316,34 @@ export class RedisDtabStore implements DtabStore {
 
   /**
    * Catches up on whatever pub/sub could not deliver while a connection was down: re-reads every
-   * watched namespace and the name list once both connections are up. Retried while it fails.
+   * watched namespace and the name list once both connections are up. Retried while it fails;
+   * `afterLoss` (sticky until a resync succeeds) hands every watcher the value read.
    */
-  async #resync(): Promise<void> {
+  async #resync(afterLoss = false): Promise<void> {
+    this.#resyncForced ||= afterLoss;
     if (!this.#isReady() || this.#closed) return;
     clearTimeout(this.#resyncTimer);
+    const force = this.#resyncForced;
     try {
-      await Promise.all([...this.#feed.watchedNamespaces().map((ns) => this.#refresh(ns)), this.#refreshList(true)]);
+      await Promise.all([
+        ...this.#feed.watchedNamespaces().map((ns) => this.#refresh(ns, force)),
+        this.#refreshList(true, force),
+      ]);
+      if (force) this.#resyncForced = false;
     } catch {
       if (!this.#closed) this.#resyncTimer = setTimeout(() => void this.#resync(), 250);
     }
   }
 
-  async #refresh(ns: string): Promise<void> {
+  async #refresh(ns: string, force: boolean): Promise<void> {
     const { change, buffered } = await this.#readBuffered(ns);
+    if (force) this.#deliver(ns, change, true);
     for (const c of [change, ...buffered].sort((a, b) => a.version - b.version)) this.#deliver(ns, c);
   }
 
-  async #refreshList(rethrow = false): Promise<void> {
+  async #refreshList(rethrow = false, force = false): Promise<void> {
     try {
-      this.#feed.publishList(await this.list());
+      this.#feed.publishList(await this.list(), force);
     } catch (error) {
       if (rethrow) throw error;
     }

@@ -13,6 +13,12 @@ import { recordWatch, type WatchRecorder } from '../helpers/watch-recorder.js';
 export interface StoreUnderTest {
   readonly store: DtabStore;
   readonly cleanup: () => Promise<void>;
+  /**
+   * Wipes the backend behind the store's back, as a Redis without persistence does when it
+   * restarts. Only stores whose backend can lose data on its own provide it; the reset cases
+   * are skipped for the others (memory and file lose nothing while namerd runs).
+   */
+  readonly loseData?: () => Promise<void>;
 }
 
 export interface MakeStoreOptions {
@@ -26,6 +32,9 @@ export interface ConformanceOptions {
 
 const d = (text: string) => Dtab.read(text);
 const versionOf = (v: { version: number } | null) => (v === null ? null : v.version);
+/** The version of the newest value a watcher holds: undefined before the first value, null while absent. */
+const lastVersion = (values: readonly ({ version: number } | null)[]) =>
+  values.length === 0 ? undefined : versionOf(values[values.length - 1]!);
 
 async function rejection(promise: Promise<unknown>): Promise<{ code: string; status: number; message: string }> {
   try {
@@ -44,10 +53,11 @@ export function runDtabStoreConformance(
   describe(`DtabStore conformance: ${name}`, () => {
     const opened: StoreUnderTest[] = [];
     const watches: WatchRecorder<unknown>[] = [];
-    const open = async (o?: MakeStoreOptions) => {
+    const open = async (o?: MakeStoreOptions) => (await openUnderTest(o)).store;
+    const openUnderTest = async (o?: MakeStoreOptions) => {
       const s = await makeStore(o);
       opened.push(s);
-      return s.store;
+      return s;
     };
     const watch = <T>(w: WatchRecorder<T>) => {
       watches.push(w as WatchRecorder<unknown>);
@@ -259,6 +269,60 @@ export function runDtabStoreConformance(
       await w.until((v) => v.length >= 2);
       expect(w.values.map(versionOf)).toEqual([1, 2]);
       expect(names.values).toEqual([['web']]);
+    });
+
+    describe('after the backend lost its data', () => {
+      const lossy = async () => {
+        const s = await openUnderTest();
+        if (s.loseData === undefined) return undefined;
+        return { store: s.store, loseData: s.loseData };
+      };
+
+      it('tells old and new watchers the truth, and the next write reaches them with a higher version', async (t) => {
+        const s = await lossy();
+        if (s === undefined) return t.skip();
+        const { store, loseData } = s;
+        await store.create('web', d('/a=>/1'));
+        await store.put('web', d('/a=>/2'));
+        await store.put('web', d('/a=>/3'));
+        const old = watch(recordWatch(store.watch('web')));
+        const names = watch(recordWatch(store.watchList()));
+        await old.until((v) => lastVersion(v) === 3);
+        await names.until((v) => v[v.length - 1]?.join() === 'web');
+        await loseData();
+        // A new watcher reads the backend: it must get what is there (nothing), not version 3.
+        const fresh = watch(recordWatch(store.watch('web')));
+        await fresh.until((v) => v.length >= 1);
+        expect(fresh.values[0]).toBeNull();
+        await old.until((v) => v[v.length - 1] === null);
+        await names.until((v) => v[v.length - 1]?.length === 0);
+        expect(await store.get('web')).toBeNull();
+        // Versions never go back: an ETag from before the loss can never name a dtab written after it.
+        const next = await store.put('web', d('/a=>/after'));
+        expect(next.version).toBeGreaterThan(3);
+        for (const w of [old, fresh]) await w.until((v) => lastVersion(v) === next.version);
+        expect(old.values[old.values.length - 1]?.dtab.show()).toBe('/a=>/after');
+        expect(old.errors).toEqual([]);
+        await names.until((v) => v[v.length - 1]?.join() === 'web');
+        expect((await store.get('web'))?.version).toBe(next.version);
+      });
+
+      it('lets the first write after the loss notice it, and hands that write to watchers', async (t) => {
+        const s = await lossy();
+        if (s === undefined) return t.skip();
+        const { store, loseData } = s;
+        await store.create('web', d('/a=>/1'));
+        await store.put('web', d('/a=>/2'));
+        const w = watch(recordWatch(store.watch('web')));
+        await w.until((v) => lastVersion(v) === 2);
+        await loseData();
+        const next = await store.put('web', d('/a=>/after'));
+        expect(next.version).toBe(3);
+        await w.until((v) => v[v.length - 1]?.dtab.show() === '/a=>/after');
+        expect(w.values.map(versionOf).filter((v) => v !== null)).toEqual([2, 3]);
+        // A stale If-Match from before the loss is refused, not applied to the new data.
+        await expect(store.update('web', d('/a=>/x'), 2)).rejects.toMatchObject({ code: 'SY_ERR_VERSION_MISMATCH' });
+      });
     });
 
     const concurrencyMs = options.concurrencyMs ?? 5_000;

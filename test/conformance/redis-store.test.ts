@@ -25,9 +25,17 @@ afterAll(async () => {
 /** Each store gets its own key prefix, so tests share the server without seeing each other. */
 const freshPrefix = () => `test-${randomBytes(6).toString('hex')}:`;
 
+/** Deletes every key under one prefix: what a Redis restarting without persistence does to it. */
+const WIPE = "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end return 1";
+
 runDtabStoreConformance('redis', async (options) => {
-  const store = await RedisDtabStore.open(server.url, { ...options, prefix: freshPrefix() });
-  return { store, cleanup: () => store.close() };
+  const prefix = freshPrefix();
+  const store = await RedisDtabStore.open(server.url, { ...options, prefix });
+  return {
+    store,
+    cleanup: () => store.close(),
+    loseData: async () => void (await server.command('EVAL', WIPE, '0', `${prefix}*`)),
+  };
 });
 
 describe('redis store replicas and outages', () => {

@@ -28,6 +28,7 @@ const API_VERSIONS: Record<string, string> = {
   ClusterRoleBinding: 'rbac.authorization.k8s.io/v1',
   PodDisruptionBudget: 'policy/v1',
   NetworkPolicy: 'networking.k8s.io/v1',
+  PersistentVolumeClaim: 'v1',
 };
 const CLUSTER_SCOPED = ['ClusterRole', 'ClusterRoleBinding'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -165,6 +166,8 @@ export function setProblems(set: readonly Manifest[]): string[] {
         say(pod.owner, `ConfigMap ${v.configMap.name} missing`);
       if (v.secret && !find(set, 'Secret', v.secret.secretName))
         say(pod.owner, `Secret ${v.secret.secretName} missing`);
+      if (v.persistentVolumeClaim && !find(set, 'PersistentVolumeClaim', v.persistentVolumeClaim.claimName))
+        say(pod.owner, `PersistentVolumeClaim ${v.persistentVolumeClaim.claimName} missing`);
     }
     for (const c of containersOf(pod.spec))
       for (const e of c.env ?? []) {

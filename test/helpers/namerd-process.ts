@@ -30,11 +30,22 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts namerd with `--store file:DIR` on 127.0.0.1:port; resolves on its "namerd listening" log line. */
-export function startNamerdProcess(port: number, storeDir: string, extraArgs: string[] = []): Promise<NamerdProcess> {
+/**
+ * Starts namerd with `--store file:DIR` (or the store spec itself when `storeDir` is `memory` or
+ * a `redis://` URL) on 127.0.0.1:port; resolves on its "namerd listening" log line. `launcher`
+ * runs node under another command (e.g. `unshare --pid --fork`, to make namerd PID 1).
+ */
+export function startNamerdProcess(
+  port: number,
+  storeDir: string,
+  extraArgs: string[] = [],
+  launcher: string[] = [],
+): Promise<NamerdProcess> {
   return new Promise((resolve, reject) => {
-    const args = ['namerd', '--listen', `127.0.0.1:${port}`, '--store', `file:${storeDir}`, '--log-format', 'json'];
-    const child = spawn(process.execPath, [bin, ...args, ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const store = /^(memory$|redis:\/\/)/.test(storeDir) ? storeDir : `file:${storeDir}`;
+    const args = ['namerd', '--listen', `127.0.0.1:${port}`, '--store', store, '--log-format', 'json'];
+    const [command, ...pre] = [...launcher, process.execPath];
+    const child = spawn(command!, [...pre, bin, ...args, ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     let buffer = '';
     let started = false;

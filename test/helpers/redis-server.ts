@@ -5,7 +5,7 @@
  * it (CI installs it with scripts/install-system-deps.sh).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,8 +15,11 @@ export interface RedisServer {
   readonly port: number;
   /** Stops the server (SIGTERM, so the append-only file is flushed); the port stays reserved for restart. */
   stop(): Promise<void>;
-  /** Starts it again on the same port and data dir, and waits until it answers PING. */
-  restart(): Promise<void>;
+  /**
+   * Starts it again on the same port and data dir, and waits until it answers PING. With
+   * `wipe`, the data dir is emptied first: a Redis restarting without persistence.
+   */
+  restart(options?: { readonly wipe?: boolean }): Promise<void>;
   /** Stops it and removes its data dir. */
   cleanup(): Promise<void>;
   /** Sends one command over a fresh raw connection and returns the first reply line (e.g. `:2`). */
@@ -62,8 +65,12 @@ export async function startRedisServer(): Promise<RedisServer> {
       if (child !== undefined) await kill(child);
       child = undefined;
     },
-    async restart() {
+    async restart(options = {}) {
       await server.stop();
+      if (options.wipe) {
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir);
+      }
       child = await launch(bin, dir, port);
     },
     async cleanup() {

@@ -57,6 +57,8 @@ export class NamerdDtabSource implements BaseDtabSource {
   #downSince: number | undefined;
   /** Why the current dtab may be out of date, beyond the connection itself (deleted namespace, cache). */
   #origin: string | undefined;
+  /** The version number of the last dtab event, to notice when namerd's numbering starts over. */
+  #lastNumber: number | undefined;
 
   constructor(options: NamerdDtabSourceOptions) {
     const base = options.url.endsWith('/') ? options.url : `${options.url}/`;
@@ -227,6 +229,15 @@ export class NamerdDtabSource implements BaseDtabSource {
     this.#cell.set({ status: 'ok', snapshot });
     this.#cache?.save(snapshot);
     const fields = { version, number, message, dentries: dtab.size, previous: previous?.version };
+    // Versions are not an order the router enforces: namerd's state is the truth, even when its
+    // numbers start over (its store lost its data, or a new namerd came up on an empty one).
+    if (number !== undefined && this.#lastNumber !== undefined && number < this.#lastNumber) {
+      this.#log.warn(
+        { ...fields, previousNumber: this.#lastNumber },
+        "namerd's version went backwards (its store was reset or replaced); taking its dtab",
+      );
+    }
+    if (number !== undefined) this.#lastNumber = number;
     if (outage !== undefined) this.#log.info({ ...fields, outageMs: outage }, 'namerd watch resynced');
     else if (!same) this.#log.info(fields, 'base dtab updated');
   }
