@@ -130,7 +130,12 @@ function fieldSchema(field: Field): JsonSchema {
         ...(field.default === null ? {} : { default: field.default }),
       };
     case 'hostPort':
-      return { ...described, type: 'string', pattern: '^(\\[[^\\]]+\\]|[^:\\[\\]]*):\\d{1,5}$', default: field.default };
+      return {
+        ...described,
+        type: 'string',
+        pattern: '^(\\[[^\\]]+\\]|[^:\\[\\]]*):\\d{1,5}$',
+        default: field.default,
+      };
     case 'section':
       return { ...described, ...jsonSchema(field.fields) };
     case 'shape':
