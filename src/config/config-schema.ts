@@ -28,7 +28,14 @@ export type Field =
       readonly patternDoc?: string;
     })
   | (FieldBase & { readonly kind: 'hostPort'; readonly default: string })
-  | (FieldBase & { readonly kind: 'section'; readonly fields: Fields })
+  | (FieldBase & {
+      readonly kind: 'section';
+      readonly fields: Fields;
+      /** Read by the block's own code (it accepts more than a mapping, or mixes in flags). */
+      readonly custom?: boolean;
+      /** What else the key accepts instead of the mapping (e.g. `none`). */
+      readonly also?: JsonSchema;
+    })
   | (FieldBase & {
       readonly kind: 'shape';
       /** How the docs name the value's type, e.g. "identifier or list of identifiers". */
@@ -52,7 +59,7 @@ export function unknownFields(raw: Raw, fields: Fields, where: string, problems:
 export function readField(field: Field, value: unknown, key: string, problems: Problems): unknown {
   switch (field.kind) {
     case 'integer':
-      return integer(value ?? field.default, key, field.min, field.max, problems) ?? field.default;
+      return integer(value === undefined ? field.default : value, key, field.min, field.max, problems) ?? field.default;
     case 'boolean':
       if (value === undefined) return field.default;
       if (typeof value === 'boolean') return value;
@@ -75,7 +82,7 @@ export function readField(field: Field, value: unknown, key: string, problems: P
       return value;
     }
     case 'hostPort':
-      return hostPort(value ?? field.default, key, problems);
+      return hostPort(value === undefined ? field.default : value, key, problems);
     case 'section':
       return readSection(field.fields, value, key, problems);
     case 'shape':
@@ -99,7 +106,7 @@ export function readSection(
   unknownFields(file, fields, where, problems);
   const out: Record<string, unknown> = {};
   for (const [name, field] of Object.entries(fields)) {
-    if (field.kind === 'shape') continue;
+    if (field.kind === 'shape' || (field.kind === 'section' && field.custom)) continue;
     const key = where ? `${where}.${name}` : name;
     const flagged = flags[name];
     out[name] = readField(field, flagged ?? file[name], flagged === undefined ? key : (field.flag ?? key), problems);
@@ -137,7 +144,9 @@ function fieldSchema(field: Field): JsonSchema {
         default: field.default,
       };
     case 'section':
-      return { ...described, ...jsonSchema(field.fields) };
+      return field.also === undefined
+        ? { ...described, ...jsonSchema(field.fields) }
+        : { ...described, anyOf: [jsonSchema(field.fields), field.also] };
     case 'shape':
       return { ...described, ...field.schema };
   }
@@ -189,4 +198,11 @@ function shownDefault(field: Field): string {
     default:
       return field.default === null ? 'none' : `\`${String(field.default)}\``;
   }
+}
+
+/** The fields of the section `name` of a block (a typo here is a bug, so it throws). */
+export function sectionFields(fields: Fields, name: string): Fields {
+  const field = fields[name];
+  if (field?.kind !== 'section') throw new Error(`${name} is not a section of this block`);
+  return field.fields;
 }
