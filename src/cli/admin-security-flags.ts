@@ -3,7 +3,7 @@
  * validated settings (src/config/admin-security-config.ts) to the registry and the traffic
  * generator, shared with `switchyard router` so the three build them the same way.
  */
-import type { AdminSecurity, AdminSecurityFlags } from '../config/admin-security-config.js';
+import { ADMIN_SECURITY_FIELDS, type AdminSecurity, type AdminSecurityFlags } from '../config/admin-security-config.js';
 import { AddressPolicy } from '../http/address-policy.js';
 import { PeerAddressCheck } from '../registry/peer-address.js';
 import type { RegistryOptions } from '../registry/registry.js';
@@ -11,17 +11,14 @@ import { type TargetPolicy, targetPolicy } from '../traffic/target-policy.js';
 import { checkTarget } from '../traffic/target-spec.js';
 import type { Options } from './args.js';
 
-/** flag → settings key; which of them a command offers is its own choice. */
-export const SECURITY_FLAGS = {
-  'admin-token-file': 'tokenFile',
-  'body-limit-bytes': 'bodyLimitBytes',
-  'peer-cidrs': 'peerCidrs',
-  'target-cidrs': 'targetCidrs',
-  'max-qps': 'maxQps',
-  'locker-max-key-bytes': 'lockerMaxKeyBytes',
-  'locker-max-label-bytes': 'lockerMaxLabelBytes',
-  'locker-max-total-bytes': 'lockerMaxTotalBytes',
-} as const satisfies Record<string, keyof AdminSecurityFlags>;
+type Fields = typeof ADMIN_SECURITY_FIELDS;
+type Key = keyof Fields;
+type FlagOf<K extends Key> = Fields[K]['flag'] extends `--${infer F}` ? F : never;
+
+/** flag → settings key, from the settings' own table; which of them a command offers is its own choice. */
+export const SECURITY_FLAGS = Object.fromEntries(
+  (Object.keys(ADMIN_SECURITY_FIELDS) as Key[]).map((k) => [ADMIN_SECURITY_FIELDS[k].flag.slice(2), k]),
+) as { readonly [K in Key as FlagOf<K>]: K };
 
 export type SecurityFlag = keyof typeof SECURITY_FLAGS;
 

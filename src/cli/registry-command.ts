@@ -5,8 +5,10 @@
  */
 
 import { adminSecurity } from '../config/admin-security-config.js';
+import { readField } from '../config/config-schema.js';
 import { logSettings } from '../config/log-config.js';
-import { hostPort, Problems } from '../config/validation.js';
+import { REGISTRY_FIELDS } from '../config/registry-keys.js';
+import { type HostPort, Problems } from '../config/validation.js';
 import { SwitchyardError } from '../errors.js';
 import { openRegistryStore, registryStoreProblem } from '../registry/open-registry-store.js';
 import { Registry } from '../registry/registry.js';
@@ -84,14 +86,15 @@ export async function registryCommand(args: readonly string[], io: CliIo, hooks:
   if (values.help === true) return registryHelp.print(io);
   const str = (k: string) => values[k] as string | undefined;
   const problems = new Problems();
-  const listen = hostPort(str('listen') ?? '127.0.0.1:4190', 'listen', problems);
-  const store = str('store') ?? 'memory';
+  const read = (key: keyof typeof REGISTRY_FIELDS, flag: string) =>
+    readField(REGISTRY_FIELDS[key], str(flag), `--${flag}`, problems);
+  const listen = read('listen', 'listen') as HostPort | undefined;
+  const store = read('store', 'store') as string;
   const storeProblem = registryStoreProblem(store);
-  if (storeProblem !== null) problems.add('store', storeProblem);
-  const pushTimeout = parseDuration(str('push-timeout') ?? '10s');
-  if (pushTimeout === null || pushTimeout <= 0) problems.add('push-timeout', `must be a duration such as 10s`);
-  const healthPath = str('health-path') ?? '/health';
-  if (!healthPath.startsWith('/')) problems.add('health-path', 'must start with /');
+  if (storeProblem !== null) problems.add('--store', storeProblem);
+  const pushTimeout = parseDuration(read('pushTimeout', 'push-timeout') as string);
+  if (pushTimeout === null || pushTimeout <= 0) problems.add('--push-timeout', `must be a duration such as 10s`);
+  const healthPath = read('healthPath', 'health-path') as string;
   const log = logSettings(undefined, { level: str('log-level'), format: str('log-format') }, problems);
   const security = adminSecurity(undefined, securityFlags(values, FLAGS), '', problems);
   if (!problems.ok || listen === undefined) {

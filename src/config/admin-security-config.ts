@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { integer, isObject, type Problems, type Raw, unknownKeys } from './validation.js';
+import { type Fields, readField, unknownFields } from './config-schema.js';
+import { isObject, type Problems, type Raw } from './validation.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -28,24 +29,74 @@ export interface AdminSecurity {
   readonly lockerMaxTotalBytes: number;
 }
 
-export const ADMIN_SECURITY_DEFAULTS = {
-  bodyLimitBytes: MIB,
-  maxQps: 1000,
-  lockerMaxKeyBytes: MIB,
-  lockerMaxLabelBytes: 16 * MIB,
-  lockerMaxTotalBytes: 64 * MIB,
-} as const;
+/** Every key of the block: the validator below reads its integers through it, the docs render it. */
+export const ADMIN_SECURITY_FIELDS = {
+  tokenFile: {
+    kind: 'string',
+    default: null,
+    flag: '--admin-token-file',
+    doc: 'A file holding the bearer token every write on the admin API needs (read once at start); without it writes are open to whoever reaches the port.',
+  },
+  bodyLimitBytes: {
+    kind: 'integer',
+    default: MIB,
+    min: KIB,
+    max: 256 * MIB,
+    flag: '--body-limit-bytes',
+    doc: 'Largest request body the admin, registry and peer APIs read (413 past it).',
+  },
+  peerCidrs: {
+    kind: 'shape',
+    type: 'list of CIDRs',
+    shown: 'none',
+    schema: { type: 'array', items: { type: 'string' } },
+    flag: '--peer-cidrs',
+    doc: 'A peer may register an address other than the one it connects from only inside these (metadata and link-local addresses never).',
+  },
+  targetCidrs: {
+    kind: 'shape',
+    type: 'list of CIDRs',
+    shown: 'anywhere but refused addresses',
+    schema: { type: ['array', 'null'], items: { type: 'string' } },
+    flag: '--target-cidrs',
+    doc: 'When set, traffic targets must resolve inside these; link-local and cloud metadata addresses are refused whatever is set.',
+  },
+  maxQps: {
+    kind: 'integer',
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+    flag: '--max-qps',
+    doc: 'The highest rate a traffic target may ask for.',
+  },
+  lockerMaxKeyBytes: {
+    kind: 'integer',
+    default: MIB,
+    min: KIB,
+    max: 1024 * MIB,
+    flag: '--locker-max-key-bytes',
+    doc: 'Largest single locker value (413 past it, nothing stored).',
+  },
+  lockerMaxLabelBytes: {
+    kind: 'integer',
+    default: 16 * MIB,
+    min: KIB,
+    max: 4096 * MIB,
+    flag: '--locker-max-label-bytes',
+    doc: 'All locker values of one label together.',
+  },
+  lockerMaxTotalBytes: {
+    kind: 'integer',
+    default: 64 * MIB,
+    min: KIB,
+    max: 16384 * MIB,
+    flag: '--locker-max-total-bytes',
+    doc: 'All locker values together.',
+  },
+} as const satisfies Fields;
 
-export const ADMIN_SECURITY_KEYS = [
-  'tokenFile',
-  'bodyLimitBytes',
-  'peerCidrs',
-  'targetCidrs',
-  'maxQps',
-  'lockerMaxKeyBytes',
-  'lockerMaxLabelBytes',
-  'lockerMaxTotalBytes',
-] as const;
+type Key = keyof typeof ADMIN_SECURITY_FIELDS;
+export const ADMIN_SECURITY_KEYS = Object.keys(ADMIN_SECURITY_FIELDS) as Key[];
 
 /** Flags as the commands read them (all text). */
 export type AdminSecurityFlags = Partial<Record<(typeof ADMIN_SECURITY_KEYS)[number], string>>;
@@ -97,11 +148,10 @@ function readToken(file: string, key: string, p: Problems): string | null {
 export function adminSecurity(raw: unknown, flags: AdminSecurityFlags, where: string, p: Problems): AdminSecurity {
   if (raw !== undefined && !isObject(raw)) p.add(where, 'must be a mapping');
   const o: Raw = isObject(raw) ? raw : {};
-  unknownKeys(o, ADMIN_SECURITY_KEYS, where, p);
+  unknownFields(o, ADMIN_SECURITY_FIELDS, where, p);
   const at = (k: string) => (where === '' ? k : `${where}.${k}`);
-  const pick = (k: (typeof ADMIN_SECURITY_KEYS)[number]) => flags[k] ?? o[k];
-  const num = (k: keyof typeof ADMIN_SECURITY_DEFAULTS, min: number, max: number) =>
-    integer(pick(k) ?? ADMIN_SECURITY_DEFAULTS[k], at(k), min, max, p) ?? ADMIN_SECURITY_DEFAULTS[k];
+  const pick = (k: Key) => flags[k] ?? o[k];
+  const num = (k: Key) => readField(ADMIN_SECURITY_FIELDS[k], pick(k), at(k), p) as number;
   const tokenFile = pick('tokenFile');
   if (tokenFile !== undefined && (typeof tokenFile !== 'string' || tokenFile === '')) {
     p.add(at('tokenFile'), 'must be a file name');
@@ -110,13 +160,13 @@ export function adminSecurity(raw: unknown, flags: AdminSecurityFlags, where: st
   const settings: AdminSecurity = {
     token: file === null ? null : readToken(file, at('tokenFile'), p),
     tokenFile: file,
-    bodyLimitBytes: num('bodyLimitBytes', KIB, 256 * MIB),
+    bodyLimitBytes: num('bodyLimitBytes'),
     peerCidrs: cidrs(pick('peerCidrs'), at('peerCidrs'), p) ?? [],
     targetCidrs: cidrs(pick('targetCidrs'), at('targetCidrs'), p),
-    maxQps: num('maxQps', 1, 1_000_000),
-    lockerMaxKeyBytes: num('lockerMaxKeyBytes', KIB, 1024 * MIB),
-    lockerMaxLabelBytes: num('lockerMaxLabelBytes', KIB, 4096 * MIB),
-    lockerMaxTotalBytes: num('lockerMaxTotalBytes', KIB, 16384 * MIB),
+    maxQps: num('maxQps'),
+    lockerMaxKeyBytes: num('lockerMaxKeyBytes'),
+    lockerMaxLabelBytes: num('lockerMaxLabelBytes'),
+    lockerMaxTotalBytes: num('lockerMaxTotalBytes'),
   };
   if (settings.lockerMaxKeyBytes > settings.lockerMaxLabelBytes) {
     p.add(at('lockerMaxKeyBytes'), 'must not exceed lockerMaxLabelBytes');

@@ -2,11 +2,29 @@
  * Log settings every role shares: pino's levels, and JSON, readable, or readable-on-a-TTY output,
  * read from a config file's `log:` block and/or the `--log-level` / `--log-format` flags.
  */
-import { isObject, type Problems, unknownKeys } from './validation.js';
+import { type Fields, readSection } from './config-schema.js';
+import type { Problems } from './validation.js';
 
 export type LogFormat = 'json' | 'pretty' | 'auto';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const LOG_FIELDS: Fields = {
+  level: {
+    kind: 'string',
+    default: 'info',
+    choices: LOG_LEVELS,
+    flag: '--log-level',
+    doc: 'The least severe level written.',
+  },
+  format: {
+    kind: 'string',
+    default: 'auto',
+    choices: ['json', 'pretty', 'auto'],
+    flag: '--log-format',
+    doc: 'JSON lines, readable text, or readable on a terminal and JSON otherwise.',
+  },
+};
 
 export interface LogSettings {
   readonly level: string;
@@ -22,16 +40,5 @@ export function logSettings(
   flags: { readonly level?: string | undefined; readonly format?: string | undefined },
   problems: Problems,
 ): LogSettings {
-  if (raw !== undefined && !isObject(raw)) problems.add('log', 'must be a mapping');
-  const file = isObject(raw) ? raw : {};
-  unknownKeys(file, ['level', 'format'], 'log', problems);
-  const level = String(flags.level ?? file.level ?? 'info');
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-    problems.add(flags.level === undefined ? 'log.level' : '--log-level', `must be one of ${LOG_LEVELS.join(', ')}`);
-  }
-  const format = String(flags.format ?? file.format ?? 'auto');
-  if (!['json', 'pretty', 'auto'].includes(format)) {
-    problems.add(flags.format === undefined ? 'log.format' : '--log-format', 'must be json, pretty or auto');
-  }
-  return { level, format: format as LogFormat };
+  return readSection(LOG_FIELDS, raw, 'log', problems, flags) as unknown as LogSettings;
 }

@@ -3,7 +3,9 @@
  * `/#/<prefix>` (the kind's name by default). Shared by namerd and the router.
  */
 import type { ApiSettings } from '../namers/k8s/api-connection.js';
-import { integer, isObject, type Problems, string, unknownKeys } from './validation.js';
+import { type Fields, unknownFields } from './config-schema.js';
+import { FS_NAMER_FIELDS, K8S_NAMER_FIELDS } from './namer-keys.js';
+import { integer, isObject, type Problems, string } from './validation.js';
 
 export interface FsNamerConfig {
   readonly kind: 'io.l5d.fs';
@@ -33,11 +35,18 @@ export type NamerConfig = FsNamerConfig | K8sNamerConfig;
 
 export const NAMER_KINDS = ['io.l5d.fs', 'io.l5d.k8s'] as const;
 
-const K8S_STRINGS = ['apiUrl', 'host', 'kubeconfig', 'context', 'serviceAccountDir', 'labelSelector'] as const;
-const K8S_DURATIONS = ['idleMs', 'tokenRefreshMs', 'inactivityMs', 'backoffMinMs', 'backoffMaxMs'] as const;
+/** The keys of a kind (other than `kind`, `prefix` and `port`) that hold a value of `type`. */
+function keysOf(fields: Fields, type: 'string' | 'integer'): string[] {
+  return Object.entries(fields)
+    .filter(([k, f]) => f.kind === type && k !== 'kind' && k !== 'prefix' && k !== 'port')
+    .map(([k]) => k);
+}
+
+const K8S_STRINGS = keysOf(K8S_NAMER_FIELDS, 'string');
+const K8S_DURATIONS = keysOf(K8S_NAMER_FIELDS, 'integer');
 
 function k8sNamerConfig(raw: Record<string, unknown>, key: string, prefix: string, problems: Problems) {
-  unknownKeys(raw, ['kind', 'prefix', 'port', ...K8S_STRINGS, ...K8S_DURATIONS], key, problems);
+  unknownFields(raw, K8S_NAMER_FIELDS, key, problems);
   const config: Record<string, unknown> = { kind: 'io.l5d.k8s', prefix };
   for (const k of K8S_STRINGS) if (raw[k] !== undefined) config[k] = string(raw[k], `${key}.${k}`, problems);
   for (const k of K8S_DURATIONS)
@@ -69,7 +78,7 @@ export function namerConfig(raw: unknown, key: string, problems: Problems): Name
     problems.add(`${key}.prefix`, `must be a path such as /${kind}, got ${JSON.stringify(prefix)}`);
   }
   if (kind === 'io.l5d.k8s') return prefix === undefined ? undefined : k8sNamerConfig(raw, key, prefix, problems);
-  unknownKeys(raw, ['kind', 'prefix', 'rootDir'], key, problems);
+  unknownFields(raw, FS_NAMER_FIELDS, key, problems);
   const rootDir = string(raw.rootDir, `${key}.rootDir`, problems);
   if (rootDir === undefined || prefix === undefined) return undefined;
   return { kind, prefix, rootDir };

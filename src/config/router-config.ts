@@ -7,20 +7,12 @@
 import { Dtab } from '../dtab/dtab.js';
 import { Path } from '../dtab/path.js';
 import { type AdminSecurity, adminSecurity } from './admin-security-config.js';
+import { readSection, sectionFields, unknownFields } from './config-schema.js';
 import { type LogFormat, logSettings } from './log-config.js';
 import { type NamerConfig, namerConfig } from './namer-config.js';
-import {
-  deepFreeze,
-  type HostPort,
-  hostPort,
-  integer,
-  isObject,
-  Problems,
-  type Raw,
-  string,
-  unknownKeys,
-} from './validation.js';
-import { parseYaml } from './yaml-text.js';
+import { ROUTER_FIELDS } from './router-keys.js';
+import { deepFreeze, type HostPort, integer, isObject, Problems, type Raw, string, unknownKeys } from './validation.js';
+import { yamlMapping } from './yaml-text.js';
 
 export type IdentifierSetting =
   | { readonly kind: 'io.l5d.header.token'; readonly header: string }
@@ -86,40 +78,25 @@ export interface RouterLimits {
   readonly seriesIdleTtlMs: number;
 }
 
-export const LIMIT_DEFAULTS: RouterLimits = Object.freeze({
-  headersTimeoutMs: 10_000,
-  bodyIdleTimeoutMs: 30_000,
-  responseTimeoutMs: 30_000,
-  keepAliveIdleMs: 10_000,
-  maxConnections: 10_000,
-  maxServiceSeries: 1_000,
-  maxClientSeries: 1_000,
-  seriesIdleTtlMs: 600_000,
-});
-
-/** [min, max] of each limit; 0 is allowed only where it means "none". */
-const LIMIT_RANGES: Record<keyof RouterLimits, readonly [number, number]> = {
-  headersTimeoutMs: [100, 600_000],
-  bodyIdleTimeoutMs: [100, 3_600_000],
-  responseTimeoutMs: [0, 3_600_000],
-  keepAliveIdleMs: [100, 3_600_000],
-  maxConnections: [1, 1_000_000],
-  maxServiceSeries: [1, 1_000_000],
-  maxClientSeries: [1, 1_000_000],
-  seriesIdleTtlMs: [1_000, 86_400_000],
-};
-
-function limits(raw: unknown, p: Problems): RouterLimits {
-  if (raw !== undefined && !isObject(raw)) p.add('limits', 'must be a mapping');
-  const o: Raw = isObject(raw) ? raw : {};
-  unknownKeys(o, Object.keys(LIMIT_DEFAULTS), 'limits', p);
-  const out: Record<string, number> = {};
-  for (const [key, [min, max]] of Object.entries(LIMIT_RANGES)) {
-    const fallback = LIMIT_DEFAULTS[key as keyof RouterLimits];
-    out[key] = integer(o[key] ?? fallback, `limits.${key}`, min, max, p) ?? fallback;
-  }
-  return out as unknown as RouterLimits;
-}
+/** The keys read straight from the table (router-keys.ts); the rest have code of their own below. */
+type RouterScalars = Pick<
+  RouterConfig,
+  | 'label'
+  | 'listen'
+  | 'admin'
+  | 'dstPrefix'
+  | 'clearContext'
+  | 'bindingTimeoutMs'
+  | 'totalTimeoutMs'
+  | 'attemptTimeoutMs'
+  | 'responseClassifier'
+  | 'maxRetries'
+  | 'maxCallDepth'
+  | 'maxHeadersKB'
+  | 'idleTtlMs'
+  | 'drainGraceMs'
+  | 'limits'
+> & { readonly dtabOverrides: { readonly enabled: boolean } };
 
 export interface RouterFlags {
   readonly listen?: string;
@@ -139,41 +116,6 @@ export interface RouterFlags {
   readonly logLevel?: string;
   readonly logFormat?: string;
 }
-
-const KEYS = [
-  'label',
-  'listen',
-  'admin',
-  'dstPrefix',
-  'identifier',
-  'dtab',
-  'dtabFile',
-  'namerd',
-  'namers',
-  'dtabOverrides',
-  'clearContext',
-  'bindingTimeoutMs',
-  'totalTimeoutMs',
-  'attemptTimeoutMs',
-  'responseClassifier',
-  'maxRetries',
-  'failureAccrual',
-  'maxCallDepth',
-  'maxHeadersKB',
-  'idleTtlMs',
-  'drainGraceMs',
-  'adminSecurity',
-  'limits',
-  'log',
-];
-
-const CLASSIFIERS = [
-  'io.l5d.http.nonRetryable5XX',
-  'io.l5d.http.retryableRead5XX',
-  'io.l5d.http.retryableIdempotent5XX',
-  'io.l5d.http.retryableAll5XX',
-  'io.l5d.http.allSuccessful',
-];
 
 function identifier(raw: unknown, key: string, p: Problems): IdentifierSetting | undefined {
   if (!isObject(raw)) return void p.add(key, 'must be a mapping with a kind');
@@ -250,7 +192,7 @@ function baseDtab(file: Raw, flags: RouterFlags, p: Problems): BaseDtabSetting |
   }
   const namerdRaw = isObject(file.namerd) ? file.namerd : {};
   if (file.namerd !== undefined && !isObject(file.namerd)) p.add('namerd', 'must be a mapping with url and namespace');
-  else unknownKeys(namerdRaw, ['url', 'namespace', 'cacheFile'], 'namerd', p);
+  else unknownFields(namerdRaw, sectionFields(ROUTER_FIELDS, 'namerd'), 'namerd', p);
   const url = flags.namerd ?? namerdRaw.url;
   if (url !== undefined) {
     const u = string(url, 'namerd.url', p);
@@ -271,18 +213,15 @@ function failureAccrual(raw: unknown, p: Problems): RouterConfig['failureAccrual
   if (raw === 'none' || raw === false) return null;
   if (raw !== undefined && !isObject(raw)) p.add('failureAccrual', 'must be a mapping or none');
   const o: Raw = isObject(raw) ? raw : {};
-  unknownKeys(o, ['failures', 'minBackoffMs', 'maxBackoffMs'], 'failureAccrual', p);
-  return {
-    failures: integer(o.failures ?? 5, 'failureAccrual.failures', 1, 1000, p) ?? 5,
-    minBackoffMs: integer(o.minBackoffMs ?? 5000, 'failureAccrual.minBackoffMs', 1, 3_600_000, p) ?? 5000,
-    maxBackoffMs: integer(o.maxBackoffMs ?? 300_000, 'failureAccrual.maxBackoffMs', 1, 3_600_000, p) ?? 300_000,
-  };
+  return readSection(sectionFields(ROUTER_FIELDS, 'failureAccrual'), o, 'failureAccrual', p) as NonNullable<
+    RouterConfig['failureAccrual']
+  >;
 }
 
 function registrySetting(raw: unknown, flags: RouterFlags, p: Problems): RouterConfig['registry'] {
   if (raw !== undefined && !isObject(raw)) p.add('registry', 'must be a mapping with url and locker');
   const o: Raw = isObject(raw) ? raw : {};
-  unknownKeys(o, ['url', 'locker'], 'registry', p);
+  unknownFields(o, sectionFields(ROUTER_FIELDS, 'registry'), 'registry', p);
   const url = flags.registry ?? o.url;
   if (url !== undefined && (typeof url !== 'string' || !/^https?:\/\/[^/]+/.test(url))) {
     p.add('registry.url', `must be an http:// URL, got ${JSON.stringify(url)}`);
@@ -295,21 +234,15 @@ function registrySetting(raw: unknown, flags: RouterFlags, p: Problems): RouterC
 /** Parses the YAML text (if any) and the flags into a validated, frozen config, or throws SY_ERR_CONFIG_INVALID. */
 export function routerConfig(yamlText: string | null, flags: RouterFlags = {}, source = 'config'): RouterConfig {
   const p = new Problems();
-  let file: Raw = {};
-  if (yamlText !== null) {
-    try {
-      const parsed: unknown = parseYaml(yamlText);
-      if (isObject(parsed)) file = parsed;
-      else if (parsed !== null && parsed !== undefined) p.add(source, 'must be a YAML mapping');
-    } catch (e) {
-      p.add(source, `is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-    }
-  }
-  unknownKeys(file, KEYS, '', p);
-  const num = (key: string, fallback: number, min: number, max: number, flag?: string) =>
-    integer(flag ?? file[key] ?? fallback, key, min, max, p) ?? fallback;
+  const file = yamlMapping(yamlText, source, p);
+  const scalars = readSection(ROUTER_FIELDS, file, '', p, {
+    label: flags.label,
+    listen: flags.listen,
+    admin: flags.admin,
+    drainGraceMs: flags.drainGraceMs,
+  }) as unknown as RouterScalars;
 
-  const dstPrefix = String(file.dstPrefix ?? '/svc');
+  const dstPrefix = scalars.dstPrefix;
   checkPath(dstPrefix, 'dstPrefix', p);
   const idRaw = file.identifier ?? { kind: 'io.l5d.header.token', header: 'host' };
   const identifiers = (Array.isArray(idRaw) ? idRaw : [idRaw])
@@ -329,39 +262,21 @@ export function routerConfig(yamlText: string | null, flags: RouterFlags = {}, s
     const c = namerConfig({ kind: 'io.l5d.k8s', apiUrl: flags.k8sApi }, '--k8s-api', p);
     if (c) namers.push(c);
   }
-  const overridesRaw = file.dtabOverrides === undefined ? {} : isObject(file.dtabOverrides) ? file.dtabOverrides : {};
-  unknownKeys(overridesRaw, ['enabled', 'allowPrefixes', 'allowDestinations'], 'dtabOverrides', p);
-  const classifier = String(file.responseClassifier ?? 'io.l5d.http.nonRetryable5XX');
-  if (!CLASSIFIERS.includes(classifier)) p.add('responseClassifier', `must be one of ${CLASSIFIERS.join(', ')}`);
+  const overridesRaw = isObject(file.dtabOverrides) ? file.dtabOverrides : {};
   const log = logSettings(file.log, { level: flags.logLevel, format: flags.logFormat }, p);
-  const label = String(flags.label ?? file.label ?? 'http');
-  if (!/^[A-Za-z0-9_-]+$/.test(label)) p.add('label', 'use letters, digits, _ and -');
 
   const config = {
-    label,
-    listen: hostPort(flags.listen ?? file.listen ?? '127.0.0.1:4140', 'listen', p),
-    admin: hostPort(flags.admin ?? file.admin ?? '127.0.0.1:9990', 'admin', p),
+    ...scalars,
     dstPrefix,
     identifiers,
     baseDtab: baseDtab(file, flags, p),
     namers,
     dtabOverrides: {
-      enabled: overridesRaw.enabled !== false,
+      enabled: scalars.dtabOverrides.enabled,
       allowPrefixes: stringList(overridesRaw.allowPrefixes, 'dtabOverrides.allowPrefixes', p),
       allowDestinations: stringList(overridesRaw.allowDestinations, 'dtabOverrides.allowDestinations', p),
     },
-    clearContext: file.clearContext === true,
-    bindingTimeoutMs: num('bindingTimeoutMs', 10_000, 1, 600_000),
-    totalTimeoutMs: num('totalTimeoutMs', 0, 0, 3_600_000),
-    attemptTimeoutMs: num('attemptTimeoutMs', 0, 0, 3_600_000),
-    responseClassifier: classifier,
-    maxRetries: num('maxRetries', 3, 0, 100),
     failureAccrual: failureAccrual(file.failureAccrual, p),
-    maxCallDepth: num('maxCallDepth', 1000, 1, 100_000),
-    maxHeadersKB: num('maxHeadersKB', 8, 1, 1024),
-    idleTtlMs: num('idleTtlMs', 600_000, 1000, 86_400_000),
-    drainGraceMs: num('drainGraceMs', 10_000, 0, 3_600_000, flags.drainGraceMs),
-    limits: limits(file.limits, p),
     registry: registrySetting(file.registry, flags, p),
     adminSecurity: adminSecurity(
       file.adminSecurity,

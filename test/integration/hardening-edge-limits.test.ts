@@ -7,7 +7,9 @@
 
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LIMIT_DEFAULTS, routerConfig } from '../../src/config/router-config.js';
+import { defaults, sectionFields } from '../../src/config/config-schema.js';
+import { routerConfig } from '../../src/config/router-config.js';
+import { ROUTER_FIELDS } from '../../src/config/router-keys.js';
 import { openSocket, rawExchange, rawHeader } from '../helpers/raw-http.js';
 import { client, get, type NamedUpstream, startNamedUpstream, startTestRouter } from '../helpers/router-harness.js';
 
@@ -35,7 +37,7 @@ async function metrics(adminUrl: string): Promise<Record<string, number>> {
 describe('defaults', () => {
   it('has production limits by default, each configurable and validated', () => {
     const c = routerConfig('dtab: /svc => /$/inet/127.0.0.1/1');
-    expect(c.limits).toEqual(LIMIT_DEFAULTS);
+    expect(c.limits).toEqual(defaults(sectionFields(ROUTER_FIELDS, 'limits')));
     expect(c.limits).toMatchObject({
       headersTimeoutMs: 10_000,
       bodyIdleTimeoutMs: 30_000,

@@ -69,7 +69,7 @@ describe('switchyard namerd', () => {
       'storage: unknown key',
       'namers[0].kind: unknown namer kind',
       'store: must be',
-      'historyLimit:',
+      '--history-limit:',
     ]) {
       expect(stderr).toContain(problem);
     }

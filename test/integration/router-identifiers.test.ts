@@ -88,7 +88,7 @@ describe('switchyard router configuration', () => {
       { encoding: 'utf8', timeout: 20_000 },
     );
     expect(run.status).toBe(64);
-    for (const problem of ['listen:', 'drainGraceMs:', '--namespace: needs --namerd URL'])
+    for (const problem of ['listen:', '--drain-grace-ms:', '--namespace: needs --namerd URL'])
       expect(run.stderr).toContain(problem);
   });
 });

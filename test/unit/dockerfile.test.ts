@@ -10,7 +10,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NAMERD_DEFAULTS } from '../../src/config/namerd-config.js';
+import { defaultOf } from '../../src/config/config-schema.js';
+import { NAMERD_FIELDS } from '../../src/config/namerd-keys.js';
 import { containersOf, deployable, k8sDir, podTemplates } from '../helpers/k8s-manifests.js';
 import { repoRoot } from '../helpers/repo.js';
 
@@ -197,7 +198,7 @@ describe('Dockerfile', () => {
     expect(chown?.args).toMatch(new RegExp(`chown (-R )?${uid}(:\\d+)? ${data}(\\s|$)`));
     expect(dockerfile.indexOf(chown!)).toBeLessThan(dockerfile.indexOf(volume!));
     // namerd's default store is a relative path, so it lands inside the volume.
-    expect(NAMERD_DEFAULTS.store).toMatch(/^file:\.\//);
+    expect(defaultOf(NAMERD_FIELDS, 'store')).toMatch(/^file:\.\//);
   });
 
   it('has a HEALTHCHECK that needs nothing but node, on a script the image gets', () => {
