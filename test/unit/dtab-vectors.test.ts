@@ -3,11 +3,11 @@
  * and linkerd's own test cases, dtab.md). The delegate, delegate_tree and headers categories
  * belong to the binding and router suites.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Dentry, Dtab, NameTree, Path, Prefix } from '../../src/index.js';
 import { type Ast, toAst } from '../helpers/ast.js';
-import { fixtureVectorsFile, sharedVectorsFile, vectorsFile } from '../helpers/repo.js';
+import { externalVectorsFile, fixtureVectorsFile, vectorsFile } from '../helpers/repo.js';
 import { syntaxErrorOf } from '../helpers/syntax-error.js';
 
 interface ParseCase {
@@ -75,10 +75,10 @@ describe('vectors file', () => {
   });
 
   // Compared as data: the copy is formatted by biome like every other file under test/.
-  it.skipIf(!existsSync(sharedVectorsFile))('the copy in test/fixtures matches shared/specs', () => {
+  it.skipIf(externalVectorsFile === undefined)('the copy in test/fixtures matches $SWITCHYARD_DTAB_VECTORS', () => {
     const copy: unknown = JSON.parse(readFileSync(fixtureVectorsFile, 'utf8'));
     expect(copy, 'refresh test/fixtures/dtab-vectors.sample.json').toEqual(
-      JSON.parse(readFileSync(sharedVectorsFile, 'utf8')),
+      JSON.parse(readFileSync(externalVectorsFile!, 'utf8')),
     );
   });
 });
