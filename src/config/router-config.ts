@@ -46,6 +46,12 @@ export interface RouterConfig {
     readonly enabled: boolean;
     readonly allowPrefixes: readonly string[] | null;
     readonly allowDestinations: readonly string[] | null;
+    /** Bind budget and route-cache ceilings (docs/overrides.md). */
+    readonly maxDentries: number;
+    readonly maxBindLookups: number;
+    readonly routeCacheMaxEntries: number;
+    readonly routeCacheMaxWeight: number;
+    readonly failedRouteTtlMs: number;
   };
   readonly clearContext: boolean;
   readonly bindingTimeoutMs: number;
@@ -275,7 +281,21 @@ export function routerConfig(yamlText: string | null, flags: RouterFlags = {}, s
     if (c) namers.push(c);
   }
   const overridesRaw = file.dtabOverrides === undefined ? {} : isObject(file.dtabOverrides) ? file.dtabOverrides : {};
-  unknownKeys(overridesRaw, ['enabled', 'allowPrefixes', 'allowDestinations'], 'dtabOverrides', p);
+  const LIMITS = {
+    maxDentries: [100, 1, 10_000],
+    maxBindLookups: [1000, 10, 1_000_000],
+    routeCacheMaxEntries: [10_000, 1, 10_000_000],
+    routeCacheMaxWeight: [200_000, 1, 100_000_000],
+    failedRouteTtlMs: [5000, 0, 3_600_000],
+  } as const;
+  unknownKeys(
+    overridesRaw,
+    ['enabled', 'allowPrefixes', 'allowDestinations', ...Object.keys(LIMITS)],
+    'dtabOverrides',
+    p,
+  );
+  const limit = (k: keyof typeof LIMITS) =>
+    integer(overridesRaw[k] ?? LIMITS[k][0], `dtabOverrides.${k}`, LIMITS[k][1], LIMITS[k][2], p) ?? LIMITS[k][0];
   const classifier = String(file.responseClassifier ?? 'io.l5d.http.nonRetryable5XX');
   if (!CLASSIFIERS.includes(classifier)) p.add('responseClassifier', `must be one of ${CLASSIFIERS.join(', ')}`);
   const log = logSettings(file.log, { level: flags.logLevel, format: flags.logFormat }, p);
@@ -294,6 +314,11 @@ export function routerConfig(yamlText: string | null, flags: RouterFlags = {}, s
       enabled: overridesRaw.enabled !== false,
       allowPrefixes: stringList(overridesRaw.allowPrefixes, 'dtabOverrides.allowPrefixes', p),
       allowDestinations: stringList(overridesRaw.allowDestinations, 'dtabOverrides.allowDestinations', p),
+      maxDentries: limit('maxDentries'),
+      maxBindLookups: limit('maxBindLookups'),
+      routeCacheMaxEntries: limit('routeCacheMaxEntries'),
+      routeCacheMaxWeight: limit('routeCacheMaxWeight'),
+      failedRouteTtlMs: limit('failedRouteTtlMs'),
     },
     clearContext: file.clearContext === true,
     bindingTimeoutMs: num('bindingTimeoutMs', 10_000, 1, 600_000),
