@@ -12,7 +12,7 @@ import { createError, type SwitchyardError } from '../errors.js';
 export const DEFAULT_MAX_BIND_LOOKUPS = 1000;
 
 export function bindBudgetError(limit: number, what: string): SwitchyardError {
-  return createError('SY_ERR_BIND_BUDGET', [what, limit]);
+  return createError('SY_ERR_BIND_BUDGET', [limit, what]);
 }
 
 export class BindBudget {
