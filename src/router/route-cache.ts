@@ -129,6 +129,9 @@ export class RouteCache {
   }
 
   #insert(key: string, entry: Entry): void {
+    // V8 keeps an error's raw stack frames, and through them whatever the frames held (a whole
+    // failed binding), until the stack is first read; reading it keeps only the text.
+    if (entry.error !== null) void entry.error.stack;
     this.#entries.set(key, entry);
     this.#weight += entry.weight;
     while (
