@@ -117,7 +117,10 @@ export class OverridePolicy {
       if (!step.overridden) ok = true;
       else if (this.#destinations !== null) ok = step.destinationsOk;
       else ok = step.last === 'base' && id.size <= step.spelled;
-      if (!ok) throw denied(`${shown} binds ${name.show()} to ${id.show()}, which is not an allowed destination (the override wrote that address itself)`);
+      if (!ok)
+        throw denied(
+          `${shown} binds ${name.show()} to ${id.show()}, which is not an allowed destination (the override wrote that address itself)`,
+        );
       ids.add(id.show());
     };
 

@@ -15,6 +15,7 @@ import {
   type RouterProcess,
   startNamedUpstream,
   startRouterProcess,
+  startTestRouter,
 } from '../helpers/router-harness.js';
 
 let web: NamedUpstream;
@@ -104,3 +105,29 @@ it("bounds what unique 8 KB overrides cost a steady caller's p50", async () => {
   );
   expect(p50(beside)).toBeLessThan(50 + p50(alone));
 }, 120_000);
+
+it('holds the route cache to its configured ceilings, with metrics', async () => {
+  const small = await startTestRouter(`
+dtab: /srv/web => /$/inet/127.0.0.1/${web.port} ; /svc/web => /srv/web
+dtabOverrides:
+  routeCacheMaxEntries: 50
+  routeCacheMaxWeight: 80
+`);
+  try {
+    await load(200, 4, async (i) => {
+      const res = await get(small.url, { host: 'web', 'l5d-dtab': `/svc/web => /srv/web ; /unused${i} => /x` });
+      expect(res.status).toBe(200);
+    });
+    const json = (await (await fetch(`${small.adminUrl}/admin/metrics.json`)).json()) as Record<string, number>;
+    const value = (suffix: string) => json[Object.keys(json).find((k) => k.endsWith(suffix))!]!;
+    console.log(
+      `ceilings 50 routes / weight 80 after 200 unique overrides: routes ${value('bindcache/routes')}, ` +
+        `weight ${value('bindcache/weight')}, evictions ${value('bindcache/evictions')}`,
+    );
+    expect(value('bindcache/routes')).toBeLessThanOrEqual(50);
+    expect(value('bindcache/weight')).toBeLessThanOrEqual(80);
+    expect(value('bindcache/evictions')).toBeGreaterThanOrEqual(150);
+  } finally {
+    await small.close();
+  }
+});
