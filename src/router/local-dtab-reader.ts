@@ -1,9 +1,9 @@
 /**
  * Reads a request's `l5d-ctx-dtab` and `l5d-dtab` into its request-local dtab (at most
  * `maxDentries` entries), refused at once when overrides are off; what the dtab binds to is
- * judged later, per name, by `judge` (the override policy). Parsed values are memoised by their text, errors too,
- * so a header seen before costs a map lookup, and a caller repeating a bad header cannot make
- * the router parse it again and again.
+ * judged later, per name, by `judge` (the override policy). Parsed values are memoised by their
+ * text, errors too, so a header seen before costs a map lookup, and a caller repeating a bad
+ * header cannot make the router parse it again and again.
  */
 import type { Dtab } from '../dtab/dtab.js';
 import type { Path } from '../dtab/path.js';
