@@ -39,6 +39,12 @@ export interface RouterConfig {
     readonly enabled: boolean;
     readonly allowPrefixes: readonly string[] | null;
     readonly allowDestinations: readonly string[] | null;
+    /** Bind budget and route-cache ceilings (docs/overrides.md). */
+    readonly maxDentries: number;
+    readonly maxBindLookups: number;
+    readonly routeCacheMaxEntries: number;
+    readonly routeCacheMaxWeight: number;
+    readonly failedRouteTtlMs: number;
   };
   readonly clearContext: boolean;
   readonly bindingTimeoutMs: number;
@@ -96,7 +102,7 @@ type RouterScalars = Pick<
   | 'idleTtlMs'
   | 'drainGraceMs'
   | 'limits'
-> & { readonly dtabOverrides: { readonly enabled: boolean } };
+> & { readonly dtabOverrides: Omit<RouterConfig['dtabOverrides'], 'allowPrefixes' | 'allowDestinations'> };
 
 export interface RouterFlags {
   readonly listen?: string;
@@ -272,7 +278,7 @@ export function routerConfig(yamlText: string | null, flags: RouterFlags = {}, s
     baseDtab: baseDtab(file, flags, p),
     namers,
     dtabOverrides: {
-      enabled: scalars.dtabOverrides.enabled,
+      ...scalars.dtabOverrides,
       allowPrefixes: stringList(overridesRaw.allowPrefixes, 'dtabOverrides.allowPrefixes', p),
       allowDestinations: stringList(overridesRaw.allowDestinations, 'dtabOverrides.allowDestinations', p),
     },

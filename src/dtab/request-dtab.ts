@@ -15,6 +15,45 @@ import { Prefix } from './prefix.js';
 /** Finagle's MaxHeaderSize and linkerd's `maxHeadersKB: 8`: no dtab header set may be larger. */
 export const DTAB_HEADERS_LIMIT = 8 * 1024;
 
+/** Dentries one request-local dtab may hold: each is matched on every lookup of every bind. */
+export const DEFAULT_MAX_DENTRIES = 100;
+
+/** Throws SY_ERR_DTAB_TOO_MANY_DENTRIES (400) when a request-local dtab is longer than `max`. */
+export function checkDentries(dtab: Dtab, max = DEFAULT_MAX_DENTRIES): Dtab {
+  if (dtab.size > max) throw createError('SY_ERR_DTAB_TOO_MANY_DENTRIES', [dtab.size, max]);
+  return dtab;
+}
+
+/** Characters that continue a path label (the grammar's LABEL, with `\` for `\xHH` escapes). */
+const LABEL_CHAR = /[0-9A-Za-z_:.#$%\\-]/;
+
+/**
+ * The dentries a dtab text holds, counted without parsing it (parsing 8 KB costs milliseconds):
+ * one per `=>` outside comments. As in the lexer, a `#` inside a path (after `/` and label
+ * characters) is part of a label, and anywhere else starts a comment that runs to the end of the
+ * line. For a valid dtab the count is exact; for an invalid one the parser has the last word.
+ */
+export function countDentries(text: string): number {
+  let count = 0;
+  let inPath = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '/') inPath = true;
+    else if (ch === '#' && !inPath) {
+      const end = text.indexOf('\n', i);
+      if (end < 0) break;
+      i = end;
+    } else if (!LABEL_CHAR.test(ch)) {
+      inPath = false;
+      if (ch === '=' && text[i + 1] === '>') {
+        count++;
+        i++;
+      }
+    }
+  }
+  return count;
+}
+
 export const L5D_CTX_DTAB = 'l5d-ctx-dtab';
 export const L5D_DTAB = 'l5d-dtab';
 
@@ -40,9 +79,14 @@ function checkSize(bytes: number, limit: number): void {
 /**
  * The request-local dtab a linkerd router applies: every `l5d-ctx-dtab` value, then every
  * `l5d-dtab` value, each parsed whole. Throws SY_ERR_INVALID_DTAB_HEADERS (400) naming the
- * parse error, or SY_ERR_DTAB_HEADER_TOO_LARGE (431) past `limit` bytes.
+ * parse error, SY_ERR_DTAB_HEADER_TOO_LARGE (431) past `limit` bytes, or
+ * SY_ERR_DTAB_TOO_MANY_DENTRIES (400) past `maxDentries`.
  */
-export function readL5dDtabHeaders(headers: HeaderPairs, limit = DTAB_HEADERS_LIMIT): Dtab {
+export function readL5dDtabHeaders(
+  headers: HeaderPairs,
+  limit = DTAB_HEADERS_LIMIT,
+  maxDentries = DEFAULT_MAX_DENTRIES,
+): Dtab {
   const ctx: string[] = [];
   const user: string[] = [];
   let bytes = 0;
@@ -54,9 +98,13 @@ export function readL5dDtabHeaders(headers: HeaderPairs, limit = DTAB_HEADERS_LI
     bytes += Buffer.byteLength(value);
   }
   checkSize(bytes, limit);
+  // Many tiny entries cost the most to parse; count them first, and refuse before parsing.
+  let counted = 0;
+  for (const value of [...ctx, ...user]) counted += countDentries(value);
+  if (counted > maxDentries) throw createError('SY_ERR_DTAB_TOO_MANY_DENTRIES', [counted, maxDentries]);
   let local = Dtab.empty;
   for (const value of [...ctx, ...user]) local = local.concat(readValue(value));
-  return local;
+  return checkDentries(local, maxDentries);
 }
 
 /** The dtab a request is routed with: the router's base, then the request-local entries. */

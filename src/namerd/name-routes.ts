@@ -2,11 +2,15 @@
  * `/api/1/delegate` and `/api/1/bind`: explain or bind a path through a namespace's stored dtab,
  * with an optional `dtab=` appended so it wins (namerd-api.md §2, §4). Both answer in linkerd's
  * JSON and give up after the request timeout with 503 `Request timed out.`, as linkerd does.
+ * Anyone may call them with a dtab of their own, so the dtab is capped at 100 dentries and the
+ * work at the interpreter's bind budget (both 400), which keeps every answer within milliseconds
+ * and lets the timeout fire at all.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Dentry } from '../dtab/dentry.js';
 import { Dtab } from '../dtab/dtab.js';
 import { Path } from '../dtab/path.js';
+import { checkDentries } from '../dtab/request-dtab.js';
 import { createError, type ErrorCode } from '../errors.js';
 import type { Bound } from '../naming/bound.js';
 import { delegateTreeToJson } from '../naming/delegate-json.js';
@@ -38,7 +42,9 @@ export function nameRoutes(app: FastifyInstance, ctx: NamerdContext): void {
   /** The namespace's stored dtab (empty when it does not exist, as namerd's interpreter sees it) ++ extra. */
   const dtabFor = async (ns: string | undefined, extra: string | undefined): Promise<Dtab> => {
     const local =
-      extra === undefined || extra === '' ? Dtab.empty : readOr('SY_ERR_INVALID_DTAB', () => Dtab.read(extra));
+      extra === undefined || extra === ''
+        ? Dtab.empty
+        : checkDentries(readOr('SY_ERR_INVALID_DTAB', () => Dtab.read(extra)));
     if (ns === undefined || ns === '') return local;
     assertNamespace(ns);
     const stored = await ctx.store.get(ns);

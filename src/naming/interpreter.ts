@@ -4,7 +4,9 @@
  * the dtab; only when that gives exactly Neg are the configured `/#/` namers asked, in order,
  * and then the `/$/` namer. Alt members bind lazily and in order, and only Neg falls through;
  * Union members all bind and failed ones drop out. Every lookup, the last `/$/` one included,
- * counts toward the depth limit.
+ * counts toward the depth limit. One bind also has a work budget (bind-budget.ts): identical
+ * sub-paths at the same depth and weight are bound once and shared, and the lookups and the
+ * size of the bound tree are capped, so a dtab that doubles its work per entry fails fast.
  */
 import type { Dtab } from '../dtab/dtab.js';
 import { type Leaf, NameTree, type Weighted } from '../dtab/name-tree.js';
@@ -12,6 +14,7 @@ import { Path } from '../dtab/path.js';
 import { createError } from '../errors.js';
 import { Activity, type ActivityState, failed, ok } from './activity.js';
 import type { Addr } from './addr.js';
+import { BindBudget, bindBudgetError, DEFAULT_MAX_BIND_LOOKUPS, expandedSize } from './bind-budget.js';
 import { Bound } from './bound.js';
 import { GlobalNamer } from './global-namer.js';
 import type { MountedNamer, Name, Namer } from './namer.js';
@@ -23,6 +26,8 @@ export const DEFAULT_MAX_DEPTH = 100;
 export interface InterpreterOptions {
   /** Lookups allowed per bind before it fails (default 100). */
   readonly maxDepth?: number;
+  /** Lookups, and bound-tree nodes, one bind may use (default 1000); past it SY_ERR_BIND_BUDGET. */
+  readonly maxLookups?: number;
   /** Configured namers, tried in this order for paths under their prefixes. */
   readonly namers?: readonly MountedNamer[];
   /** Namers for `/$/<kind>/...` paths, by kind. */
@@ -42,6 +47,12 @@ export interface BoundLeaf extends Leaf<Bound> {
 }
 
 export type BoundTree = NameTree<Bound>;
+
+/** One bind's shared state: its budget and the sub-paths it has bound already. */
+interface BindRun {
+  readonly budget: BindBudget;
+  readonly memo: Map<string, Activity<BoundTree>>;
+}
 
 /** Whether any bound name in the tree has an address; pending until every address set has answered. */
 function hasEndpoints(tree: BoundTree): Activity<boolean> {
@@ -72,12 +83,14 @@ function boundLeaf(bound: Bound): BoundLeaf {
 
 export class NameInterpreter {
   readonly maxDepth: number;
+  readonly maxLookups: number;
   readonly namers: readonly MountedNamer[];
   readonly global: GlobalNamer;
   readonly fallbackOnEmpty: boolean;
 
   constructor(options: InterpreterOptions = {}) {
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.maxLookups = options.maxLookups ?? DEFAULT_MAX_BIND_LOOKUPS;
     this.fallbackOnEmpty = options.fallbackOnEmpty ?? false;
     this.namers = options.namers ?? [];
     const kinds = options.kinds ?? new Map<string, Namer>();
@@ -105,28 +118,44 @@ export class NameInterpreter {
   /** Binds a path (or a whole tree of paths) to a tree of bound names, following later changes. */
   bind(dtab: Dtab, target: Path | NameTree<Path>): Activity<BoundTree> {
     const tree: NameTree<Name> = target instanceof Path ? NameTree.leaf(target) : target;
-    return this.#bind(dtab, tree, 0, undefined);
+    const run: BindRun = { budget: new BindBudget(this.maxLookups), memo: new Map() };
+    return this.#bind(dtab, tree, 0, undefined, run);
   }
 
-  #bind(dtab: Dtab, tree: NameTree<Name>, depth: number, weight: number | undefined): Activity<BoundTree> {
+  #bind(
+    dtab: Dtab,
+    tree: NameTree<Name>,
+    depth: number,
+    weight: number | undefined,
+    run: BindRun,
+  ): Activity<BoundTree> {
     if (depth > this.maxDepth) return Activity.exception(createError('SY_ERR_BIND_MAX_DEPTH', [this.maxDepth]));
     switch (tree.type) {
       case 'leaf': {
         const name = tree.value;
         if (name instanceof Bound)
           return Activity.value(boundLeaf(weight === undefined ? name : name.withWeight(weight)));
-        return this.lookup(dtab, name).flatMap((next) => this.#bind(dtab, next, depth + 1, weight));
+        // Depth is part of the key so that the depth limit answers exactly as without sharing.
+        const key = `${depth} ${weight ?? ''} ${name.show()}`;
+        const seen = run.memo.get(key);
+        if (seen !== undefined) return seen;
+        const over = run.budget.spend();
+        const bound = over
+          ? Activity.exception(over)
+          : this.lookup(dtab, name).flatMap((next) => this.#bind(dtab, next, depth + 1, weight, run));
+        run.memo.set(key, bound);
+        return bound;
       }
       case 'neg':
       case 'fail':
       case 'empty':
         return Activity.value(tree);
       case 'alt':
-        return this.#bindAlt(dtab, tree.trees, 0, depth, weight);
+        return this.#bindAlt(dtab, tree.trees, 0, depth, weight, run);
       case 'union':
         if (tree.trees.length === 0) return Activity.value(NameTree.Neg);
-        if (tree.trees.length === 1) return this.#bind(dtab, tree.trees[0]!.tree, depth, tree.trees[0]!.weight);
-        return this.#bindUnion(dtab, tree.trees, depth);
+        if (tree.trees.length === 1) return this.#bind(dtab, tree.trees[0]!.tree, depth, tree.trees[0]!.weight, run);
+        return this.#bindUnion(dtab, tree.trees, depth, run);
     }
   }
 
@@ -137,11 +166,12 @@ export class NameInterpreter {
     i: number,
     depth: number,
     weight: number | undefined,
+    run: BindRun,
   ): Activity<BoundTree> {
     if (i >= trees.length) return Activity.value(NameTree.Neg);
-    if (trees.length === 1) return this.#bind(dtab, trees[0]!, depth, weight);
-    const next = () => this.#bindAlt(dtab, trees, i + 1, depth, weight);
-    return this.#bind(dtab, trees[i]!, depth, weight).flatMap((bound) => {
+    if (trees.length === 1) return this.#bind(dtab, trees[0]!, depth, weight, run);
+    const next = () => this.#bindAlt(dtab, trees, i + 1, depth, weight, run);
+    return this.#bind(dtab, trees[i]!, depth, weight, run).flatMap((bound) => {
       if (bound.type === 'neg') return next();
       if (!this.fallbackOnEmpty || i === trees.length - 1 || bound.type === 'fail' || bound.type === 'empty') {
         return Activity.value(bound);
@@ -155,8 +185,8 @@ export class NameInterpreter {
    * Every member, each under its own weight. As soon as one is ok the union is the simplified
    * union of the ok ones (failed members drop out); with none ok, the first failure or pending.
    */
-  #bindUnion(dtab: Dtab, trees: readonly Weighted<Name>[], depth: number): Activity<BoundTree> {
-    const members = trees.map((w) => this.#bind(dtab, w.tree, depth, w.weight).run);
+  #bindUnion(dtab: Dtab, trees: readonly Weighted<Name>[], depth: number, run: BindRun): Activity<BoundTree> {
+    const members = trees.map((w) => this.#bind(dtab, w.tree, depth, w.weight, run).run);
     const state = Var.collect(members).map((states): ActivityState<BoundTree> => {
       const oks: Weighted<Bound>[] = [];
       let failure: ActivityState<never> | undefined;
@@ -164,7 +194,12 @@ export class NameInterpreter {
         if (s.status === 'ok') oks.push({ weight: trees[i]!.weight, tree: s.value });
         else if (s.status === 'failed') failure ??= failed(s.error);
       });
-      if (oks.length > 0) return ok(NameTree.simplify(NameTree.union(...oks)));
+      if (oks.length > 0) {
+        // Shared members make a tree whose walk (simplify, routing, JSON) costs its expanded size.
+        const union = NameTree.union(...oks);
+        if (expandedSize(union) > run.budget.limit) return failed(bindBudgetError(run.budget.limit, 'tree nodes'));
+        return ok(NameTree.simplify(union));
+      }
       return failure ?? { status: 'pending' };
     });
     return new Activity(state);

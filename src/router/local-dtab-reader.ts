@@ -1,12 +1,20 @@
 /**
- * Reads a request's `l5d-ctx-dtab` and `l5d-dtab` into its request-local dtab (dtab.md §8.2),
- * checked against the override policy. Parsed values are memoised by their text, errors too,
- * so a header seen before costs a map lookup, and a caller repeating a bad header cannot make
- * the router parse it again and again.
+ * Reads a request's `l5d-ctx-dtab` and `l5d-dtab` into its request-local dtab (at most
+ * `maxDentries` entries), refused at once when overrides are off; what the dtab binds to is
+ * judged later, per name, by `judge` (the override policy). Parsed values are memoised by their
+ * text, errors too, so a header seen before costs a map lookup, and a caller repeating a bad
+ * header cannot make the router parse it again and again.
  */
 import type { Dtab } from '../dtab/dtab.js';
-import { DTAB_HEADERS_LIMIT, L5D_CTX_DTAB, L5D_DTAB, readL5dDtabHeaders } from '../dtab/request-dtab.js';
-import type { OverridePolicy } from './dtab-override-policy.js';
+import type { Path } from '../dtab/path.js';
+import {
+  DEFAULT_MAX_DENTRIES,
+  DTAB_HEADERS_LIMIT,
+  L5D_CTX_DTAB,
+  L5D_DTAB,
+  readL5dDtabHeaders,
+} from '../dtab/request-dtab.js';
+import type { OverridePolicy, OverrideVerdict } from './dtab-override-policy.js';
 
 export interface LocalDtab {
   readonly dtab: Dtab;
@@ -23,7 +31,15 @@ const CAPACITY = 1000;
 export class LocalDtabReader {
   readonly #cache = new Map<string, LocalDtab | Error>();
 
-  constructor(private readonly policy: OverridePolicy) {}
+  constructor(
+    private readonly policy: OverridePolicy,
+    private readonly maxDentries = DEFAULT_MAX_DENTRIES,
+  ) {}
+
+  /** What `name` may bind to through base ++ local; throws the policy's refusal or the bind budget. */
+  judge(base: Dtab, local: Dtab, name: Path): OverrideVerdict {
+    return this.policy.judge(base, local, name);
+  }
 
   /** Null when the request carries no dtab headers; throws the registry error (400/403/431) otherwise. */
   read(ctx: HeaderValue, user: HeaderValue): LocalDtab | null {
@@ -45,7 +61,7 @@ export class LocalDtabReader {
       const pairs: [string, string][] = [];
       for (const v of values(ctx)) pairs.push([L5D_CTX_DTAB, v]);
       for (const v of values(user)) pairs.push([L5D_DTAB, v]);
-      const dtab = readL5dDtabHeaders(pairs, DTAB_HEADERS_LIMIT);
+      const dtab = readL5dDtabHeaders(pairs, DTAB_HEADERS_LIMIT, this.maxDentries);
       this.policy.check(dtab);
       const shown = dtab.show();
       return { dtab, key: shown, shown };

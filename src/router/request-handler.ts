@@ -118,20 +118,25 @@ export function resolve(
   const base = rt.base();
   if (base === null) throw createError('SY_ERR_BINDING_TIMEOUT', [identified.name.show(), 0]);
   let local: LocalDtab | null = null;
-  if (!s.clearContext && (head.ctxDtab !== undefined || head.userDtab !== undefined)) {
-    try {
-      local = rt.localDtabs.read(head.ctxDtab, head.userDtab);
-    } catch (e) {
-      if (e instanceof SwitchyardError && e.code === 'SY_ERR_DTAB_OVERRIDE_DENIED') rt.stats.overridesRefused.inc();
-      throw e;
-    }
-  }
   const name = identified.name;
   const service = name.show();
-  const route =
-    local === null
-      ? rt.routes.get(base.key, base.dtab, name)
-      : rt.routes.get(`${base.key}\u0001${local.key}`, base.dtab.concat(local.dtab), name);
+  let route: Route;
+  try {
+    if (!s.clearContext && (head.ctxDtab !== undefined || head.userDtab !== undefined)) {
+      local = rt.localDtabs.read(head.ctxDtab, head.userDtab);
+    }
+    const l = local;
+    // An override is judged by what it binds to before it is bound (dtab-override-policy.ts).
+    route =
+      l === null
+        ? rt.routes.get(base.key, base.dtab, name)
+        : rt.routes.get(`${base.key}\u0001${l.key}`, base.dtab.concat(l.dtab), name, () =>
+            rt.localDtabs.judge(base.dtab, l.dtab, name),
+          );
+  } catch (e) {
+    countRefusal(rt, e);
+    throw e;
+  }
   const settled = route.whenSettled(s.bindingTimeoutMs);
   const pick = (): Target | Promise<Target> => {
     if (route.state === 'pending') throw createError('SY_ERR_BINDING_TIMEOUT', [service, s.bindingTimeoutMs]);
@@ -153,10 +158,26 @@ export function resolve(
       started,
       url: identified.url,
     };
+    // Before any byte is sent: the leaf was judged, and no address is one of our own listeners.
+    const admit = (): Target => {
+      try {
+        route.admit(service, picked.bound);
+      } catch (e) {
+        countRefusal(rt, e);
+        throw e;
+      }
+      return target;
+    };
     const resolved = picked.client.whenResolved(s.bindingTimeoutMs);
-    return resolved === null ? target : resolved.then(() => target);
+    return resolved === null ? admit() : resolved.then(admit);
   };
   return settled === null ? pick() : settled.then(pick);
+}
+
+function countRefusal(rt: RouterRuntime, e: unknown): void {
+  if (e instanceof SwitchyardError && (e.code === 'SY_ERR_DTAB_OVERRIDE_DENIED' || e.code === 'SY_ERR_SELF_ADDRESS')) {
+    rt.stats.overridesRefused.inc();
+  }
 }
 
 /** A route whose first request has looked up its metrics and retry budget. */

@@ -5,12 +5,15 @@
  * leaves become shared clients, Neg/Fail/Empty branches become "no hosts" answers (linkerd
  * keeps such branches when their weight is above zero, so their share of requests fails).
  */
+import { createError } from '../errors.js';
 import type { Activity } from '../naming/activity.js';
 import type { Bound } from '../naming/bound.js';
 import type { BoundTree } from '../naming/interpreter.js';
 import type { Closable } from '../naming/var.js';
 import type { Client } from './client.js';
 import type { ClientCache } from './client-cache.js';
+import type { OverrideVerdict } from './dtab-override-policy.js';
+import type { OwnListeners } from './own-listeners.js';
 import type { RetryBudget } from './policy/retry-budget.js';
 import { WeightedPicker } from './policy/weighted-pick.js';
 import type { ScopeStats } from './router-stats.js';
@@ -25,6 +28,12 @@ export type Picked = { readonly client: Client; readonly bound: Bound } | { read
 
 export type RouteState = 'pending' | 'ready' | 'failed';
 
+/** What a route checks before any byte is sent: the override's verdict and the router's listeners. */
+export interface RouteGuard {
+  readonly verdict: OverrideVerdict | null;
+  readonly listeners: OwnListeners | null;
+}
+
 export class Route {
   lastUsed = Date.now();
   /** The logical name's metrics and retry budget, looked up once by the first request. */
@@ -36,15 +45,21 @@ export class Route {
   #held: Client[] = [];
   readonly #waiters = new Waiters();
   #subscription: Closable | undefined;
+  /** Bounds that passed admit(), so a warm route checks nothing per request. */
+  readonly #admitted = new WeakSet<Bound>();
+  /** When the route last settled as failed, for the cache's short negative TTL. */
+  failedAt = 0;
 
   constructor(
     binding: Activity<BoundTree>,
     private readonly clients: ClientCache,
+    private readonly guard: RouteGuard | null = null,
   ) {
     this.#subscription = binding.run.observe((s) => {
       if (s.status === 'pending') return;
       if (s.status === 'failed') {
         this.#error = s.error;
+        this.failedAt = Date.now();
         this.#replace({ kind: 'none', what: 'failed' }, []);
         this.#settle('failed');
         return;
@@ -74,6 +89,31 @@ export class Route {
     let p = this.#picker;
     while (p.kind === 'union') p = p.picker.pick();
     return p.kind === 'client' ? p : { none: p.what };
+  }
+
+  /** Bound leaves this route holds (an estimate of its weight in the cache). */
+  get leaves(): number {
+    return this.#held.length;
+  }
+
+  /**
+   * Throws 403 unless `bound` is a leaf the override policy judged, and none of the addresses it
+   * resolves to right now is one of the router's own listeners. Checked results are remembered
+   * per Bound and per Addr value, so only a changed address set is looked at again.
+   */
+  admit(service: string, bound: Bound): void {
+    const guard = this.guard;
+    if (guard === null) return;
+    if (!this.#admitted.has(bound)) {
+      if (guard.verdict !== null && !guard.verdict.allows(bound)) {
+        throw createError('SY_ERR_DTAB_OVERRIDE_DENIED', [
+          `${service} bound to ${bound.id.show()}, which was not judged`,
+        ]);
+      }
+      this.#admitted.add(bound);
+    }
+    const own = guard.listeners?.firstOwn(bound.addr.sample()) ?? null;
+    if (own !== null) throw createError('SY_ERR_SELF_ADDRESS', [service, own]);
   }
 
   #build(tree: BoundTree, held: Client[]): Picker {

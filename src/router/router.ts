@@ -25,6 +25,7 @@ import { StaticDtabSource } from './dtab-source/static-dtab-source.js';
 import { EndpointPools } from './endpoint-pools.js';
 import { buildIdentifier } from './identifier.js';
 import { LocalDtabReader } from './local-dtab-reader.js';
+import { OwnListeners } from './own-listeners.js';
 import { P2cEwmaBalancer } from './policy/balancer.js';
 import { responseClassifier } from './policy/response-classifier.js';
 import { RetryBudget } from './policy/retry-budget.js';
@@ -88,7 +89,9 @@ export async function startRouter(
     idleTtlMs: limits.seriesIdleTtlMs,
   });
   const namers = mountNamers(config.namers, logger);
-  const interpreter = defaultInterpreter({ namers, fallbackOnEmpty: true });
+  const overrides = config.dtabOverrides;
+  const interpreter = defaultInterpreter({ namers, fallbackOnEmpty: true, maxLookups: overrides.maxBindLookups });
+  const listeners = new OwnListeners();
   const source = baseSource(config, logger);
   let baseState: BaseDtabState = { status: 'pending', reason: 'starting' };
   let base: BaseDtab | null = null;
@@ -113,13 +116,23 @@ export async function startRouter(
     () => new P2cEwmaBalancer({ failureAccrual: fa === null ? false : fa }),
     config.idleTtlMs,
   );
-  const routes = new RouteCache(interpreter, clients, config.idleTtlMs, 10_000);
+  const routes = new RouteCache(
+    interpreter,
+    clients,
+    {
+      idleTtlMs: config.idleTtlMs,
+      maxEntries: overrides.routeCacheMaxEntries,
+      maxWeight: overrides.routeCacheMaxWeight,
+      failedTtlMs: overrides.failedRouteTtlMs,
+    },
+    listeners,
+  );
   const budgets = new Map<string, RetryBudget>();
   const server: { current?: RouterServer } = {};
   const runtime: RouterRuntime = {
     identify: buildIdentifier(config.identifiers, Path.read(config.dstPrefix)),
     base: () => base,
-    localDtabs: new LocalDtabReader(new OverridePolicy(config.dtabOverrides)),
+    localDtabs: new LocalDtabReader(new OverridePolicy(config.dtabOverrides, interpreter), overrides.maxDentries),
     routes,
     stats,
     settings: {
@@ -143,6 +156,8 @@ export async function startRouter(
     draining: () => server.current?.closing ?? false,
   };
   metrics.gauge('rt:bindcache:routes', { rt: config.label }, () => routes.size);
+  metrics.gauge('rt:bindcache:weight', { rt: config.label }, () => routes.weight);
+  metrics.gauge('rt:bindcache:evictions', { rt: config.label }, () => routes.evictions);
   metrics.gauge('rt:bindcache:clients', { rt: config.label }, () => clients.size);
   metrics.gauge('rt:pools', { rt: config.label }, () => pools.size);
   metrics.gauge('rt:server:pending', { rt: config.label }, () => server.current?.inFlight ?? 0);
@@ -242,7 +257,9 @@ export async function startRouter(
   admin.get('/health', async () => ({ status: 'ok' }));
   extensions.admin?.(admin);
 
+  if (config.admin.port !== 0) listeners.add(config.admin.host, config.admin.port);
   const url = await routerServer.listen(config.listen.host, config.listen.port);
+  listeners.add(config.listen.host, Number(new URL(url).port));
   let adminUrl: string;
   try {
     adminUrl = await admin.listen({ host: config.admin.host, port: config.admin.port });
@@ -250,6 +267,8 @@ export async function startRouter(
     await routerServer.stop(0);
     throw e;
   }
+  // Routes to either listener are refused, whatever dtab produced them (own-listeners.ts).
+  listeners.add(config.admin.host, Number(new URL(adminUrl).port));
   const sweeper = setInterval(
     () => {
       routes.sweep();
