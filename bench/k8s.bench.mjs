@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // npm run bench:k8s — how long the io.l5d.k8s namer takes to apply a 10,000-endpoint update
-// (issue 5 item 6; goal ≤ 50 ms): a Service whose 10,000 ready pods sit in 100 EndpointSlices of
-// 100 endpoints is watched; then every pod is replaced at once (a full rollout: 100 MODIFIED
-// events, ~2 MB of JSON written to the open watch stream in one go), and the time is taken from
-// the first byte written to the namer's Addr holding the new 10,000 addresses (after 3 warm-up
-// rounds). The API server is a
-// bare node:http stand-in that serves only what this needs (the full fake lives in test/helpers
-// and is TypeScript); it binds 127.0.0.1. ROUNDS rollouts, alternating between two pod sets.
+// (goal ≤ 50 ms, docs/performance.md#goals): a Service whose 10,000 ready pods sit in 100
+// EndpointSlices of 100 endpoints is watched; then every pod is replaced at once (a full rollout:
+// 100 MODIFIED events, ~2 MB of JSON written to the open watch stream in one go), and the time is
+// taken from the first byte written to the namer's Addr holding the new 10,000 addresses (after 3
+// warm-up rounds). The API server is a bare node:http stand-in that serves only what this needs
+// (the full fake lives in test/helpers and is TypeScript); it binds 127.0.0.1. ROUNDS rollouts,
+// alternating between two pod sets.
 import { createServer } from 'node:http';
 import { K8sNamer, Path } from '../dist/index.js';
 

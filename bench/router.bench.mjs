@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench:router — the router's throughput, latency and memory against reference proxies,
-// measured in the same run (issue 4 item 11, shared/specs/perf.md):
+// measured in the same run (method: docs/performance.md#how-to-measure):
 //  - closed loop: `taskset -c 1 wrk -t1 -c50 -d10s --latency`, keep-alive, against each subject
 //    pinned with `taskset -c 0`: (1) direct to the upstream, (2) nginx as a reverse proxy (1
 //    worker, upstream keepalive), (3) fastify 5 + @fastify/http-proxy, (4) the switchyard router

@@ -1,4 +1,4 @@
-# The dtab language: paths, prefixes, name trees, dentries and dtabs (shared/specs/dtab.md §1-§4).
+# The dtab language: paths, prefixes, name trees, dentries and dtabs (docs/dtab-language.md).
 #
 # Compiled by `npm run grammar` (scripts/build-grammar.mjs) into src/dtab/generated/dtab-grammar.ts;
 # never edit that file by hand: a test regenerates it and fails when the two disagree.
@@ -25,7 +25,8 @@ import { Path } from '../path.js';
 import { AnyElem, Prefix, type PrefixElem } from '../prefix.js';
 import { readWeight } from '../weight.js';
 
-// Java's Character.isWhitespace: not JS \s, which also takes the no-break spaces (dtab.md §4.3).
+// Java's Character.isWhitespace: not JS \s, which also takes the no-break spaces
+// (docs/dtab-language.md#whitespace-and-comments).
 const WHITESPACE = /[ \t\n\x0B\f\r\x1C-\x1F\u1680\u2000-\u2006\u2008-\u200A\u2028\u2029\u205F\u3000]+/;
 // Runs of plain characters are matched in one step; the engine would otherwise loop per character.
 const LABEL = /(?:[0-9A-Za-z_:.#$%-]+|\\x[0-9a-fA-F]{2})+/;
@@ -105,7 +106,8 @@ tree -> tree1                       {% (d) => d[0] %}
 alts -> tree1 %pipe tree1           {% (d) => cons(cons(null, d[0]), d[2]) %}
       | alts %pipe tree1            {% (d) => cons(d[0], d[2]) %}
 
-# A weight on a lone member is dropped: only a union of two or more keeps weights (§3.2).
+# A weight on a lone member is dropped: only a union of two or more keeps weights
+# (docs/dtab-language.md#weights).
 tree1 -> weighted                   {% (d) => (d[0] as Weighted<Path>).tree %}
        | members                    {% (d) => NameTree.union(...toArray(d[0] as Cons<Weighted<Path>>)) %}
 

@@ -116,7 +116,7 @@ export function createError(code: ErrorCode, args: readonly unknown[] = [], caus
   return new SwitchyardError(code, formatMessage(code, args), cause === undefined ? undefined : { cause });
 }
 
-/** Where a syntax error is and what the parser wanted there (dtab.md §11b). */
+/** Where a syntax error is and what the parser wanted there (docs/dtab-language.md#syntax-errors). */
 export interface SyntaxErrorDetail {
   /** 1-based line; lines split at `\n`, the character that ends a `#` comment. */
   readonly line: number;

@@ -1,9 +1,8 @@
 /**
- * linkerd's delegate JSON (namerd-api.md §4) as an indented tree for a terminal: each node is
- * its path, then the dentry that produced it in parentheses, then what it came to (bound
- * addresses, neg, fail, empty, an error). Alternatives are numbered in the order they are
- * tried; union branches show their weight and share of requests, so a canary split reads off
- * directly.
+ * linkerd's delegate JSON (docs/namerd-api.md#json-shapes) as an indented tree for a terminal: each
+ * node is its path, then the dentry that produced it in parentheses, then what it came to (bound
+ * addresses, neg, fail, empty, an error). Alternatives are numbered in the order they are tried;
+ * union branches show their weight and share of requests, so a canary split reads off directly.
  */
 import type { JsonAddr, JsonBound, JsonDelegateTree } from '../naming/delegate-json.js';
 

@@ -5,9 +5,10 @@
  *
  * The scan reads the parser's own token stream (the moo lexer compiled from
  * grammar/dtab.ne), so a `#` is a comment here exactly when it is one to Dtab.read: inside a
- * path it is a label character (dtab.md §4.3). Each comment is attached to the dentry it
- * precedes (on its own line), or follows (on the dentry's last line), or to the end of the
- * file; a comment inside a dentry that spans lines is moved in front of that dentry.
+ * path it is a label character (docs/dtab-language.md#whitespace-and-comments). Each comment is
+ * attached to the dentry it precedes (on its own line), or follows (on the dentry's last line), or
+ * to the end of the file; a comment inside a dentry that spans lines is moved in front of that
+ * dentry.
  */
 import { lexer } from '../dtab/generated/dtab-grammar.js';
 

@@ -1,6 +1,6 @@
 /**
  * `namectl`, the operator's CLI for delegation tables: a superset of linkerd's namerctl
- * (shared/specs/namerd-api.md §6). It manages namerd's dtabs (list, get, create, update,
+ * (docs/namerd-api.md#namectl-and-namerctl). It manages namerd's dtabs (list, get, create, update,
  * delete, history, rollback, diff, watch), explains delegation, and formats and checks dtab
  * files. Exit codes: 0 ok, 1 refused by namerd or invalid input, 2 usage or connection error.
  * `main` takes its arguments, streams, environment and interrupt signal as parameters so that

@@ -1,9 +1,9 @@
 /**
- * namectl's one HTTP client for namerd's `/api/1` (namerd-api.md §2), on undici. Every response
- * becomes a typed result or one of two errors: NamerdHttpError when namerd answered and refused
- * (4xx/5xx, exit 1) and NamerdUnreachableError when there was no answer to read (exit 2). Reads
- * ask for JSON, as namerctl does, so the client also works against linkerd's namerd; switchyard's
- * additions (history, messages, ndjson watches) degrade to what namerd offers.
+ * namectl's one HTTP client for namerd's `/api/1` (docs/namerd-api.md#routes), on undici. Every
+ * response becomes a typed result or one of two errors: NamerdHttpError when namerd answered and
+ * refused (4xx/5xx, exit 1) and NamerdUnreachableError when there was no answer to read (exit 2).
+ * Reads ask for JSON, as namerctl does, so the client also works against linkerd's namerd;
+ * switchyard's additions (history, messages, ndjson watches) degrade to what namerd offers.
  */
 import { STATUS_CODES } from 'node:http';
 import { Agent, type Dispatcher, request } from 'undici';

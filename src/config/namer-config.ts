@@ -15,10 +15,11 @@ export interface FsNamerConfig {
 }
 
 /**
- * `io.l5d.k8s` (k8s.md; linkerd's K8sInitializer): where the API is (at most one of `apiUrl`,
- * linkerd's `host`/`port`, or `kubeconfig`; none means in-cluster when KUBERNETES_SERVICE_HOST
- * is set, else linkerd's default localhost:8001), linkerd's `labelSelector` (a label key whose
- * value becomes a fourth name segment), and the watch clock for tests and odd clusters.
+ * `io.l5d.k8s` (docs/k8s-namer.md#configuring-it; linkerd's K8sInitializer): where the API is (at
+ * most one of `apiUrl`, linkerd's `host`/`port`, or `kubeconfig`; none means in-cluster when
+ * KUBERNETES_SERVICE_HOST is set, else linkerd's default localhost:8001), linkerd's `labelSelector`
+ * (a label key whose value becomes a fourth name segment), and the watch clock for tests and odd
+ * clusters.
  */
 /** How to reach the API (apiUrl, host/port, kubeconfig, in-cluster) is the namer's own ApiSettings. */
 export interface K8sNamerConfig extends ApiSettings {

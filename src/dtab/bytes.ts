@@ -1,7 +1,7 @@
 /**
- * Path elements are byte strings (dtab.md §1): switchyard stores each one as a JS string whose
- * characters are all in 0x00–0xFF, one character per byte. That keeps matching a plain string
- * compare and makes `\xNN` escapes exact, while UTF-8 text crosses the boundary only here.
+ * Path elements are byte strings (docs/dtab-language.md#paths): switchyard stores each one as a JS
+ * string whose characters are all in 0x00–0xFF, one character per byte. That keeps matching a plain
+ * string compare and makes `\xNN` escapes exact, while UTF-8 text crosses the boundary only here.
  */
 
 /** Characters that print as themselves in a path element (Finagle's `showableChars`). */

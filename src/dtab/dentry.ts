@@ -1,6 +1,7 @@
 /**
- * Dentry: one delegation rule, `prefix => tree` (dtab.md §4). A path that the prefix matches
- * is rewritten to the tree, with the unmatched suffix appended to every leaf.
+ * Dentry: one delegation rule, `prefix => tree` (docs/dtab-language.md#dentries-and-dtabs). A path
+ * that the prefix matches is rewritten to the tree, with the unmatched suffix appended to every
+ * leaf.
  */
 import { NameTree } from './name-tree.js';
 import { parseDentry } from './parse.js';

@@ -1,6 +1,7 @@
 /**
- * Dtab: an ordered list of dentries (dtab.md §4, §5, §8.3). Later entries take precedence:
- * lookup collects every matching entry from last to first, so earlier ones become fallbacks.
+ * Dtab: an ordered list of dentries (docs/dtab-language.md#dentries-and-dtabs). Later entries take
+ * precedence: lookup collects every matching entry from last to first, so earlier ones become
+ * fallbacks.
  */
 import { Dentry } from './dentry.js';
 import { NameTree } from './name-tree.js';
@@ -39,8 +40,9 @@ export class Dtab {
   }
 
   /**
-   * One rewrite step (§5), no recursion and no simplification: Neg when nothing matches, the
-   * destination when one entry matches, and an Alt of every match, last entry first, otherwise.
+   * One rewrite step (docs/dtab-language.md#lookup-one-rewrite-step), no recursion and no
+   * simplification: Neg when nothing matches, the destination when one entry matches, and an Alt of
+   * every match, last entry first, otherwise.
    */
   lookup(path: Path): NameTree<Path> {
     let first: NameTree<Path> | null = null;

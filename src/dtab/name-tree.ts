@@ -1,7 +1,8 @@
 /**
- * NameTree: the right-hand side of a dentry and the result of binding (dtab.md §3). A tree is
- * plain immutable data, a discriminated union on `type`; the algebra over it (show, simplify,
- * evaluate) lives in small modules beside this one and is gathered in the `NameTree` object.
+ * NameTree: the right-hand side of a dentry and the result of binding
+ * (docs/dtab-language.md#name-trees). A tree is plain immutable data, a discriminated union on
+ * `type`; the algebra over it (show, simplify, evaluate) lives in small modules beside this one and
+ * is gathered in the `NameTree` object.
  */
 import { parseNameTree } from './parse.js';
 import type { Path } from './path.js';
@@ -116,7 +117,7 @@ export const NameTree = {
   weighted,
   map,
   equals,
-  /** Parses a name tree (dtab.md §3.2); throws DtabSyntaxError. */
+  /** Parses a name tree (docs/dtab-language.md#name-trees); throws DtabSyntaxError. */
   read(text: string): NameTree<Path> {
     return parseNameTree(text);
   },

@@ -124,7 +124,10 @@ function expectedTypes(column: ChartColumn, start: Start): Set<string> {
   return types;
 }
 
-/** Token types in the categories of dtab.md §4.4. */
+/**
+ * Token types in the categories a syntax error names as expected
+ * (docs/dtab-language.md#syntax-errors).
+ */
 function categories(types: Set<string>): string[] {
   const out: string[] = [];
   // Where a simple may start, `(`, `!`, `~`, `$`, `/` and a weight are all possible: say "simple".

@@ -1,6 +1,6 @@
 /**
- * Path: a sequence of non-empty byte-string elements (dtab.md §1). Paths are values: equal
- * elements mean equal paths, and every operation returns a new Path.
+ * Path: a sequence of non-empty byte-string elements (docs/dtab-language.md#paths). Paths are
+ * values: equal elements mean equal paths, and every operation returns a new Path.
  */
 import { createError } from '../errors.js';
 import { bytesToUtf8, showElem, utf8ToBytes } from './bytes.js';

@@ -1,6 +1,6 @@
 /**
- * Prefix: the left-hand side of a dentry (dtab.md §2). Like a Path, but an element may be
- * `*` (AnyElem), which matches exactly one element and captures nothing.
+ * Prefix: the left-hand side of a dentry (docs/dtab-language.md#prefixes). Like a Path, but an
+ * element may be `*` (AnyElem), which matches exactly one element and captures nothing.
  */
 import { showElem } from './bytes.js';
 import { parsePrefix } from './parse.js';

@@ -1,10 +1,10 @@
 /**
- * Request-local dtabs carried in HTTP headers (dtab.md §8). linkerd's `l5d-ctx-dtab` (what an
- * upstream router forwarded) and `l5d-dtab` (what the caller asks for) are read whole, never
- * split on commas, and applied in that order on top of the router's base dtab, so the caller's
- * entries win. Finagle's `Dtab-Local` (comma-split) and legacy `X-Dtab-NN-A/B` pairs are read by
- * their own function, for peers that speak Finagle. Pure: no I/O, and errors are values of the
- * registry that carry the parser's position.
+ * Request-local dtabs carried in HTTP headers (docs/dtab-language.md#request-local-dtabs).
+ * linkerd's `l5d-ctx-dtab` (what an upstream router forwarded) and `l5d-dtab` (what the caller asks
+ * for) are read whole, never split on commas, and applied in that order on top of the router's base
+ * dtab, so the caller's entries win. Finagle's `Dtab-Local` (comma-split) and legacy
+ * `X-Dtab-NN-A/B` pairs are read by their own function, for peers that speak Finagle. Pure: no I/O,
+ * and errors are values of the registry that carry the parser's position.
  */
 import { createError, type SwitchyardError } from '../errors.js';
 import { Dentry } from './dentry.js';

@@ -1,11 +1,11 @@
 /**
- * Printing name trees (dtab.md §3.3 with §11a's lossless weights): Alt members joined by
- * " | ", Union members by " & ", parentheses only where re-reading needs them.
+ * Printing name trees (docs/dtab-language.md#printing-name-trees, with lossless weights): Alt
+ * members joined by " | ", Union members by " & ", parentheses only where re-reading needs them.
  */
 import type { NameTree, Showable, Weighted } from './name-tree.js';
 
 export function showTree<T extends Showable>(tree: NameTree<T>): string {
-  // A single-child Alt or Union prints exactly as its child would here (§3.3), so a lone
+  // A single-child Alt or Union prints exactly as its child would here, so a lone
   // union member that is an Alt prints bare, as Finagle's `show` does, not in parentheses.
   if (tree.type === 'alt') {
     if (tree.trees.length === 1) return showTree(tree.trees[0]!);
@@ -51,8 +51,9 @@ function showSimple<T extends Showable>(tree: NameTree<T>): string {
 }
 
 /**
- * The shortest decimal that reads back to the same double, never in exponent form (§11a):
- * JS gives the shortest digits, and only the exponent forms need expanding.
+ * The shortest decimal that reads back to the same double, never in exponent form
+ * (docs/dtab-language.md#lossless-weights): JS gives the shortest digits, and only the exponent
+ * forms need expanding.
  */
 export function showWeight(weight: number): string {
   const s = String(weight);

@@ -1,6 +1,7 @@
 /**
- * `simplify` and `evaluate` (dtab.md §3.4–§3.5). Both preserve what a tree evaluates to; only
- * Neg lets an Alt fall through, and a Union drops Fail and Neg members but keeps Empty ones.
+ * `simplify` and `evaluate` (docs/dtab-language.md#simplifying-and-evaluating). Both preserve what
+ * a tree evaluates to; only Neg lets an Alt fall through, and a Union drops Fail and Neg members
+ * but keeps Empty ones.
  */
 import { NameTree, type Weighted } from './name-tree.js';
 

@@ -1,6 +1,7 @@
 /**
  * Turning a failed parse into a DtabSyntaxError that says where (1-based line and column), what
- * was there (escaped when unprintable) and what would have been accepted (dtab.md §11b).
+ * was there (escaped when unprintable) and what would have been accepted
+ * (docs/dtab-language.md#syntax-errors).
  */
 import { DtabSyntaxError } from '../errors.js';
 

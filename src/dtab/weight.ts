@@ -1,7 +1,8 @@
 /**
- * Reading union weights (dtab.md §3.2, §11a). The lexer has already checked the shape (digits
- * with at most one dot); what is left is the one input switchyard rejects and Finagle accepts:
- * digits too many for a double, which would read as Infinity and could never be printed back.
+ * Reading union weights (docs/dtab-language.md#weights). The lexer has already checked the shape
+ * (digits with at most one dot); what is left is the one input switchyard rejects and Finagle
+ * accepts: digits too many for a double, which would read as Infinity and could never be printed
+ * back.
  */
 import type { Token } from 'moo';
 

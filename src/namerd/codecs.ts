@@ -1,9 +1,9 @@
 /**
- * namerd's dtab codecs (namerd-api.md §2.1): `application/json` as `[{"prefix","dst"}]`, and
- * `application/dtab` / `text/plain` as the text form. Input is validated completely before any
- * store call, with the parser's line and column in the error, so a bad dtab is never stored.
- * Output negotiation follows namerd: the first recognised type in Accept order wins, q-values
- * are ignored, and JSON is the default (also for `*` / `*`).
+ * namerd's dtab codecs (docs/namerd-api.md#dtab-codecs): `application/json` as
+ * `[{"prefix","dst"}]`, and `application/dtab` / `text/plain` as the text form. Input is validated
+ * completely before any store call, with the parser's line and column in the error, so a bad dtab
+ * is never stored. Output negotiation follows namerd: the first recognised type in Accept order
+ * wins, q-values are ignored, and JSON is the default (also for `*` / `*`).
  */
 import { Dentry } from '../dtab/dentry.js';
 import { Dtab } from '../dtab/dtab.js';

@@ -1,8 +1,8 @@
 /**
- * `/api/1/dtabs`: namerd's dtab CRUD with its codecs, ETags and compare-and-set (namerd-api.md
- * §2), plus switchyard's additions: history (`/versions`, `?version=`), write messages
- * (`X-Dtab-Message`), bearer-token writes, and a line-delimited JSON watch with heartbeats and
- * deletion events (`Accept: application/x-ndjson`).
+ * `/api/1/dtabs`: namerd's dtab CRUD with its codecs, ETags and compare-and-set
+ * (docs/namerd-api.md#routes), plus switchyard's additions: history (`/versions`, `?version=`),
+ * write messages (`X-Dtab-Message`), bearer-token writes, and a line-delimited JSON watch with
+ * heartbeats and deletion events (`Accept: application/x-ndjson`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createError } from '../errors.js';

@@ -1,10 +1,10 @@
 /**
  * `/api/1/delegate` and `/api/1/bind`: explain or bind a path through a namespace's stored dtab,
- * with an optional `dtab=` appended so it wins (namerd-api.md §2, §4). Both answer in linkerd's
- * JSON and give up after the request timeout with 503 `Request timed out.`, as linkerd does.
- * Anyone may call them with a dtab of their own, so the dtab is capped at 100 dentries and the
- * work at the interpreter's bind budget (both 400), which keeps every answer within milliseconds
- * and lets the timeout fire at all.
+ * with an optional `dtab=` appended so it wins (docs/namerd-api.md#delegate-and-bind). Both answer
+ * in linkerd's JSON and give up after the request timeout with 503 `Request timed out.`, as linkerd
+ * does. Anyone may call them with a dtab of their own, so the dtab is capped at 100 dentries and
+ * the work at the interpreter's bind budget (both 400), which keeps every answer within
+ * milliseconds and lets the timeout fire at all.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Dentry } from '../dtab/dentry.js';

@@ -1,5 +1,5 @@
 /**
- * Streaming an Activity as a chunked HTTP response (namerd-api.md §2.3): the current value at
+ * Streaming an Activity as a chunked HTTP response (docs/namerd-api.md#watching): the current value at
  * once, then one document per change; a failure writes its message and ends the stream; the
  * client going away closes the observation. Optional heartbeat lines let both ends notice a dead
  * connection that no change would reveal (namerd's silent watch stalls, linkerd#2249). Every

@@ -1,5 +1,5 @@
 /**
- * The endpoint-file format of the `io.l5d.fs` namer (router.md §4.2), as linkerd's
+ * The endpoint-file format of the `io.l5d.fs` namer (docs/namers.md#file-based-discovery), as linkerd's
  * WatchingNamer reads it: one endpoint per line, `host port` or `host port * weight`; `#` starts
  * a comment anywhere on a line; blank lines are ignored; the port must be 1..65535. Any malformed
  * line fails the whole file, because serving a partial endpoint set would silently shed the

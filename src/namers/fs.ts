@@ -1,10 +1,11 @@
 /**
- * The `io.l5d.fs` namer (router.md §4.2; linkerd's `namer/fs` WatchingNamer): file-based service
- * discovery for development, tests and small static setups. `<prefix>/<file>/<residual…>` binds
- * to id `<prefix>/<file>` with the file's endpoints as its Addr; directories nest, so
- * `<prefix>/<dir>/<file>/…` binds to `<prefix>/<dir>/<file>`. A name with no file is Neg, so a
- * dtab can fall back from it; an empty file is a name with no endpoints, which is not a fallback.
- * The lookup follows the directory, so creating or deleting a file re-binds without a restart.
+ * The `io.l5d.fs` namer (docs/namers.md#file-based-discovery; linkerd's `namer/fs` WatchingNamer):
+ * file-based service discovery for development, tests and small static setups.
+ * `<prefix>/<file>/<residual…>` binds to id `<prefix>/<file>` with the file's endpoints as its
+ * Addr; directories nest, so `<prefix>/<dir>/<file>/…` binds to `<prefix>/<dir>/<file>`. A name
+ * with no file is Neg, so a dtab can fall back from it; an empty file is a name with no endpoints,
+ * which is not a fallback. The lookup follows the directory, so creating or deleting a file
+ * re-binds without a restart.
  */
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';

@@ -1,8 +1,9 @@
 /**
- * The `/$/inet` and `/$/fixedinet` namers (dtab.md §7.1): `/$/inet/<host>/<port>/<residual…>`,
- * or `/$/inet/<port>/…` with no host. The host/port form is tried first, so `/$/inet/80/90` is
- * host "80", port 90. The bound id is the path without its residual. A path that fits neither
- * form fails, as Finagle's reflective lookup of a class named `inet` does.
+ * The `/$/inet` and `/$/fixedinet` namers (docs/namers.md#inet-and-fixedinet):
+ * `/$/inet/<host>/<port>/<residual…>`, or `/$/inet/<port>/…` with no host. The host/port form is
+ * tried first, so `/$/inet/80/90` is host "80", port 90. The bound id is the path without its
+ * residual. A path that fits neither form fails, as Finagle's reflective lookup of a class named
+ * `inet` does.
  */
 import { NameTree } from '../dtab/name-tree.js';
 import type { Path } from '../dtab/path.js';

@@ -1,7 +1,8 @@
 /**
  * Java's `String.toInt` (Integer.parseInt), which Finagle uses to recognise a port in
- * `/$/inet/<host>/<port>` (dtab.md §7.1): an optional sign, then decimal digits of any script
- * (`Character.digit`), within the 32-bit range. So `-1` and `0080` are numbers and `80a` is not.
+ * `/$/inet/<host>/<port>` (docs/namers.md#inet-and-fixedinet): an optional sign, then decimal
+ * digits of any script (`Character.digit`), within the 32-bit range. So `-1` and `0080` are numbers
+ * and `80a` is not.
  */
 const DIGITS = /^[+-]?\p{Nd}+$/u;
 const DIGIT = /\p{Nd}/u;

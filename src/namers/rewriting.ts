@@ -1,9 +1,9 @@
 /**
- * linkerd's rewriting `/$/` namers (router.md §4.3; linkerd's io/buoyant/{http,hostport}.scala):
- * each turns a name into another, unbound path that binding then continues with, or answers Neg
- * when the name does not have the expected shape, so the dtab can fall back. The typical use is
- * `/svc => /$/io.buoyant.http.domainToPathPfx/grpc`, which makes `/svc/web.default` into
- * `/grpc/default/web`.
+ * linkerd's rewriting `/$/` namers (docs/namers.md#rewriting-namers; linkerd's
+ * io/buoyant/{http,hostport}.scala): each turns a name into another, unbound path that binding then
+ * continues with, or answers Neg when the name does not have the expected shape, so the dtab can
+ * fall back. The typical use is `/svc => /$/io.buoyant.http.domainToPathPfx/grpc`, which makes
+ * `/svc/web.default` into `/grpc/default/web`.
  */
 import { NameTree } from '../dtab/name-tree.js';
 import { Path } from '../dtab/path.js';

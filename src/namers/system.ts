@@ -1,6 +1,6 @@
 /**
  * The `/$/<kind>` namers switchyard ships, as the explicit kind → namer map that replaces
- * Finagle's reflection (dtab.md §7.1, router.md §4.3).
+ * Finagle's reflection (docs/dtab-language.md#system-names, docs/namers.md#rewriting-namers).
  */
 import type { Namer } from '../naming/namer.js';
 import { InetNamer } from './inet.js';

@@ -1,6 +1,6 @@
 /**
  * WatchedDir: a directory followed as it changes, the one place the fs namer touches the file
- * system (DESIGN.md: one adapter per external system). linkerd's Watcher uses Java's
+ * system (docs/architecture.md#one-adapter-per-external-system). linkerd's Watcher uses Java's
  * WatchService; here it is fs.watch for low latency plus a periodic re-scan, because fs.watch
  * misses events on network and overlay filesystems, after a directory is replaced, and when
  * Kubernetes swaps a ConfigMap's `..data` symlink. Nothing runs until someone observes (Var.async)

@@ -1,7 +1,8 @@
 /**
- * DelegateTree: the explanation of a binding (linkerd's `DelegateTree`, dtab.md §9). Each node
- * records the path it stands for and the dentry that produced it, so an operator can see which
- * rule fired at every step and why a name did or did not bind.
+ * DelegateTree: the explanation of a binding (linkerd's `DelegateTree`,
+ * docs/dtab-language.md#explaining-a-binding). Each node records the path it stands for and the
+ * dentry that produced it, so an operator can see which rule fired at every step and why a name did
+ * or did not bind.
  */
 import { Dentry } from '../dtab/dentry.js';
 import type { NameTree } from '../dtab/name-tree.js';

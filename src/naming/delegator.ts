@@ -1,10 +1,11 @@
 /**
- * The delegate explainer (linkerd's `ConfiguredNamersInterpreter.delegate`, dtab.md §9). It walks
- * the same lookups as binding but keeps every step, binds all Alt and Union branches instead of
- * stopping at the first, and turns failures inside a branch into Exception nodes so one broken
- * namer does not hide the rest of the explanation. It is for operators, never for routing.
- * Because it expands every branch (its answer is a tree, not a shared graph), it counts every
- * lookup against the bind budget and gives up as a whole, with SY_ERR_BIND_BUDGET, past it.
+ * The delegate explainer (linkerd's `ConfiguredNamersInterpreter.delegate`,
+ * docs/dtab-language.md#explaining-a-binding). It walks the same lookups as binding but keeps every
+ * step, binds all Alt and Union branches instead of stopping at the first, and turns failures
+ * inside a branch into Exception nodes so one broken namer does not hide the rest of the
+ * explanation. It is for operators, never for routing. Because it expands every branch (its answer
+ * is a tree, not a shared graph), it counts every lookup against the bind budget and gives up as a
+ * whole, with SY_ERR_BIND_BUDGET, past it.
  */
 import { Dentry } from '../dtab/dentry.js';
 import type { Dtab } from '../dtab/dtab.js';

@@ -1,8 +1,9 @@
 /**
- * The `/$/...` namespace (Finagle's `Namer.global`, dtab.md §7.1): `/$/fail` is Fail, `/$/nil`
- * is Empty, `/$/<kind>/...` goes to the namer registered for that kind, and anything else is
- * Neg. Finagle finds kinds by reflection; switchyard takes an explicit map, and an unknown kind
- * fails the lookup (as Finagle's ClassNotFoundException does) instead of answering Neg.
+ * The `/$/...` namespace (Finagle's `Namer.global`, docs/dtab-language.md#system-names): `/$/fail`
+ * is Fail, `/$/nil` is Empty, `/$/<kind>/...` goes to the namer registered for that kind, and
+ * anything else is Neg. Finagle finds kinds by reflection; switchyard takes an explicit map, and an
+ * unknown kind fails the lookup (as Finagle's ClassNotFoundException does) instead of answering
+ * Neg.
  */
 
 import { NameTree } from '../dtab/name-tree.js';

@@ -1,12 +1,12 @@
 /**
- * The name interpreter: binds a path through a dtab and the namers (dtab.md §6, §7.2). It is
- * Finagle's `Namer.bind` over linkerd's `ConfiguredNamersInterpreter`: a path is looked up in
- * the dtab; only when that gives exactly Neg are the configured `/#/` namers asked, in order,
- * and then the `/$/` namer. Alt members bind lazily and in order, and only Neg falls through;
- * Union members all bind and failed ones drop out. Every lookup, the last `/$/` one included,
- * counts toward the depth limit. One bind also has a work budget (bind-budget.ts): identical
- * sub-paths at the same depth and weight are bound once and shared, and the lookups and the
- * size of the bound tree are capped, so a dtab that doubles its work per entry fails fast.
+ * The name interpreter: binds a path through a dtab and the namers (docs/dtab-language.md#binding).
+ * It is Finagle's `Namer.bind` over linkerd's `ConfiguredNamersInterpreter`: a path is looked up in
+ * the dtab; only when that gives exactly Neg are the configured `/#/` namers asked, in order, and
+ * then the `/$/` namer. Alt members bind lazily and in order, and only Neg falls through; Union
+ * members all bind and failed ones drop out. Every lookup, the last `/$/` one included, counts
+ * toward the depth limit. One bind also has a work budget (bind-budget.ts): identical sub-paths at
+ * the same depth and weight are bound once and shared, and the lookups and the size of the bound
+ * tree are capped, so a dtab that doubles its work per entry fails fast.
  */
 import type { Dtab } from '../dtab/dtab.js';
 import { type Leaf, NameTree, type Weighted } from '../dtab/name-tree.js';
@@ -34,8 +34,9 @@ export interface InterpreterOptions {
   readonly kinds?: ReadonlyMap<string, Namer> | Readonly<Record<string, Namer>>;
   /**
    * Also fall through an Alt member whose bound names have no endpoints at all (every address
-   * set empty or negative), not only one that binds to Neg. Finagle does not (dtab.md §6.2); the
-   * router turns it on so that a primary whose pods all vanish fails over at once. Off by default.
+   * set empty or negative), not only one that binds to Neg. Finagle does not
+   * (docs/dtab-language.md#alternation-and-fallback); the router turns it on so that a primary
+   * whose pods all vanish fails over at once. Off by default.
    */
   readonly fallbackOnEmpty?: boolean;
 }
@@ -109,7 +110,10 @@ export class NameInterpreter {
     return this.global.lookup(path);
   }
 
-  /** One step: the dtab's rewrite, or the namers' answer when the dtab gives exactly Neg (§6.3). */
+  /**
+   * One step: the dtab's rewrite, or the namers' answer when the dtab gives exactly Neg
+   * (docs/dtab-language.md#when-the-namers-are-asked).
+   */
   lookup(dtab: Dtab, path: Path): Activity<NameTree<Name>> {
     const tree = dtab.lookup(path);
     return tree.type === 'neg' ? this.lookupNamers(path) : Activity.value(tree);

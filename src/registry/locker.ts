@@ -1,5 +1,5 @@
 /**
- * The registry's locker (goto's peer lockers, shared/specs/registry-traffic.md §4): per peer
+ * The registry's locker (goto's peer lockers; docs/registry-and-traffic.md#lockers): per peer
  * label, per pod address, a tree of keyed JSON blobs. Peers overwrite `client,<target>` with a
  * cumulative results snapshot every few seconds and once more when the target ends, so what a
  * pod measured stays here after the pod is gone — deregistered, or killed without a word. Each

@@ -1,11 +1,11 @@
 /**
- * The peer side of the registry (goto's peer package, shared/specs/registry-traffic.md §2): a
- * process started with `--registry URL --label L` registers its admin address, applies the
- * startup bundle (targets, `autoInvoke` ones start at once; tracked headers), reminds the
- * registry every 5 s, and registers again when a reminder finds it forgotten. Unlike goto it
- * keeps trying to register for as long as it runs, so a peer that came up before the registry
- * still joins. With `--locker` it streams each running target's cumulative results to the
- * registry every few seconds and sends the final snapshot when the target ends.
+ * The peer side of the registry (goto's peer package;
+ * docs/registry-and-traffic.md#the-peers-lifecycle): a process started with `--registry URL --label
+ * L` registers its admin address, applies the startup bundle (targets, `autoInvoke` ones start at
+ * once; tracked headers), reminds the registry every 5 s, and registers again when a reminder finds
+ * it forgotten. Unlike goto it keeps trying to register for as long as it runs, so a peer that came
+ * up before the registry still joins. With `--locker` it streams each running target's cumulative
+ * results to the registry every few seconds and sends the final snapshot when the target ends.
  *
  * Shutdown is two steps, because deregistration comes before draining and the last results
  * after: stop() ends the reminders and deregisters; close() sends what is left and lets go.

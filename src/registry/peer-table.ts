@@ -1,5 +1,5 @@
 /**
- * Peers and their epochs, goto's model (shared/specs/registry-traffic.md §1.1, §1.3): pods are
+ * Peers and their epochs, goto's model (docs/registry-and-traffic.md#peers-and-epochs): pods are
  * grouped by label, keyed by address (ip:port); every registration opens an epoch, and an
  * address's epochs outlive its pod, so the registry can show the timeline of canary pods that
  * came, restarted and went. Pure state with a clock: the registry persists what changed.

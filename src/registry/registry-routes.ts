@@ -1,11 +1,11 @@
 /**
- * The registry's HTTP API, goto's `/registry/peers/...` (shared/specs/registry-traffic.md §1.2,
- * §1.4, §4.2, §4.5): peers and epochs, health, label-scoped targets and tracked headers pushed to
- * pods, and the lockers. `registerRegistryRoutes` mounts it on any fastify instance (the router's
- * admin port, or `switchyard registry`); it answers its own errors as `{error, message}` with the
- * registry's status, and reads bodies whether the host parsed them as JSON or left them as text.
- * A push answers `{label: {address: "ok" | "error: …"}}`: 200 when every pod took it, 424
- * (Failed Dependency) when one did not.
+ * The registry's HTTP API, goto's `/registry/peers/...`
+ * (docs/registry-and-traffic.md#the-registry-api): peers and epochs, health, label-scoped targets
+ * and tracked headers pushed to pods, and the lockers. `registerRegistryRoutes` mounts it on any
+ * fastify instance (the router's admin port, or `switchyard registry`); it answers its own errors
+ * as `{error, message}` with the registry's status, and reads bodies whether the host parsed them
+ * as JSON or left them as text. A push answers `{label: {address: "ok" | "error: …"}}`: 200 when
+ * every pod took it, 424 (Failed Dependency) when one did not.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createError, SwitchyardError } from '../errors.js';

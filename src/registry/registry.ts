@@ -1,5 +1,5 @@
 /**
- * The registry (goto's, shared/specs/registry-traffic.md §1, §4): peers and their epochs,
+ * The registry (goto's; docs/registry-and-traffic.md#the-registry-api): peers and their epochs,
  * targets and tracked headers configured per label and handed to each pod when it registers
  * (the startup bundle) or pushed to every live pod when they change, and the lockers where pods
  * leave their results. State lives in memory and every change is written through to the store

@@ -1,7 +1,7 @@
 /**
- * Identifiers turn a request into the logical name it is routed by (router.md §2): by default
- * the Host header as one element under `/svc`, as linkerd's `io.l5d.header.token`. Several may
- * be configured; the first that names the request wins. Names are cached by the header value,
+ * Identifiers turn a request into the logical name it is routed by (docs/router.md#identifiers): by
+ * default the Host header as one element under `/svc`, as linkerd's `io.l5d.header.token`. Several
+ * may be configured; the first that names the request wins. Names are cached by the header value,
  * so the common case allocates nothing per request.
  */
 import type { IncomingMessage } from 'node:http';

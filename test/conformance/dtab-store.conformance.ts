@@ -1,7 +1,8 @@
 /**
- * The DtabStore contract (src/store/dtab-store.ts, namerd-api.md §2.2 and §3), as one suite that
- * every store runs: memory, file and Redis must be interchangeable behind namerd's API, so they
- * are held to the same observable behaviour, including under contention and through watches.
+ * The DtabStore contract (src/store/dtab-store.ts, docs/namerd-api.md#the-dtab-store-contract), as
+ * one suite that every store runs: memory, file and Redis must be interchangeable behind namerd's
+ * API, so they are held to the same observable behaviour, including under contention and through
+ * watches.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dtab } from '../../src/dtab/dtab.js';

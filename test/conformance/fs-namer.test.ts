@@ -1,9 +1,9 @@
 /**
- * The namer contract run against `io.l5d.fs` (router.md §4.2) with a real temporary directory:
- * a name is a file, making it known writes the file, updating rewrites it in place (the plain
- * `echo > file` an operator types), removing deletes it. The fs namer's own behaviour (file
- * format, nesting, atomic renames and symlink swaps, re-scans without fs.watch) is tested in
- * test/integration/fs-namer.test.ts and test/unit/fs-endpoints.test.ts.
+ * The namer contract run against `io.l5d.fs` (docs/namers.md#file-based-discovery) with a real
+ * temporary directory: a name is a file, making it known writes the file, updating rewrites it in
+ * place (the plain `echo > file` an operator types), removing deletes it. The fs namer's own
+ * behaviour (file format, nesting, atomic renames and symlink swaps, re-scans without fs.watch) is
+ * tested in test/integration/fs-namer.test.ts and test/unit/fs-endpoints.test.ts.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,9 +1,9 @@
 /**
- * The namer contract run against `/$/inet` (dtab.md §7.1). Every `/<host>/<port>` is a name, so
- * inet has no unknown names (an unresolvable host is a Bound whose Addr is Neg, not a Neg tree)
- * and no way to change a name's endpoints short of changing DNS; those cases skip. What applies:
- * a name binds to a leaf with id `/$/inet/<host>/<port>` and the residual, directly and through
- * a dtab, with the endpoint as its Addr.
+ * The namer contract run against `/$/inet` (docs/namers.md#inet-and-fixedinet). Every
+ * `/<host>/<port>` is a name, so inet has no unknown names (an unresolvable host is a Bound whose
+ * Addr is Neg, not a Neg tree) and no way to change a name's endpoints short of changing DNS; those
+ * cases skip. What applies: a name binds to a leaf with id `/$/inet/<host>/<port>` and the
+ * residual, directly and through a dtab, with the endpoint as its Addr.
  */
 import { isIP } from 'node:net';
 import { Path } from '../../src/index.js';

@@ -1,11 +1,11 @@
 /**
- * The contract every namer keeps (DESIGN.md: one conformance suite per interface, run against
- * every implementation; router.md §4.1, dtab.md §6–§7): an unknown name is Neg so a dtab falls
- * back past it; a known name is a Bound leaf whose id is the mount prefix plus the name and
- * whose residual is the rest; its Addr follows the endpoints while observed, and the source
- * behind it runs only while observed; a lookup changes as names come and go, and so does a
- * binding made through NameInterpreter. The fs, inet and Kubernetes namers all run it; a fixture
- * leaves out the hooks its namer cannot support (inet has no unknown names) and those cases skip.
+ * The contract every namer keeps (docs/architecture.md#conformance-suites: one suite per interface,
+ * run against every implementation; docs/namers.md#the-namer-contract): an unknown name is Neg so a
+ * dtab falls back past it; a known name is a Bound leaf whose id is the mount prefix plus the name
+ * and whose residual is the rest; its Addr follows the endpoints while observed, and the source
+ * behind it runs only while observed; a lookup changes as names come and go, and so does a binding
+ * made through NameInterpreter. The fs, inet and Kubernetes namers all run it; a fixture leaves out
+ * the hooks its namer cannot support (inet has no unknown names) and those cases skip.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {

@@ -3,7 +3,7 @@
  * lines against the built CLI's `--help`, the router's and namerd's effective configurations
  * (mounted file plus flags) through the validation the processes run at start, the Services their
  * URLs name, the RBAC the io.l5d.k8s namer needs, and grace periods against preStop, drain and
- * in-flight time (k8s.md §5.2).
+ * in-flight time (docs/kubernetes.md#draining-and-the-grace-periods).
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';

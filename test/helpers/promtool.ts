@@ -14,8 +14,8 @@ export interface PromtoolResult {
 }
 
 /**
- * Findings that follow from keeping linkerd's metric names (router.md §7) and cannot go without
- * renaming them: `:` separators, `_ms` units, and counters without `_total`.
+ * Findings that follow from keeping linkerd's metric names (docs/router.md#metrics) and cannot go
+ * without renaming them: `:` separators, `_ms` units, and counters without `_total`.
  */
 export const LINKERD_NAMING_LINTS = [
   /metric names should not contain ':'$/,

@@ -1,6 +1,6 @@
 /**
  * Asserting on DtabSyntaxError: every parser failure must be one, and whatever the input, its
- * position must make sense (dtab.md §11b).
+ * position must make sense (docs/dtab-language.md#syntax-errors).
  */
 import { expect } from 'vitest';
 import { DtabSyntaxError } from '../../src/index.js';

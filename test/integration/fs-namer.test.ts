@@ -1,9 +1,10 @@
 /**
- * The io.l5d.fs namer's own behaviour on a real temporary directory (router.md §4.2), beyond the
- * shared namer contract in test/conformance: file contents become addresses (weights, host
- * names), a malformed file fails and recovers, directories nest, names cannot escape rootDir,
- * and changes arrive within bounded waits however they are made: in-place writes, atomic
- * renames, Kubernetes ConfigMap symlink swaps, re-scans with fs.watch off, a re-created rootDir.
+ * The io.l5d.fs namer's own behaviour on a real temporary directory
+ * (docs/namers.md#file-based-discovery), beyond the shared namer contract in test/conformance: file
+ * contents become addresses (weights, host names), a malformed file fails and recovers, directories
+ * nest, names cannot escape rootDir, and changes arrive within bounded waits however they are made:
+ * in-place writes, atomic renames, Kubernetes ConfigMap symlink swaps, re-scans with fs.watch off,
+ * a re-created rootDir.
  */
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

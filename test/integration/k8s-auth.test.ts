@@ -1,9 +1,10 @@
 /**
- * How the io.l5d.k8s namer reaches and authenticates to the API (k8s.md §1.7, §4.3 item 11):
- * in-cluster from a service-account directory and the pod's environment (HTTPS verified with
- * the mounted CA, a bearer token that rotates and is read again after a 401, with no outage), a
- * kubeconfig's current context, and no trust in a certificate the CA did not sign. The fake
- * serves HTTPS with a CA made for the test by openssl.
+ * How the io.l5d.k8s namer reaches and authenticates to the API
+ * (docs/k8s-namer.md#reaching-the-api; behaviour 11 of
+ * docs/k8s-namer.md#behaviours-the-tests-pin-down): in-cluster from a service-account directory and
+ * the pod's environment (HTTPS verified with the mounted CA, a bearer token that rotates and is
+ * read again after a 401, with no outage), a kubeconfig's current context, and no trust in a
+ * certificate the CA did not sign. The fake serves HTTPS with a CA made for the test by openssl.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

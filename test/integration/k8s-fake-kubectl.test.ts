@@ -1,5 +1,5 @@
 /**
- * The fake API server cross-checked by a real client (k8s.md §4.2 "Fidelity check"): kubectl,
+ * The fake API server cross-checked by a real client (docs/k8s-namer.md#the-fake-api-server): kubectl,
  * which knows nothing of our namer, reads the fake's discovery documents, lists, watches (as raw
  * lines and as `get -w`), the in-stream 410 ERROR line, 429 with Retry-After (client-go waits and
  * retries), the Endpoints deprecation Warning, and HTTPS with a CA and bearer token. If the fake

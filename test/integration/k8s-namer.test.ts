@@ -1,10 +1,11 @@
 /**
- * What `/#/io.l5d.k8s/<ns>/<port>/<svc>` answers (k8s.md §4.3 items 1–6), against the fake API
- * server over real sockets: named and numeric ports (through the Service's targetPort, named
- * targetPorts included), union and dedupe across slices, ready-only endpoints with readiness
- * flips and terminating pods, a deleted slice removing only its own endpoints, a missing
- * Service as Neg that becomes Bound without a restart, scale 3 → 0 → 3 on the same Bound, the
- * v1 Endpoints fallback where slices are not served, and linkerd's labelSelector.
+ * What `/#/io.l5d.k8s/<ns>/<port>/<svc>` answers (behaviours 1–6 of
+ * docs/k8s-namer.md#behaviours-the-tests-pin-down), against the fake API server over real sockets:
+ * named and numeric ports (through the Service's targetPort, named targetPorts included), union and
+ * dedupe across slices, ready-only endpoints with readiness flips and terminating pods, a deleted
+ * slice removing only its own endpoints, a missing Service as Neg that becomes Bound without a
+ * restart, scale 3 → 0 → 3 on the same Bound, the v1 Endpoints fallback where slices are not
+ * served, and linkerd's labelSelector.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Addr, NameTree, Path } from '../../src/index.js';

@@ -1,10 +1,11 @@
 /**
- * The watch discipline of the io.l5d.k8s namer (k8s.md §1.4–§1.5, §3.4, §4.3 items 7–12) against
- * the fake API server over real sockets, each failure the API server can produce in turn: 410 in
- * the stream and over HTTP (exactly one relist, the old set served meanwhile, nothing phantom
- * afterwards), clean ends and bookmarks (resume, no relist), a half-open stall (the watchdog),
- * a line cut in half, the API down for a while, 429 with Retry-After, 403, and streams written a
- * byte at a time or packed. Every wait is bounded.
+ * The watch discipline of the io.l5d.k8s namer (docs/k8s-namer.md#list-then-watch; behaviours 7–12
+ * of docs/k8s-namer.md#behaviours-the-tests-pin-down) against the fake API server over real
+ * sockets, each failure the API server can produce in turn: 410 in the stream and over HTTP
+ * (exactly one relist, the old set served meanwhile, nothing phantom afterwards), clean ends and
+ * bookmarks (resume, no relist), a half-open stall (the watchdog), a line cut in half, the API down
+ * for a while, 429 with Retry-After, 403, and streams written a byte at a time or packed. Every
+ * wait is bounded.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANGE_MS, hostPorts, type NamerKit, podsOn, showAddr, startNamerKit } from '../helpers/fake-k8s/namer-kit.js';

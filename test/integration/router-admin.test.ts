@@ -1,6 +1,6 @@
 /**
  * The router's admin port over a real socket (port 0): probes and the drain trigger, metrics in
- * both shapes with the Prometheus text checked by promtool (issue 4's must-show), the delegator
+ * both shapes with the Prometheus text checked by promtool (docs/router.md#metrics), the delegator
  * explaining with the router's dtab through the real interpreter, and /admin/dtab. The deps are a
  * real MetricsRegistry and small closures holding plain state, which is all the admin port reads.
  */

@@ -1,8 +1,9 @@
 /**
- * Where the router's base dtab comes from (issue 4, items 1 and 10), with real files, a real
- * `switchyard namerd` process killed with -9 and restarted on the same port, and a TCP peer that
- * accepts and then goes silent. The router must keep a dtab through every one of these: a bad
- * edit, a crashed namerd, a half-open connection; and a cache must let it start without namerd.
+ * Where the router's base dtab comes from (docs/router.md#where-the-base-dtab-comes-from), with
+ * real files, a real `switchyard namerd` process killed with -9 and restarted on the same port, and
+ * a TCP peer that accepts and then goes silent. The router must keep a dtab through every one of
+ * these: a bad edit, a crashed namerd, a half-open connection; and a cache must let it start
+ * without namerd.
  */
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';

@@ -1,5 +1,5 @@
 /**
- * Each identifier names requests as linkerd's does (router.md §2), checked through a real
+ * Each identifier names requests as linkerd's does (docs/router.md#identifiers), checked through a real
  * router: the upstream sees the name in l5d-dst-service. And a router with a bad configuration
  * lists every problem and exits 64 before binding anything.
  */

@@ -1,10 +1,11 @@
 /**
- * A router in-process with the io.l5d.k8s namer against the fake API server (issue 5 item 8):
- * `/svc => /#/io.l5d.k8s/default/http | <fallback>` routes Host `web` to the pods' addresses
- * (real upstreams on 127.0.0.1, one port per pod, so each pod sits in a slice of its own port as
- * the controller would put it), follows pods as they come and go with 0 failed requests under a
- * load loop during a scale-down in which endpoints are removed before the pods stop, and hands
- * over to the dtab alternative when all pods are gone, and back when they return.
+ * A router in-process with the io.l5d.k8s namer against the fake API server (docs/k8s-namer.md; the
+ * router's fallback: docs/dtab-language.md#alternation-and-fallback): `/svc =>
+ * /#/io.l5d.k8s/default/http | <fallback>` routes Host `web` to the pods' addresses (real upstreams
+ * on 127.0.0.1, one port per pod, so each pod sits in a slice of its own port as the controller
+ * would put it), follows pods as they come and go with 0 failed requests under a load loop during a
+ * scale-down in which endpoints are removed before the pods stop, and hands over to the dtab
+ * alternative when all pods are gone, and back when they return.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRouter } from '../../src/router/router.js';

@@ -1,6 +1,7 @@
 /**
- * Request-local dtab headers (dtab.md §8): the `headers` vectors, linkerd's l5d-* rules (no comma
- * splitting, ctx before user, forwarded as l5d-ctx-dtab) and the 8 KiB limit.
+ * Request-local dtab headers (docs/dtab-language.md#request-local-dtabs): the `headers` vectors,
+ * linkerd's l5d-* rules (no comma splitting, ctx before user, forwarded as l5d-ctx-dtab) and the 8
+ * KiB limit.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -36,7 +37,8 @@ describe('headers vectors', () => {
           expect((e as SwitchyardError).code).toBe('SY_ERR_INVALID_DTAB_HEADERS');
           expect((e as SwitchyardError).status).toBe(400);
           expect((e as Error).message).toMatch(/^Invalid Dtab headers: /);
-          // Finagle's own wording where switchyard keeps it; syntax errors are switchyard's (§11b).
+          // Finagle's own wording where switchyard keeps it; syntax errors are switchyard's
+          // (docs/dtab-language.md#error-messages).
           if (!String(c.error).includes('expected but')) expect((e as Error).message).toContain(c.error);
           else expect((e as Error).cause).toBeInstanceOf(DtabSyntaxError);
         }

@@ -1,13 +1,14 @@
 /**
- * One rewrite step, `Dtab.lookup` (dtab.md §5), and the dtab algebra of §8.3: concatenation,
- * stripPrefix, simplified and the constants.
+ * One rewrite step, `Dtab.lookup` (docs/dtab-language.md#lookup-one-rewrite-step), and the dtab
+ * algebra (docs/dtab-language.md#dtab-algebra): concatenation, stripPrefix, simplified and the
+ * constants.
  */
 import { describe, expect, it } from 'vitest';
 import { Dentry, Dtab, NameTree, Path } from '../../src/index.js';
 
 const lookup = (dtab: string, path: string) => NameTree.show(Dtab.read(dtab).lookup(Path.read(path)));
 
-describe('Dtab.lookup (§5)', () => {
+describe('Dtab.lookup', () => {
   it.each([
     // Later entries win; every match is kept, last first, whatever the prefix length.
     ['/a=>/b;/a/b=>/c', '/a/b/d', '/c/d | /b/b/d'],
@@ -86,7 +87,7 @@ describe('Dentry', () => {
   });
 });
 
-describe('Dtab algebra (§8.3)', () => {
+describe('Dtab algebra', () => {
   const ab = Dtab.read('/a=>/b');
   const cd = Dtab.read('/c=>/d');
 

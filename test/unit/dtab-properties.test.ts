@@ -1,8 +1,8 @@
 /**
- * Properties of the parser and printer (style.md §9 rule 3): `parse(show(t))` is `t` for every
- * tree the parser can produce (switchyard prints weights losslessly, §11a); no input makes a
- * reader throw anything but a DtabSyntaxError with a sane position; parsing is linear; and the
- * grammar is unambiguous.
+ * Properties of the parser and printer (docs/architecture.md#parsing-and-printing):
+ * `parse(show(t))` is `t` for every tree the parser can produce (switchyard prints weights
+ * losslessly, docs/dtab-language.md#lossless-weights); no input makes a reader throw anything but a
+ * DtabSyntaxError with a sane position; parsing is linear; and the grammar is unambiguous.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

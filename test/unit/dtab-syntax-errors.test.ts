@@ -1,6 +1,7 @@
 /**
- * Syntax errors (dtab.md §4.4, §11b): the 1-based line and column of the offending character,
- * that character (escaped when unprintable) or "end of input", and what was expected there.
+ * Syntax errors (docs/dtab-language.md#syntax-errors): the 1-based line and column of the offending
+ * character, that character (escaped when unprintable) or "end of input", and what was expected
+ * there.
  */
 import { describe, expect, it } from 'vitest';
 import { Dentry, Dtab, NameTree, Path, Prefix } from '../../src/index.js';
@@ -56,7 +57,7 @@ const cases: [Reader, string, number, number, string, string[], string?][] = [
   ['dtab', '/a=>\u2003\u{1F389}', 1, 6, 'U+1F389', ['simple'], '/a=>\u2003[\u{1F389}]'],
 ];
 
-describe('syntax error positions (§11b)', () => {
+describe('syntax error positions', () => {
   it.each(cases)('%s %j: line %d, column %d, found %s', (reader, input, line, column, found, expected, excerpt) => {
     const err = syntaxErrorOf(readers[reader], input);
     expect({ line: err.line, column: err.column, found: err.found, expected: err.expected }).toEqual({

@@ -1,6 +1,7 @@
 /**
- * The concrete syntax of dtab.md §1–§4: what each reader accepts and rejects, and the values it
- * builds. Error positions and messages are in dtab-syntax-errors.test.ts.
+ * The concrete syntax of paths, prefixes, name trees, dentries and dtabs (docs/dtab-language.md):
+ * what each reader accepts and rejects, and the values it builds. Error positions and messages are
+ * in dtab-syntax-errors.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { Dentry, Dtab, NameTree, Path, Prefix } from '../../src/index.js';
@@ -15,7 +16,7 @@ const readers = {
   dtab: Dtab.read,
 } as const;
 
-describe('paths (§1)', () => {
+describe('paths', () => {
   it.each([
     ['/', [], '/'],
     ['/foo # comment', ['foo'], '/foo'],
@@ -83,7 +84,7 @@ describe('paths (§1)', () => {
   });
 });
 
-describe('prefixes (§2)', () => {
+describe('prefixes', () => {
   it.each([
     ['/', '/'],
     ['/*', '/*'],
@@ -111,7 +112,7 @@ describe('prefixes (§2)', () => {
   });
 });
 
-describe('name trees (§3.2)', () => {
+describe('name trees', () => {
   it('gives & precedence over |', () => {
     expect(NameTree.show(NameTree.read('/a & /b | /c'))).toBe('/a & /b | /c');
     expect(toAst(NameTree.read('/a | /b & /c')).type).toBe('alt');
@@ -164,7 +165,7 @@ describe('name trees (§3.2)', () => {
   );
 });
 
-describe('dentries and dtabs (§4.1)', () => {
+describe('dentries and dtabs', () => {
   it.each([
     ['', 0],
     ['   \t\n', 0],
@@ -195,7 +196,7 @@ describe('dentries and dtabs (§4.1)', () => {
   });
 });
 
-describe('whitespace and comments (§4.3, §10.1, §10.14)', () => {
+describe('whitespace and comments', () => {
   it('treats # as a label character inside a path and as a comment after a gap', () => {
     expect(NameTree.show(Dentry.read('/a => /b#x').dst)).toBe('/b#x');
     expect(NameTree.show(Dentry.read('/a => /b #x').dst)).toBe('/b');

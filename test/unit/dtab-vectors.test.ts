@@ -1,7 +1,7 @@
 /**
- * Every case of shared/specs/dtab-vectors.sample.json for the algebra and the parser (Finagle's
- * and linkerd's own test cases, dtab.md). The delegate, delegate_tree and headers categories
- * belong to the binding and router suites.
+ * Every case of test/fixtures/dtab-vectors.sample.json for the algebra and the parser (Finagle's
+ * and linkerd's own test cases; docs/architecture.md#test-vectors). The delegate, delegate_tree and
+ * headers categories belong to the binding and router suites.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 /**
- * The io.l5d.fs file format (router.md §4.2), as linkerd's WatchingNamer parses it: `host port`
- * or `host port * weight`, `#` comments anywhere, blank lines ignored, ports 1..65535, and one
- * malformed line failing the whole file with its file name and line number.
+ * The io.l5d.fs file format (docs/namers.md#file-based-discovery), as linkerd's WatchingNamer
+ * parses it: `host port` or `host port * weight`, `#` comments anywhere, blank lines ignored, ports
+ * 1..65535, and one malformed line failing the whole file with its file name and line number.
  */
 import { describe, expect, it } from 'vitest';
 import { MalformedAddressError, parseEndpoints } from '../../src/namers/fs-endpoints.js';

@@ -1,6 +1,6 @@
 /**
- * Generated code stays in step with its source (style.md §9 rule 10), and the dtab modules,
- * which import one another, can each be loaded first without tripping over a cycle.
+ * Generated code stays in step with its source (docs/architecture.md#generated-code), and the dtab
+ * modules, which import one another, can each be loaded first without tripping over a cycle.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

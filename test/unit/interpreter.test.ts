@@ -1,7 +1,7 @@
 /**
- * Binding semantics beyond the vectors (dtab.md §6, §7): the depth limit counted exactly, the
- * global-namer quirk, Neg-only fallthrough, union failure handling, weights, and names whose
- * bindings change while observed.
+ * Binding semantics beyond the vectors (docs/dtab-language.md#binding): the depth limit counted
+ * exactly, the global-namer quirk, Neg-only fallthrough, union failure handling, weights, and names
+ * whose bindings change while observed.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -28,7 +28,7 @@ function chain(n: number): Dtab {
   return Dtab.read(entries.join(';'));
 }
 
-describe('depth limit (§6.2): every lookup counts, the final /$/ one included', () => {
+describe('depth limit: every lookup counts, the final /$/ one included', () => {
   it('binds 99 rewrites followed by /$/inet and fails at 100', async () => {
     await expect(bind(chain(99), Path.read('/p0'))).resolves.toMatchObject({ type: 'leaf' });
     await expect(bind(chain(100), Path.read('/p0'))).rejects.toThrow(
@@ -48,7 +48,7 @@ describe('depth limit (§6.2): every lookup counts, the final /$/ one included',
   });
 });
 
-describe('global namer fallback (§6.3)', () => {
+describe('global namer fallback', () => {
   it('asks the /$/ namer only when the lookup is exactly Neg', async () => {
     expect(show(await bind(Dtab.read('/=>~'), Path.read('/$/inet/h/1')))).toBe('/$/inet/h/1');
     expect(show(await bind(Dtab.read('/=>~;/=>~'), Path.read('/$/inet/h/1')))).toBe('~');
@@ -73,7 +73,7 @@ describe('global namer fallback (§6.3)', () => {
   });
 });
 
-describe('fallback and unions (§6.2)', () => {
+describe('fallback and unions', () => {
   const failing: Namer = { lookup: () => Activity.exception(new Error('namer down')) };
   const opts = { kinds: { broken: failing } };
 

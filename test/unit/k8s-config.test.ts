@@ -1,8 +1,8 @@
 /**
- * Configuring io.l5d.k8s (k8s.md §1.7, §2.1): which API the settings point at, in order (URL,
- * linkerd's host/port, kubeconfig, in-cluster environment, localhost:8001), a token file read
- * again once stale or after a 401, kubeconfig problems reported as config errors, the YAML
- * `namers:` entry validated with every problem listed, and `--k8s-api` on the router.
+ * Configuring io.l5d.k8s (docs/k8s-namer.md#reaching-the-api): which API the settings point at, in
+ * order (URL, linkerd's host/port, kubeconfig, in-cluster environment, localhost:8001), a token
+ * file read again once stale or after a 401, kubeconfig problems reported as config errors, the
+ * YAML `namers:` entry validated with every problem listed, and `--k8s-api` on the router.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,8 +1,10 @@
 /**
- * The rules that turn Kubernetes objects into a name's address set (k8s.md §1.6, §4.3 items 1,
- * 2, 5, 6), without a server: ready means `ready` true or unset, terminating is never served,
- * slice ports are matched by the Service port's name, a numeric segment goes through the
- * Service, slices are unioned and deduplicated, v1 Endpoints with null subsets are empty.
+ * The rules that turn Kubernetes objects into a name's address set
+ * (docs/k8s-namer.md#from-objects-to-addresses; behaviours 1, 2, 5 and 6 of
+ * docs/k8s-namer.md#behaviours-the-tests-pin-down), without a server: ready means `ready` true or
+ * unset, terminating is never served, slice ports are matched by the Service port's name, a numeric
+ * segment goes through the Service, slices are unioned and deduplicated, v1 Endpoints with null
+ * subsets are empty.
  */
 import { describe, expect, it } from 'vitest';
 import {

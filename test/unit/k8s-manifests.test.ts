@@ -1,15 +1,15 @@
 /**
- * k8s/ checked without a cluster (issue 7 item 4): every document parses and has what its kind
- * requires; names, selectors, ports, volumes, ServiceAccounts and RBAC line up within each
- * deployable set (k8s/ with the router as a sidecar, and with the daemonset component); every
- * switchyard command line uses only flags its `--help` lists, and the router's and namerd's
- * configurations pass the same validation the processes run at start; the grace periods cover
- * preStop, the router's drain and its in-flight requests; routers drain over loopback; every
- * router, registry and traffic peer needs the admin token from one Secret; NetworkPolicies let
- * only the pods that need them reach namerd, the registry, the peers, Redis and the routers'
- * admin port (docs/security.md). `kubectl kustomize`, the
- * one part of kubectl that works offline, builds each set when a recent enough kubectl is there,
- * and the same checks run on what it builds.
+ * k8s/ checked without a cluster (docs/kubernetes.md#what-ci-checks-and-what-it-cannot): every
+ * document parses and has what its kind requires; names, selectors, ports, volumes, ServiceAccounts
+ * and RBAC line up within each deployable set (k8s/ with the router as a sidecar, and with the
+ * daemonset component); every switchyard command line uses only flags its `--help` lists, and the
+ * router's and namerd's configurations pass the same validation the processes run at start; the
+ * grace periods cover preStop, the router's drain and its in-flight requests; routers drain over
+ * loopback; every router, registry and traffic peer needs the admin token from one Secret;
+ * NetworkPolicies let only the pods that need them reach namerd, the registry, the peers, Redis and
+ * the routers' admin port (docs/security.md). `kubectl kustomize`, the one part of kubectl that
+ * works offline, builds each set when a recent enough kubectl is there, and the same checks run on
+ * what it builds.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

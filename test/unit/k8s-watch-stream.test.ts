@@ -1,8 +1,9 @@
 /**
- * The watch stream's framing under any chunking (k8s.md §1.3, §4.3 item 12): the API server and
- * proxies split events across chunks and pack many into one, anywhere, including inside a UTF-8
- * sequence. A seeded property test cuts random event streams at random points and checks the
- * parser yields exactly the events that were written; the edge cases are pinned by hand.
+ * The watch stream's framing under any chunking (docs/k8s-namer.md#the-watch-stream; behaviour 12
+ * of docs/k8s-namer.md#behaviours-the-tests-pin-down): the API server and proxies split events
+ * across chunks and pack many into one, anywhere, including inside a UTF-8 sequence. A seeded
+ * property test cuts random event streams at random points and checks the parser yields exactly the
+ * events that were written; the edge cases are pinned by hand.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The import direction between src folders (DESIGN.md "Layout", style.md §9): a module imports
+ * The import direction between src folders (docs/architecture.md#layout-and-layering): a module imports
  * only from its own folder or from layers above it, so the pure dtab algebra never depends on
  * naming, naming never on the store, and so on. src/index.ts, the public API, may import anything.
  */
@@ -71,7 +71,7 @@ function violations(files: SourceFile[]): string[] {
     if (from === 'index.ts') continue;
     const where = path.relative(repoRoot, file);
     if (LAYERS[from] === undefined) {
-      out.push(`${where}: src/${from} is not in the layer table (DESIGN.md layout)`);
+      out.push(`${where}: src/${from} is not in the layer table (docs/architecture.md#layout-and-layering)`);
       continue;
     }
     for (const spec of importSpecifiers(source)) {

@@ -1,6 +1,6 @@
 /**
  * One metric description, two spellings: linkerd's flat metrics.json key and its Prometheus
- * name and labels (router.md §7), with the text format's escaping.
+ * name and labels (docs/router.md#metrics), with the text format's escaping.
  */
 import { describe, expect, it } from 'vitest';
 import { escapeHelp, escapeLabelValue, metricName, prometheusName } from '../../src/telemetry/metric-name.js';

@@ -1,5 +1,5 @@
 /**
- * NameTree printing, simplification and evaluation (dtab.md §3.3–§3.5, §11a), as tables in the
+ * NameTree printing, simplification and evaluation (docs/dtab-language.md#name-trees), as tables in the
  * style of Finagle's NameTreeTest.
  */
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ const show = (text: string) => NameTree.show(NameTree.read(text));
 const simplified = (text: string) => NameTree.show(NameTree.simplify(NameTree.read(text)));
 const evaluated = (text: string) => NameTree.evaluate(NameTree.read(text))?.map((p) => p.show()) ?? null;
 
-describe('NameTree.show: spacing and parentheses (§3.3)', () => {
+describe('NameTree.show: spacing and parentheses', () => {
   it.each([
     ['/a|/b', '/a | /b'],
     ['/a&/b', '/a & /b'],
@@ -72,7 +72,7 @@ describe('NameTree.show: spacing and parentheses (§3.3)', () => {
   });
 });
 
-describe('NameTree.show: lossless weights (§11a)', () => {
+describe('NameTree.show: lossless weights', () => {
   it.each([
     ['1 * /foo & 2 * /bar | .5 * /bar & .5 * /baz', '/foo & 2*/bar | 0.5*/bar & 0.5*/baz'],
     ['2*(/a | /b) & /c', '2*(/a | /b) & /c'],
@@ -133,7 +133,7 @@ describe('NameTree.show: lossless weights (§11a)', () => {
   });
 });
 
-describe('NameTree.simplify (§3.4)', () => {
+describe('NameTree.simplify', () => {
   it.each([
     ['~ | /ok | !', '/ok | !'],
     ['/a | ! | /b', '/a | !'],
@@ -174,7 +174,7 @@ describe('NameTree.simplify (§3.4)', () => {
   });
 });
 
-describe('NameTree.evaluate (§3.5)', () => {
+describe('NameTree.evaluate', () => {
   it.each([
     ['~', null],
     ['!', null],

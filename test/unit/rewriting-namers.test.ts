@@ -1,6 +1,7 @@
 /**
- * linkerd's rewriting `/$/` namers (router.md §4.3): the rewritten path, Neg for names of the
- * wrong shape (so dtab fallback works), and binding continuing through the dtab afterwards.
+ * linkerd's rewriting `/$/` namers (docs/namers.md#rewriting-namers): the rewritten path, Neg for
+ * names of the wrong shape (so dtab fallback works), and binding continuing through the dtab
+ * afterwards.
  */
 import { describe, expect, it } from 'vitest';
 import { bind, Dtab, defaultInterpreter, NameTree, Path } from '../../src/index.js';

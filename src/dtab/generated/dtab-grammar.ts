@@ -30,7 +30,8 @@ import { Path } from '../path.js';
 import { AnyElem, Prefix, type PrefixElem } from '../prefix.js';
 import { readWeight } from '../weight.js';
 
-// Java's Character.isWhitespace: not JS \s, which also takes the no-break spaces (dtab.md §4.3).
+// Java's Character.isWhitespace: not JS \s, which also takes the no-break spaces
+// (docs/dtab-language.md#whitespace-and-comments).
 const WHITESPACE = /[ \t\n\x0B\f\r\x1C-\x1F\u1680\u2000-\u2006\u2008-\u200A\u2028\u2029\u205F\u3000]+/;
 // Runs of plain characters are matched in one step; the engine would otherwise loop per character.
 const LABEL = /(?:[0-9A-Za-z_:.#$%-]+|\\x[0-9a-fA-F]{2})+/;

@@ -1,18 +1,23 @@
 /**
- * The one module that talks to the Kubernetes API (DESIGN.md: one adapter per external system;
- * k8s.md §3.4): a small list/watch client on undici 7, not `@kubernetes/client-node` (2.x needs
- * Node 22, and 1.x has no working watch timeout and stops on the first error). It sends
- * `Accept: application/json` (the server also speaks protobuf and CBOR), the bearer token of the
- * moment, and the cluster's CA; it turns every non-200 answer into an ApiStatusError carrying the
- * Status body's code and any `Retry-After`. Timeouts are the caller's, through its AbortSignal:
- * a watch is open for minutes and only the caller knows when silence means death.
+ * The one module that talks to the Kubernetes API
+ * (docs/architecture.md#one-adapter-per-external-system;
+ * docs/k8s-namer.md#why-a-hand-written-client): a small list/watch client on undici 7, not
+ * `@kubernetes/client-node` (2.x needs Node 22, and 1.x has no working watch timeout and stops on
+ * the first error). It sends `Accept: application/json` (the server also speaks protobuf and CBOR),
+ * the bearer token of the moment, and the cluster's CA; it turns every non-200 answer into an
+ * ApiStatusError carrying the Status body's code and any `Retry-After`. Timeouts are the caller's,
+ * through its AbortSignal: a watch is open for minutes and only the caller knows when silence means
+ * death.
  */
 import { Agent, request } from 'undici';
 import { createError, type SwitchyardError } from '../../errors.js';
 import type { Status } from './k8s-objects.js';
 import { retryAfterMs } from './watch-timing.js';
 
-/** A bearer token that may rotate (projected service-account tokens do, k8s.md §1.7). */
+/**
+ * A bearer token that may rotate (projected service-account tokens do,
+ * docs/k8s-namer.md#reaching-the-api).
+ */
 export interface TokenSource {
   get(): Promise<string | undefined>;
   /** The server said 401: read the token afresh before the next request. */

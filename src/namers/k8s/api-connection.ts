@@ -1,11 +1,11 @@
 /**
- * Where the Kubernetes API is and how to prove who we are (k8s.md §1.7), in the order a person
- * would expect: an explicit URL (`--k8s-api`, e.g. a `kubectl proxy`), linkerd's `host`/`port`,
- * a kubeconfig's current context (token, token file, client cert, or an `exec` credential plugin:
- * exec-credential.ts), the in-cluster service account (`KUBERNETES_SERVICE_HOST` and
- * `_PORT`, with the token and CA from the mounted secrets directory), and last linkerd's default,
- * `http://localhost:8001`. Projected tokens rotate, so a token file is read again once it is a
- * minute old and after any 401; the environment and the secrets directory are parameters so
+ * Where the Kubernetes API is and how to prove who we are (docs/k8s-namer.md#reaching-the-api), in
+ * the order a person would expect: an explicit URL (`--k8s-api`, e.g. a `kubectl proxy`), linkerd's
+ * `host`/`port`, a kubeconfig's current context (token, token file, client cert, or an `exec`
+ * credential plugin: exec-credential.ts), the in-cluster service account (`KUBERNETES_SERVICE_HOST`
+ * and `_PORT`, with the token and CA from the mounted secrets directory), and last linkerd's
+ * default, `http://localhost:8001`. Projected tokens rotate, so a token file is read again once it
+ * is a minute old and after any 401; the environment and the secrets directory are parameters so
  * tests can stand in for a pod. Problems are config errors, found before any port is bound.
  */
 import { readFileSync } from 'node:fs';

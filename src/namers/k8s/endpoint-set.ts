@@ -1,12 +1,13 @@
 /**
- * From Kubernetes objects to the address set of one Service port (k8s.md §1.6, §4.3). Both
- * sources, EndpointSlices and the legacy v1 Endpoints, become the same EndpointGroups: ready
- * addresses that share a map of port name → pod port. A name's port segment is resolved through
- * the Service (a number is a Service port, whose name then picks the pods' port, which follows
- * named targetPorts for free, since pods whose named port resolves to different numbers land in
- * different slices). Only ready, non-terminating endpoints count: a terminating pod keeps its
- * slice entry until it is gone, and new requests must stop at once (kubernetes/kubernetes#22191).
- * Pure functions, so the merge rules are tested without a server.
+ * From Kubernetes objects to the address set of one Service port
+ * (docs/k8s-namer.md#from-objects-to-addresses). Both sources, EndpointSlices and the legacy v1
+ * Endpoints, become the same EndpointGroups: ready addresses that share a map of port name → pod
+ * port. A name's port segment is resolved through the Service (a number is a Service port, whose
+ * name then picks the pods' port, which follows named targetPorts for free, since pods whose named
+ * port resolves to different numbers land in different slices). Only ready, non-terminating
+ * endpoints count: a terminating pod keeps its slice entry until it is gone, and new requests must
+ * stop at once (kubernetes/kubernetes#22191). Pure functions, so the merge rules are tested without
+ * a server.
  */
 import { Addr, type Address } from '../../naming/addr.js';
 import type { EndpointSlice, Endpoints, Service, SlicePort } from './k8s-objects.js';

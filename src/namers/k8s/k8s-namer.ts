@@ -1,11 +1,11 @@
 /**
- * The `io.l5d.k8s` namer (dtab.md §7.2, k8s.md): `/#/io.l5d.k8s/<namespace>/<port>/<service>
+ * The `io.l5d.k8s` namer (docs/k8s-namer.md): `/#/io.l5d.k8s/<namespace>/<port>/<service>
  * [/<label-value>]/<residual…>` binds to id `/#/io.l5d.k8s/<ns>/<port>/<svc>[/<value>]` with the
  * Service's ready endpoints on that port. The first three (or four) segments are lower-cased, as
  * linkerd does; fewer segments, or ones that cannot be Kubernetes names, are Neg without asking
  * the API.
  *
- * What a name answers, decided here (k8s.md §2.3):
+ * What a name answers, decided here (docs/k8s-namer.md#what-a-name-answers):
  * - no such Service (or, with `labelSelector`, no Service with that label), or no such port on
  *   it: Neg, so a dtab alternative takes over;
  * - the Service and port exist: a Bound whose Addr is the ready endpoints, **possibly empty**.
@@ -13,7 +13,8 @@
  *   keeps one Bound and one Addr, updated in place, so no client is left holding a handle that no
  *   longer moves (linkerd/linkerd#1626, #1638); and the router binds with `fallbackOnEmpty`, so
  *   its dtab alternatives still take over while the set is empty. Watching the Service is what
- *   tells "no pods" from "no Service", which the EndpointSlice placeholder cannot (§1.6).
+ *   tells "no pods" from "no Service", which the EndpointSlice placeholder cannot
+ *   (docs/k8s-namer.md#from-objects-to-addresses).
  * - before the API first answers: pending (the router's binding timeout bounds the wait).
  * The lookup changes only when existence does; address changes flow through the Addr.
  */

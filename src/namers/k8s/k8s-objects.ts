@@ -1,8 +1,9 @@
 /**
- * The shapes of the Kubernetes objects the namer reads (k8s.md §1.6), as they arrive in JSON:
- * only the fields it uses, every one optional or nullable, because the API omits empty fields
- * and older servers send `null` where newer ones send `[]` (linkerd/linkerd#1219 broke on a null
- * `subsets`). Nothing here is trusted to be present.
+ * The shapes of the Kubernetes objects the namer reads
+ * (docs/k8s-namer.md#from-objects-to-addresses), as they arrive in JSON: only the fields it uses,
+ * every one optional or nullable, because the API omits empty fields and older servers send `null`
+ * where newer ones send `[]` (linkerd/linkerd#1219 broke on a null `subsets`). Nothing here is
+ * trusted to be present.
  */
 
 export interface ObjectMeta {

@@ -1,7 +1,7 @@
 /**
  * Reflector: keeps a local copy of one selected collection current by list-then-watch, the
- * discipline of client-go's Reflector as k8s.md §1.4–§1.5 and §3.4 lay it out, so that none of
- * linkerd 1.x's staleness bugs (§2.5) can happen here:
+ * discipline of client-go's Reflector as docs/k8s-namer.md#list-then-watch lays it out, so that none of
+ * linkerd 1.x's staleness bugs (docs/k8s-namer.md#lessons-from-linkerd-1x) can happen here:
  * - list with no resourceVersion, then watch from the list's, with `allowWatchBookmarks=true`
  *   and a random `timeoutSeconds`; a clean end re-watches from the last RV (bookmarks advance
  *   it), not a relist; RVs are opaque and never compared except for equality;

@@ -4,10 +4,10 @@
  * named port segment is resolved through) and its endpoints, as the EndpointSlices labelled
  * `kubernetes.io/service-name=<svc>` or, where slices are not served, the v1 Endpoints object of
  * that name. One ServiceWatch is shared by every name and port that refers to the Service
- * (k8s.md §5.1: one watch per (ns, svc), never a whole namespace, linkerd/linkerd#1534). It
- * starts with its first subscriber; when the last one leaves it lingers for the idle period, so
- * a route that is rebuilt does not restart the watch, and is then released: its reflectors stop
- * and its state is forgotten, so a later subscriber never sees a stale set.
+ * (docs/k8s-namer.md#permissions: one watch per (ns, svc), never a whole namespace,
+ * linkerd/linkerd#1534). It starts with its first subscriber; when the last one leaves it lingers
+ * for the idle period, so a route that is rebuilt does not restart the watch, and is then released:
+ * its reflectors stop and its state is forgotten, so a later subscriber never sees a stale set.
  */
 import type { Closable } from '../../naming/var.js';
 import type { K8sApiClient } from './api-client.js';

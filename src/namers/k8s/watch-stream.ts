@@ -1,11 +1,11 @@
 /**
- * The watch stream's framing (k8s.md §1.3): JSON documents `{"type","object"}`, one per line.
- * The API server flushes only when its queue is empty, and proxies re-chunk at will, so one
- * chunk can hold many events and one event can span many chunks, splitting a UTF-8 sequence
- * anywhere. Bytes are decoded and buffered until a newline; only the new text is searched, so a
- * large event delivered a byte at a time still costs linear time. A line that does not parse
- * ends the stream (the caller reconnects) rather than being skipped: a skipped DELETED would
- * leave a dead pod in the set until the next relist.
+ * The watch stream's framing (docs/k8s-namer.md#the-watch-stream): JSON documents
+ * `{"type","object"}`, one per line. The API server flushes only when its queue is empty, and
+ * proxies re-chunk at will, so one chunk can hold many events and one event can span many chunks,
+ * splitting a UTF-8 sequence anywhere. Bytes are decoded and buffered until a newline; only the new
+ * text is searched, so a large event delivered a byte at a time still costs linear time. A line
+ * that does not parse ends the stream (the caller reconnects) rather than being skipped: a skipped
+ * DELETED would leave a dead pod in the set until the next relist.
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { K8sObject, WatchEvent, WatchEventType } from './k8s-objects.js';

@@ -1,8 +1,9 @@
 /**
- * The clock of the watch discipline (k8s.md §1.4–§1.5, §3.4), in one place so tests can shrink it:
- * how long a watch asks the server to run (random over 5–10 min, as client-go's Reflector does,
- * so a fleet's watches do not expire together), how long silence means a dead connection (about
- * two bookmark periods: the watch cache sends one a minute), and how reconnects back off.
+ * The clock of the watch discipline (docs/k8s-namer.md#list-then-watch), in one place so tests can
+ * shrink it: how long a watch asks the server to run (random over 5–10 min, as client-go's
+ * Reflector does, so a fleet's watches do not expire together), how long silence means a dead
+ * connection (about two bookmark periods: the watch cache sends one a minute), and how reconnects
+ * back off.
  */
 
 export interface WatchTiming {

@@ -1,6 +1,6 @@
 /**
- * The router's admin port (issue 4 item 9; linkerd's admin endpoints, router.md §6): liveness,
- * readiness and the drain trigger for Kubernetes (k8s.md §5), metrics for people and for
+ * The router's admin port (linkerd's admin endpoints; docs/router.md#admin-port): liveness,
+ * readiness and the drain trigger for Kubernetes (docs/router.md#draining), metrics for people and for
  * Prometheus, and the delegator that explains a path with the dtab the router is using right
  * now. It is its own fastify app on its own port so that probes and scrapes never queue behind
  * proxied traffic, and it only reads the router through `RouterAdminDeps`, which keeps it

@@ -1,7 +1,7 @@
 /**
  * The dtab the router is routing with, and explanations made with it: `/admin/dtab` (which base
  * dtab, from where, which namerd version, so operators can tell whether two routers agree) and
- * linkerd's `/delegator.json` (router.md §6), GET with `?path=&dtab=` or POST with JSON
+ * linkerd's `/delegator.json` (docs/router.md#admin-port), GET with `?path=&dtab=` or POST with JSON
  * `{path, dtab}`. The explanation itself is the router's business (`deps.delegate`); this module
  * only reads requests and writes answers.
  */

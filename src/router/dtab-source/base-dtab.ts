@@ -1,10 +1,10 @@
 /**
- * Where the router's base dtab comes from (issue 4, items 1 and 10). The router does not care
- * whether the dtab is static config, a watched file or a namerd watch: it observes one Var of
- * this state. `pending` keeps /ready at 503; `ok` routes, and `stale` tells operators (and
- * /admin/dtab) that the dtab in hand may be out of date while the router keeps serving with it,
- * because routing on the last good dtab beats refusing every request; `failed` is for errors
- * that need an operator (a `--dtab FILE` that is missing or invalid at start).
+ * Where the router's base dtab comes from (docs/router.md#where-the-base-dtab-comes-from). The
+ * router does not care whether the dtab is static config, a watched file or a namerd watch: it
+ * observes one Var of this state. `pending` keeps /ready at 503; `ok` routes, and `stale` tells
+ * operators (and /admin/dtab) that the dtab in hand may be out of date while the router keeps
+ * serving with it, because routing on the last good dtab beats refusing every request; `failed` is
+ * for errors that need an operator (a `--dtab FILE` that is missing or invalid at start).
  */
 import { createHash } from 'node:crypto';
 import type { Dtab } from '../../dtab/dtab.js';

@@ -2,7 +2,8 @@
  * `--namerd URL --namespace NS`: the base dtab from namerd's ndjson watch (GET
  * /api/1/dtabs/NS?watch=true, `Accept: application/x-ndjson`). namerd sends the current state
  * first and then one event per change, with heartbeats in between. The router must keep routing
- * through any namerd trouble (issue 4 item 10), so nothing here ever takes a dtab away:
+ * through any namerd trouble (docs/router.md#where-the-base-dtab-comes-from), so nothing here ever
+ * takes a dtab away:
  * - the stream ending, a connection error, a non-200 answer, or no line at all for the heartbeat
  *   timeout (a half-open connection that no error would reveal, linkerd#2249) all reconnect with
  *   jittered exponential backoff, keeping the last dtab marked stale; the first event after a

@@ -1,5 +1,5 @@
 /**
- * namerd's ndjson watch stream (namerd-api.md §2.3 plus switchyard's event lines) read back into
+ * namerd's ndjson watch stream (docs/namerd-api.md#the-ndjson-format) read back into
  * typed events. Chunks split lines and UTF-8 sequences anywhere, so bytes are decoded and
  * buffered until a newline; a line that never ends is capped so a broken peer cannot grow the
  * buffer without bound. Anything that is not one of the known events is reported, not thrown

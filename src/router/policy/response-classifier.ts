@@ -1,7 +1,8 @@
 /**
- * linkerd's HTTP response classifiers (router.md §5, linkerd `ResponseClassifiers.scala`): each
- * response or error is a success, a failure, or a failure that may be retried. Failures feed
- * metrics and failure accrual; only retryable failures are retried (within the retry budget).
+ * linkerd's HTTP response classifiers (docs/router.md#response-classifiers; linkerd's
+ * `ResponseClassifiers.scala`): each response or error is a success, a failure, or a failure that
+ * may be retried. Failures feed metrics and failure accrual; only retryable failures are retried
+ * (within the retry budget).
  *
  * - `io.l5d.http.nonRetryable5XX` (default): 5XX and every error are failures, never retried.
  * - `retryableRead5XX`: 5XX, timeouts and broken connections of GET, HEAD, OPTIONS and TRACE are
@@ -100,7 +101,7 @@ export function responseClassifier(kind: string = DEFAULT_CLASSIFIER): ResponseC
  * Whether a failed attempt may be requeued (sent again, to a freshly picked endpoint, without
  * counting as a retry): only when nothing of the request reached the upstream, whatever the method
  * and whatever the classifier. Finagle's RequeueFilter draws these from its own budget (same
- * defaults as the retry budget, router.md §5).
+ * defaults as the retry budget, docs/router.md#retry-budget).
  */
 export function isRequeueable(error: ErrorKind): boolean {
   return error === 'connect';

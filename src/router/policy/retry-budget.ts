@@ -1,7 +1,7 @@
 /**
- * Finagle's `RetryBudget` (linkerd `retries.budget`, router.md §5): retries may add at most
- * `percentCanRetry` (20%) of recent requests, plus a floor of `minRetriesPerSec` (10/s) so a
- * quiet service can still retry. Without a budget, retries multiply load exactly when an upstream
+ * Finagle's `RetryBudget` (linkerd `retries.budget`; docs/router.md#retry-budget): retries may add
+ * at most `percentCanRetry` (20%) of recent requests, plus a floor of `minRetriesPerSec` (10/s) so
+ * a quiet service can still retry. Without a budget, retries multiply load exactly when an upstream
  * is failing; with one, a retry storm is capped at +20%.
  *
  * Same arithmetic as Finagle's `TokenRetryBudget` over `TokenBucket.newLeakyBucket`: every

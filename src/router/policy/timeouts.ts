@@ -1,10 +1,10 @@
 /**
- * Timeout arithmetic (router.md §5): a request has one total budget, the strictest of the
- * service's `totalTimeoutMs` (which covers every retry) and the caller's `l5d-ctx-deadline`; each
- * attempt is bounded by the client's `requestAttemptTimeoutMs` and by what is left of that total.
- * Everything is an absolute clock time or a duration in ms, with `Infinity` for "no limit", so
- * the hot path compares numbers instead of testing for absent options. The router owns the
- * timers; these functions only say how long to set them.
+ * Timeout arithmetic (docs/router.md#timeouts-and-deadlines): a request has one total budget, the
+ * strictest of the service's `totalTimeoutMs` (which covers every retry) and the caller's
+ * `l5d-ctx-deadline`; each attempt is bounded by the client's `requestAttemptTimeoutMs` and by what
+ * is left of that total. Everything is an absolute clock time or a duration in ms, with `Infinity`
+ * for "no limit", so the hot path compares numbers instead of testing for absent options. The
+ * router owns the timers; these functions only say how long to set them.
  */
 import type { Deadline } from './deadline.js';
 

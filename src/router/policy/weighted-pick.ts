@@ -1,8 +1,9 @@
 /**
- * Picking a member of a weighted union per request (router.md §5, dtab `1 * /a & 19 * /b`): each
- * request goes to a member with probability weight / total, which is what makes a 5% canary a 5%
- * canary. Built once when the bound tree changes (cumulative weights in a Float64Array), used per
- * request with one random draw and a binary search, so picking allocates nothing.
+ * Picking a member of a weighted union per request (docs/router.md#weighted-unions, dtab `1 * /a &
+ * 19 * /b`): each request goes to a member with probability weight / total, which is what makes a
+ * 5% canary a 5% canary. Built once when the bound tree changes (cumulative weights in a
+ * Float64Array), used per request with one random draw and a binary search, so picking allocates
+ * nothing.
  *
  * All-zero weights pick uniformly (Finagle's `Drv.fromWeights` does the same), so a union whose
  * members were all weighted out still routes rather than failing; otherwise a zero-weight member

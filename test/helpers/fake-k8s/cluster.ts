@@ -1,11 +1,11 @@
 /**
- * Writing Services and their pods into the fake the way the control plane would (k8s.md §1.6,
- * §4.2 "Helpful"): a Service plus a set of pods becomes EndpointSlices (pods grouped by the port
- * numbers their named targetPorts resolve to, at most `maxPerSlice` per slice, terminating pods
- * kept with ready:false/terminating:true, and a placeholder slice with no endpoints and no ports
- * when there are no pods) and a v1 Endpoints object (ready pods in `addresses`, unready ones in
- * `notReadyAddresses`, terminating ones dropped). Only slices whose content changed are written,
- * so tests see the same events a real cluster would produce.
+ * Writing Services and their pods into the fake the way the control plane would
+ * (docs/k8s-namer.md#the-fake-api-server): a Service plus a set of pods becomes EndpointSlices
+ * (pods grouped by the port numbers their named targetPorts resolve to, at most `maxPerSlice` per
+ * slice, terminating pods kept with ready:false/terminating:true, and a placeholder slice with no
+ * endpoints and no ports when there are no pods) and a v1 Endpoints object (ready pods in
+ * `addresses`, unready ones in `notReadyAddresses`, terminating ones dropped). Only slices whose
+ * content changed are written, so tests see the same events a real cluster would produce.
  */
 import type { FakeK8s } from './fake-k8s-server.js';
 import type { Json } from './object-store.js';

@@ -1,12 +1,12 @@
 /**
- * A fake Kubernetes API server that speaks the real protocol (k8s.md §4): Debian ships kubectl
- * but no kube-apiserver, and request-level mocks cannot drop a socket mid-line or leave it
- * half-open, which is exactly what the namer must survive. It serves LIST (with label and field
- * selectors and the list's resourceVersion), GET of one object (404 as a Status), WATCH (see
- * watch-session.ts), and the discovery documents kubectl needs; over HTTP or HTTPS, with an
- * optional bearer token. Tests drive it in-process: write objects (or pods, via cluster.ts),
- * inject faults, and read the request log to assert "relisted exactly once", "resumed from RV x".
- * Binds 127.0.0.1 only.
+ * A fake Kubernetes API server that speaks the real protocol
+ * (docs/k8s-namer.md#the-fake-api-server): Debian ships kubectl but no kube-apiserver, and
+ * request-level mocks cannot drop a socket mid-line or leave it half-open, which is exactly what
+ * the namer must survive. It serves LIST (with label and field selectors and the list's
+ * resourceVersion), GET of one object (404 as a Status), WATCH (see watch-session.ts), and the
+ * discovery documents kubectl needs; over HTTP or HTTPS, with an optional bearer token. Tests drive
+ * it in-process: write objects (or pods, via cluster.ts), inject faults, and read the request log
+ * to assert "relisted exactly once", "resumed from RV x". Binds 127.0.0.1 only.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';

@@ -1,5 +1,5 @@
 /**
- * The fake API server's storage (k8s.md §4.2 "Store and versioning"): one global, monotonically
+ * The fake API server's storage (docs/k8s-namer.md#the-fake-api-server): one global, monotonically
  * increasing resourceVersion counter, serialised as a string and stamped on every object it
  * writes, as etcd's revision is; an event log of every change with the object's state before and
  * after, so a watch can replay from any RV and turn selector transitions into ADDED/DELETED, as

@@ -1,8 +1,8 @@
 /**
  * The resources the fake serves and the discovery documents that describe them, enough for
- * `kubectl get` (k8s.md §4.2): kubectl first probes `/version`, then `/api` and `/apis` (and
- * fails with "couldn't get current server API group list" without them), then the group
- * versions' resource lists to map `endpointslices` to its URL.
+ * `kubectl get` (docs/k8s-namer.md#the-fake-api-server): kubectl first probes `/version`, then
+ * `/api` and `/apis` (and fails with "couldn't get current server API group list" without them),
+ * then the group versions' resource lists to map `endpointslices` to its URL.
  */
 
 export interface Resource {

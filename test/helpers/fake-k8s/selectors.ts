@@ -1,7 +1,7 @@
 /**
- * Label and field selectors as the API server reads them (k8s.md §4.2 LIST): labels take
- * `k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)` and `k notin (a,b)`, comma-separated and all
- * required; fields take `metadata.name` and `metadata.namespace` with `=`, `==` or `!=`. A
+ * Label and field selectors as the API server reads them (docs/k8s-namer.md#the-fake-api-server):
+ * labels take `k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)` and `k notin (a,b)`, comma-separated
+ * and all required; fields take `metadata.name` and `metadata.namespace` with `=`, `==` or `!=`. A
  * selector the server cannot read is a 400, as the real one answers.
  */
 import { type Json, metaOf } from './object-store.js';

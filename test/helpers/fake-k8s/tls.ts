@@ -1,5 +1,5 @@
 /**
- * What the in-cluster path needs from a test (k8s.md §4.2 "Auth and transport"): a test CA and a
+ * What the in-cluster path needs from a test (docs/k8s-namer.md#the-fake-api-server): a test CA and a
  * server certificate for 127.0.0.1 made with the openssl CLI (no npm package needed), and a
  * directory laid out like `/var/run/secrets/kubernetes.io/serviceaccount/` (token, ca.crt,
  * namespace) with the environment a pod would have.

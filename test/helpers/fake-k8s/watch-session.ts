@@ -1,12 +1,12 @@
 /**
- * One watch stream of the fake API server, as kube-apiserver serves it (k8s.md §1.3, §4.2 WATCH):
- * 200 with headers flushed before any event, then `{"type","object"}` lines. With no RV (or "0")
- * it starts with a synthetic ADDED per matching object; from an RV it replays the log after it,
- * or, if the RV is below the compaction floor, sends one `ERROR` line with Status code 410 and
- * ends. Selector transitions become ADDED/DELETED. Bookmarks carry only the RV; the stream ends
- * cleanly at its timeoutSeconds with no final event. Faults: write a byte at a time or pack many
- * events into one chunk, stall without FIN, drop the connection in the middle of a line, inject
- * a 410 into the open stream.
+ * One watch stream of the fake API server, as kube-apiserver serves it
+ * (docs/k8s-namer.md#the-watch-stream): 200 with headers flushed before any event, then
+ * `{"type","object"}` lines. With no RV (or "0") it starts with a synthetic ADDED per matching
+ * object; from an RV it replays the log after it, or, if the RV is below the compaction floor,
+ * sends one `ERROR` line with Status code 410 and ends. Selector transitions become ADDED/DELETED.
+ * Bookmarks carry only the RV; the stream ends cleanly at its timeoutSeconds with no final event.
+ * Faults: write a byte at a time or pack many events into one chunk, stall without FIN, drop the
+ * connection in the middle of a line, inject a 410 into the open stream.
  */
 import type { ServerResponse } from 'node:http';
 import type { Json, ObjectStore, StoredEvent } from './object-store.js';
