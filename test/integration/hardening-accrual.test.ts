@@ -5,30 +5,12 @@
  */
 
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rawExchange } from '../helpers/raw-http.js';
-import { client, get, type NamedUpstream, startNamedUpstream, startTestRouter } from '../helpers/router-harness.js';
+import { client, get } from '../helpers/router-harness.js';
+import { metrics, testScope } from '../helpers/test-scope.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function upstream(name: string, handle?: Parameters<typeof startNamedUpstream>[1]): Promise<NamedUpstream> {
-  const u = await startNamedUpstream(name, handle);
-  cleanups.push(() => u.close());
-  return u;
-}
-
-async function router(yaml: string) {
-  const r = await startTestRouter(yaml);
-  cleanups.push(() => r.close());
-  return r;
-}
-
-async function metrics(adminUrl: string): Promise<Record<string, number>> {
-  return JSON.parse((await get(`${adminUrl}/admin/metrics.json`)).body);
-}
+const { upstream, router } = testScope();
 
 const accrualKey = (port: number, what: string) => `rt/http/client/$/inet/127.0.0.1/${port}/failure_accrual/${what}`;
 

@@ -8,24 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type NamedUpstream,
-  startNamedUpstream,
-  startRouterProcess,
-  startTestRouter,
-} from '../helpers/router-harness.js';
+import { describe, expect, it } from 'vitest';
+import { startRouterProcess, startTestRouter } from '../helpers/router-harness.js';
+import { testScope } from '../helpers/test-scope.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function upstream(name: string): Promise<NamedUpstream> {
-  const u = await startNamedUpstream(name);
-  cleanups.push(() => u.close());
-  return u;
-}
+const { cleanups, upstream } = testScope();
 
 function codeOf(e: unknown): string {
   const err = e as { code?: string; cause?: { code?: string }; message?: string };

@@ -6,33 +6,15 @@
  */
 
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaults, sectionFields } from '../../src/config/config-schema.js';
 import { routerConfig } from '../../src/config/router-config.js';
 import { ROUTER_FIELDS } from '../../src/config/router-keys.js';
 import { openSocket, rawExchange, rawHeader } from '../helpers/raw-http.js';
-import { client, get, type NamedUpstream, startNamedUpstream, startTestRouter } from '../helpers/router-harness.js';
+import { client, get } from '../helpers/router-harness.js';
+import { metrics, testScope } from '../helpers/test-scope.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function upstream(name: string, handle?: Parameters<typeof startNamedUpstream>[1]): Promise<NamedUpstream> {
-  const u = await startNamedUpstream(name, handle);
-  cleanups.push(() => u.close());
-  return u;
-}
-
-async function router(yaml: string) {
-  const r = await startTestRouter(yaml);
-  cleanups.push(() => r.close());
-  return r;
-}
-
-async function metrics(adminUrl: string): Promise<Record<string, number>> {
-  return JSON.parse((await get(`${adminUrl}/admin/metrics.json`)).body);
-}
+const { cleanups, upstream, router } = testScope();
 
 describe('defaults', () => {
   it('has production limits by default, each configurable and validated', () => {

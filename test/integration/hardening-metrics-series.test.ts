@@ -7,30 +7,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  get,
-  load,
-  type NamedUpstream,
-  startNamedUpstream,
-  startRouterProcess,
-  startTestRouter,
-} from '../helpers/router-harness.js';
+import { describe, expect, it } from 'vitest';
+import { get, load, startRouterProcess, startTestRouter } from '../helpers/router-harness.js';
+import { metrics, testScope } from '../helpers/test-scope.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function upstream(name: string): Promise<NamedUpstream> {
-  const u = await startNamedUpstream(name);
-  cleanups.push(() => u.close());
-  return u;
-}
-
-async function metrics(adminUrl: string): Promise<Record<string, number>> {
-  return JSON.parse((await get(`${adminUrl}/admin/metrics.json`)).body);
-}
+const { cleanups, upstream } = testScope();
 
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

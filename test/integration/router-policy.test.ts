@@ -7,19 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { get, load, type NamedUpstream, startNamedUpstream, startTestRouter } from '../helpers/router-harness.js';
+import { describe, expect, it } from 'vitest';
+import { get, load } from '../helpers/router-harness.js';
+import { testScope } from '../helpers/test-scope.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function upstream(name: string, handle?: Parameters<typeof startNamedUpstream>[1]): Promise<NamedUpstream> {
-  const u = await startNamedUpstream(name, handle);
-  cleanups.push(() => u.close());
-  return u;
-}
+const { cleanups, upstream, router } = testScope();
 
 /** A port nothing listens on (bound, then released). */
 async function deadPort(): Promise<number> {
@@ -28,12 +20,6 @@ async function deadPort(): Promise<number> {
   const { port } = s.address() as { port: number };
   await new Promise((r) => s.close(r));
   return port;
-}
-
-async function router(yaml: string) {
-  const r = await startTestRouter(yaml);
-  cleanups.push(() => r.close());
-  return r;
 }
 
 describe('requeues and failure accrual', () => {

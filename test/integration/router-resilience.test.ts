@@ -7,32 +7,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort, putDtab, startNamerdProcess } from '../helpers/namerd-process.js';
 import { LINKERD_NAMING_LINTS, promtoolCheckMetrics } from '../helpers/promtool.js';
-import {
-  get,
-  type NamedUpstream,
-  startNamedUpstream,
-  startRouterProcess,
-  startTestRouter,
-} from '../helpers/router-harness.js';
+import { get, startRouterProcess, startTestRouter } from '../helpers/router-harness.js';
+import { testScope } from '../helpers/test-scope.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const { cleanups, upstream } = testScope();
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'router-test-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-async function upstream(name: string): Promise<NamedUpstream> {
-  const u = await startNamedUpstream(name);
-  cleanups.push(() => u.close());
-  return u;
 }
 
 /** Sends requests back to back from `concurrency` workers until `stop()`; counts answers by body and failures. */
