@@ -94,6 +94,8 @@ dtab: /svc => /$/inet/127.0.0.1/${web.port}
     expect(m['rt/http/service/other/requests']).toBe(20_200 - 1000);
     // Per scope: requests, success, failures, retries, status/200 and 10 histogram stats (with `other`).
     expect(serviceKeys.length).toBeLessThanOrEqual(1001 * 20);
-    expect(growthMb).toBeLessThan(150);
+    // Unbounded series held +421 MB here; what remains is the (bounded) route and name caches and
+    // GC slack: +44 to +86 MB on Node 20, up to +170 MB on Node 24, which keeps more freed memory.
+    expect(growthMb).toBeLessThan(250);
   }, 240_000);
 });
