@@ -24,6 +24,9 @@ export interface NamerdConfig {
   readonly watchHighWaterBytes: number;
   /** Longest write message (`X-Dtab-Message`, `?message=`) accepted, in UTF-8 bytes. */
   readonly maxMessageBytes: number;
+  /** Bind budget of /api/1/bind and /api/1/delegate. */
+  readonly maxDentries: number;
+  readonly maxBindLookups: number;
   readonly namers: readonly NamerConfig[];
   readonly log: { readonly level: string; readonly format: LogFormat };
 }

@@ -63,6 +63,20 @@ export const NAMERD_FIELDS: Fields = {
     max: 64 * 1024,
     doc: 'Longest write message (`X-Dtab-Message` or `?message=`) accepted, in UTF-8 bytes; control characters are always refused.',
   },
+  maxDentries: {
+    kind: 'integer',
+    default: 100,
+    min: 1,
+    max: 10_000,
+    doc: 'Dentries the dtab a caller sends to `/api/1/bind` or `/api/1/delegate` may hold (400 past it, counted before parsing).',
+  },
+  maxBindLookups: {
+    kind: 'integer',
+    default: 1000,
+    min: 10,
+    max: 1_000_000,
+    doc: 'Lookups one bind or delegation may cost: 400 past it, so a doubling dtab cannot hold namerd busy.',
+  },
   namers: {
     kind: 'shape',
     type: 'list of namers',

@@ -24,6 +24,13 @@ export function checkDentries(dtab: Dtab, max = DEFAULT_MAX_DENTRIES): Dtab {
   return dtab;
 }
 
+/** Refuses a dtab text with more than `max` dentries before paying for its parse; returns the text. */
+export function checkDentryCount(text: string, max = DEFAULT_MAX_DENTRIES): string {
+  const count = countDentries(text);
+  if (count > max) throw createError('SY_ERR_DTAB_TOO_MANY_DENTRIES', [count, max]);
+  return text;
+}
+
 /** Characters that continue a path label (the grammar's LABEL, with `\` for `\xHH` escapes). */
 const LABEL_CHAR = /[0-9A-Za-z_:.#$%\\-]/;
 
@@ -99,9 +106,7 @@ export function readL5dDtabHeaders(
   }
   checkSize(bytes, limit);
   // Many tiny entries cost the most to parse; count them first, and refuse before parsing.
-  let counted = 0;
-  for (const value of [...ctx, ...user]) counted += countDentries(value);
-  if (counted > maxDentries) throw createError('SY_ERR_DTAB_TOO_MANY_DENTRIES', [counted, maxDentries]);
+  checkDentryCount([...ctx, ...user].join('\n'), maxDentries);
   let local = Dtab.empty;
   for (const value of [...ctx, ...user]) local = local.concat(readValue(value));
   return checkDentries(local, maxDentries);

@@ -4,6 +4,7 @@
  * text, as namerd does).
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { DEFAULT_MAX_DENTRIES } from '../dtab/request-dtab.js';
 import { textApiApp } from '../http/text-api-app.js';
 import type { NameInterpreter } from '../naming/interpreter.js';
 import type { DtabStore } from '../store/dtab-store.js';
@@ -24,6 +25,8 @@ export interface NamerdAppOptions {
   readonly watchHighWaterBytes?: number;
   /** Longest write message, in UTF-8 bytes (default 1024). */
   readonly maxMessageBytes?: number;
+  /** Dentries a caller's dtab may hold on /bind and /delegate (default 100). */
+  readonly maxDentries?: number;
   readonly logger?: FastifyBaseLogger;
   /** Largest request body accepted (dtabs are small; 1 MiB leaves room for 10,000 dentries). */
   readonly bodyLimit?: number;
@@ -51,6 +54,7 @@ export function buildNamerdApp(options: NamerdAppOptions): NamerdApp {
     requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
     watchHighWaterBytes: options.watchHighWaterBytes ?? 1024 * 1024,
     maxMessageBytes: options.maxMessageBytes ?? 1024,
+    maxDentries: options.maxDentries ?? DEFAULT_MAX_DENTRIES,
   };
 
   // Long-lived watches would keep close() waiting for ever; end them first.

@@ -20,4 +20,6 @@ export interface NamerdContext {
   readonly watchHighWaterBytes: number;
   /** Longest write message accepted, in UTF-8 bytes. */
   readonly maxMessageBytes: number;
+  /** Dentries a caller's dtab may hold on /bind and /delegate. */
+  readonly maxDentries: number;
 }

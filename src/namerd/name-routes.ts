@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Dentry } from '../dtab/dentry.js';
 import { Dtab } from '../dtab/dtab.js';
 import { Path } from '../dtab/path.js';
-import { checkDentries } from '../dtab/request-dtab.js';
+import { checkDentryCount } from '../dtab/request-dtab.js';
 import { createError, type ErrorCode } from '../errors.js';
 import type { Bound } from '../naming/bound.js';
 import { delegateTreeToJson } from '../naming/delegate-json.js';
@@ -44,7 +44,7 @@ export function nameRoutes(app: FastifyInstance, ctx: NamerdContext): void {
     const local =
       extra === undefined || extra === ''
         ? Dtab.empty
-        : checkDentries(readOr('SY_ERR_INVALID_DTAB', () => Dtab.read(extra)));
+        : readOr('SY_ERR_INVALID_DTAB', () => Dtab.read(checkDentryCount(extra, ctx.maxDentries)));
     if (ns === undefined || ns === '') return local;
     assertNamespace(ns);
     const stored = await ctx.store.get(ns);

@@ -33,7 +33,7 @@ async function readToken(file: string | null): Promise<string | null> {
 export async function runNamerd(config: NamerdConfig, logger: Logger): Promise<RunningNamerd> {
   const token = await readToken(config.tokenFile);
   const namers = mountNamers(config.namers, logger);
-  const interpreter = defaultInterpreter({ namers });
+  const interpreter = defaultInterpreter({ namers, maxLookups: config.maxBindLookups });
   const store = await openStore(config.store, { historyLimit: config.historyLimit });
   const { app } = buildNamerdApp({
     store,
@@ -43,6 +43,7 @@ export async function runNamerd(config: NamerdConfig, logger: Logger): Promise<R
     requestTimeoutMs: config.requestTimeoutMs,
     watchHighWaterBytes: config.watchHighWaterBytes,
     maxMessageBytes: config.maxMessageBytes,
+    maxDentries: config.maxDentries,
     logger,
   });
   let url: string;

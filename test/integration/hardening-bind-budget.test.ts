@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dtab } from '../../src/dtab/dtab.js';
 import { MemoryDtabStore } from '../../src/store/memory-store.js';
+import { freePort, startNamerdProcess } from '../helpers/namerd-process.js';
 import { type RunningNamerd, startNamerd } from '../helpers/namerd-server.js';
 import {
   get,
@@ -135,5 +136,27 @@ describe("namerd's bind and delegate", () => {
       `${namerd.url}/api/1/delegate/default?path=/svc/web&dtab=${encodeURIComponent(exponential(3))}`,
     );
     expect(ok.status).toBe(200);
+  });
+
+  it('take their limits from the configuration (maxDentries, maxBindLookups)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'namerd-budget-'));
+    const config = join(dir, 'namerd.yaml');
+    writeFileSync(config, 'maxDentries: 20\nmaxBindLookups: 50\n');
+    const child = await startNamerdProcess(await freePort(), 'memory', ['--config', config]);
+    try {
+      const many = Array.from({ length: 21 }, (_, i) => `/x${i} => /srv/web`).join(';');
+      const tooMany = await fetch(`${child.url}/api/1/bind/default?path=/svc/web&dtab=${encodeURIComponent(many)}`);
+      expect(tooMany.status).toBe(400);
+      expect(await tooMany.text()).toMatch(/Dtab has 21 dentries, more than the limit of 20/);
+      // 2^8 leaves through a doubling dtab of 10 dentries: past 50, well within the default 1,000.
+      const deep = await fetch(
+        `${child.url}/api/1/bind/default?path=/svc/web&dtab=${encodeURIComponent(exponential(8, '/$/inet/127.0.0.1/1'))}`,
+      );
+      expect(deep.status).toBe(400);
+      expect(await deep.text()).toMatch(/Bind budget exceeded: more than 50 /);
+    } finally {
+      await child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
