@@ -11,14 +11,28 @@ import { Var } from '../naming/var.js';
 export interface InetResolverOptions {
   /** How often a name is looked up again while observed; Finagle polls inet names every 5 s. */
   readonly pollMs?: number;
+  /**
+   * Host/port pairs remembered (least recently used go first). Names come from dtabs, and with
+   * overrides that allow `/$/inet` from callers, so the cache must not grow with them; an evicted
+   * pair still in use keeps working, the next lookup of it just makes a new one.
+   */
+  readonly maxEntries?: number;
 }
+
+export const DEFAULT_RESOLVER_ENTRIES = 10_000;
 
 export class InetResolver {
   readonly #pollMs: number;
+  readonly #maxEntries: number;
   readonly #cache = new Map<string, Var<Addr>>();
 
   constructor(options: InetResolverOptions = {}) {
     this.#pollMs = options.pollMs ?? 5000;
+    this.#maxEntries = options.maxEntries ?? DEFAULT_RESOLVER_ENTRIES;
+  }
+
+  get size(): number {
+    return this.#cache.size;
   }
 
   /** One Var per host, port and mode, shared by every name that resolves to it. */
@@ -27,8 +41,10 @@ export class InetResolver {
     let addr = this.#cache.get(key);
     if (addr === undefined) {
       addr = this.#create(host, port, fixed);
-      this.#cache.set(key, addr);
-    }
+      if (this.#cache.size >= this.#maxEntries) this.#cache.delete(this.#cache.keys().next().value!);
+    } else this.#cache.delete(key);
+    // Map order is insertion order: re-inserting on every use keeps the oldest first in line.
+    this.#cache.set(key, addr);
     return addr;
   }
 
