@@ -18,6 +18,7 @@ export type IdentifierSetting =
   | { readonly kind: 'io.l5d.header.token'; readonly header: string }
   | { readonly kind: 'io.l5d.methodAndHost' }
   | { readonly kind: 'io.l5d.path'; readonly segments: number; readonly consume: boolean }
+  | { readonly kind: 'io.l5d.header.path'; readonly segments: number }
   | { readonly kind: 'io.l5d.header'; readonly header: string }
   | { readonly kind: 'io.l5d.static'; readonly path: string };
 
@@ -142,6 +143,9 @@ function identifier(raw: unknown, key: string, p: Problems): IdentifierSetting |
         segments: integer(raw.segments ?? 1, `${key}.segments`, 1, 100, p) ?? 1,
         consume: raw.consume === true,
       };
+    case 'io.l5d.header.path':
+      unknownKeys(raw, ['kind', 'segments'], key, p);
+      return { kind: raw.kind, segments: integer(raw.segments ?? 1, `${key}.segments`, 1, 100, p) ?? 1 };
     case 'io.l5d.header':
       unknownKeys(raw, ['kind', 'header'], key, p);
       return {

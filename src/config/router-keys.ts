@@ -37,6 +37,13 @@ const IDENTIFIER_SCHEMA: JsonSchema = {
       additionalProperties: false,
     },
     {
+      properties: {
+        kind: { const: 'io.l5d.header.path' },
+        segments: { type: 'integer', minimum: 1, maximum: 100, default: 1 },
+      },
+      additionalProperties: false,
+    },
+    {
       properties: { kind: { const: 'io.l5d.header' }, header: { type: 'string', default: 'l5d-name' } },
       additionalProperties: false,
     },
@@ -79,7 +86,7 @@ export const ROUTER_FIELDS: Fields = {
     type: 'identifier or list of identifiers',
     shown: '`{kind: io.l5d.header.token, header: host}`',
     schema: { oneOf: [IDENTIFIER_SCHEMA, { type: 'array', items: IDENTIFIER_SCHEMA, minItems: 1 }] },
-    doc: 'How a request is named: `io.l5d.header.token` (a header, Host by default), `io.l5d.methodAndHost`, `io.l5d.path` (`segments`, `consume`), `io.l5d.header` (a header holding a whole path), `io.l5d.static` (`path`). A list is tried in order.',
+    doc: 'How a request is named: `io.l5d.header.token` (a header, Host by default), `io.l5d.methodAndHost`, `io.l5d.path` (`segments`, `consume`), `io.l5d.header.path` (the first `segments` of the request path, so a gRPC method `/package.Service/Method` names `/svc/package.Service`), `io.l5d.header` (a header holding a whole path), `io.l5d.static` (`path`). A list is tried in order.',
   },
   dtab: {
     kind: 'shape',

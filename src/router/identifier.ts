@@ -68,17 +68,11 @@ function one(config: IdentifierConfig, prefix: Path): Identifier {
       };
     }
     case 'io.l5d.path':
-      return (req) => {
-        const url = req.url ?? '/';
-        const q = url.indexOf('?');
-        const pathPart = q === -1 ? url : url.slice(0, q);
-        const segments = pathPart.split('/').filter((s) => s !== '');
-        if (segments.length < config.segments) return `the path has fewer than ${config.segments} segments`;
-        const name = prefix.concat(Path.utf8(...segments.slice(0, config.segments).map(decodeSegment)));
-        if (!config.consume) return { name };
-        const rest = `/${segments.slice(config.segments).join('/')}`;
-        return { name, url: q === -1 ? rest : `${rest}${url.slice(q)}` };
-      };
+      return pathIdentifier(prefix, config.segments, config.consume);
+    // linkerd's name for the same reading of `:path`, used for gRPC (`/proto.GenSvc/Gen` names
+    // `/svc/proto.GenSvc` with one segment); it never consumes.
+    case 'io.l5d.header.path':
+      return pathIdentifier(prefix, config.segments, false);
     case 'io.l5d.header': {
       const header = config.header.toLowerCase();
       const cache = new Map<string, Identified | string>();
@@ -103,6 +97,21 @@ function one(config: IdentifierConfig, prefix: Path): Identifier {
       return () => identified;
     }
   }
+}
+
+/** The first `count` segments of the request path; with `consume` the rest is what is forwarded. */
+function pathIdentifier(prefix: Path, count: number, consume: boolean): Identifier {
+  return (req) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const pathPart = q === -1 ? url : url.slice(0, q);
+    const segments = pathPart.split('/').filter((s) => s !== '');
+    if (segments.length < count) return `the path has fewer than ${count} segments`;
+    const name = prefix.concat(Path.utf8(...segments.slice(0, count).map(decodeSegment)));
+    if (!consume) return { name };
+    const rest = `/${segments.slice(count).join('/')}`;
+    return { name, url: q === -1 ? rest : `${rest}${url.slice(q)}` };
+  };
 }
 
 function decodeSegment(segment: string): string {

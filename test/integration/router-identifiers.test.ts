@@ -51,6 +51,17 @@ describe('identifiers', () => {
     expect(decodeURIComponent(String(short.headers['l5d-err']))).toMatch(/fewer than 2 segments/);
   });
 
+  it("io.l5d.header.path: the first segment of a gRPC method's path names its service", async () => {
+    const r = await router('{kind: io.l5d.header.path}');
+    const res = await get(`${r.url}/proto.GenSvc/Gen`, { host: 'x', 'content-type': 'application/grpc' });
+    expect(res.status).toBe(200);
+    expect(lastService()).toBe('/svc/proto.GenSvc');
+    const two = await router('{kind: io.l5d.header.path, segments: 2}');
+    await get(`${two.url}/proto.GenSvc/Gen`, { host: 'x' });
+    expect(lastService()).toBe('/svc/proto.GenSvc/Gen');
+    expect((await get(`${two.url}/proto.GenSvc`, { host: 'x' })).status).toBe(400);
+  });
+
   it('io.l5d.header: a header holding a path, appended to /svc', async () => {
     const r = await router('{kind: io.l5d.header, header: l5d-name}');
     await get(r.url, { host: 'x', 'l5d-name': '/api/v2' });
