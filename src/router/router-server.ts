@@ -17,7 +17,7 @@
  *     arrived gets it answered (the head timeout bounds the wait); in-flight requests finish.
  *  3. After `maxWaitMs`, whatever is left is cut.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, ServerResponse } from 'node:http';
 import { type Socket, Server as TcpServer } from 'node:net';
 import { createError } from '../errors.js';
 import { clientErrorAnswer } from './client-error.js';
@@ -112,6 +112,9 @@ export class RouterServer {
     });
     if (upgrade) {
       this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+        // Only WebSocket is spliced; any other Upgrade (curl --http2's `h2c`, say) is declined by
+        // answering the request as plain HTTP/1.1, as RFC 9110 lets a server do.
+        if (!isWebSocket(req)) return serveDeclinedUpgrade(req, socket, head, serve);
         this.#upgraded.add(socket);
         this.#connections.delete(socket);
         socket.once('close', () => this.#upgraded.delete(socket));
@@ -211,4 +214,50 @@ export class RouterServer {
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function isWebSocket(req: IncomingMessage): boolean {
+  return (req.headers.upgrade ?? '').split(',').some((t) => t.trim().toLowerCase() === 'websocket');
+}
+
+/**
+ * Answers an upgrade request the router declines as an ordinary request on the same socket.
+ * node has already handed the socket over, so the connection ends after this one response.
+ * A request with a body is refused (its bytes went to the upgrade, not the parser).
+ */
+function serveDeclinedUpgrade(
+  req: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+  serve: (req: IncomingMessage, res: ServerResponse) => void,
+): void {
+  socket.on('error', () => socket.destroy());
+  const length = req.headers['content-length'];
+  if (head.length > 0 || req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) {
+    socket.end(rawErrorResponse(createError('SY_ERR_BAD_REQUEST', ['an Upgrade other than websocket with a body'])));
+    return;
+  }
+  stripUpgrade(req);
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket);
+  res.once('finish', () => {
+    res.detachSocket(socket);
+    socket.end();
+  });
+  serve(req, res);
+}
+
+/** Drops `Upgrade` and `HTTP2-Settings`; `Connection` stays, and its nominations are hop-by-hop as ever. */
+function stripUpgrade(req: IncomingMessage): void {
+  const raw = req.rawHeaders;
+  const kept: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name === 'upgrade' || name === 'http2-settings') continue;
+    kept.push(raw[i]!, raw[i + 1]!);
+  }
+  raw.splice(0, raw.length, ...kept);
+  delete req.headers.upgrade;
+  delete req.headers['http2-settings'];
 }

@@ -1,5 +1,5 @@
 /**
- * `Upgrade` requests (WebSocket and the like) are routed like any other request, then handed to
+ * WebSocket upgrades are routed like any other request, then handed to
  * http-proxy, which splices the two sockets together. This is the one place http-proxy earns
  * its keep: undici does not proxy upgraded connections.
  */

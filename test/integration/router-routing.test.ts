@@ -3,8 +3,10 @@
  * weighted splits within χ² bounds, the headers it adds and removes, its own errors, and
  * WebSocket passthrough.
  */
+import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRouter } from '../../src/router/router.js';
 import { get, load, type NamedUpstream, startNamedUpstream, startTestRouter } from '../helpers/router-harness.js';
@@ -155,7 +157,38 @@ describe('weighted unions', () => {
   );
 });
 
+const run = promisify(execFile);
+
 describe('WebSocket (Upgrade) passthrough', () => {
+  it("declines any other Upgrade (curl --http2's h2c) by answering it as HTTP/1.1", async () => {
+    const seen: Record<string, unknown>[] = [];
+    const app = await startNamedUpstream('app', (req, res) => {
+      seen.push({ ...req.headers });
+      res.end('hello over 1.1\n');
+    });
+    const r = await startTestRouter(`dtab: /svc/app => /$/inet/127.0.0.1/${app.port}`);
+    try {
+      // Asynchronously: the router runs in this process.
+      const curl = await run('curl', ['-sS', '-i', '--http2', '-H', 'Host: app', `${r.url}/x`], { timeout: 10_000 });
+      expect(curl.stdout).toMatch(/^HTTP\/1\.1 200/);
+      expect(curl.stdout).toContain('hello over 1.1');
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).not.toHaveProperty('upgrade');
+      expect(seen[0]).not.toHaveProperty('http2-settings');
+      // The upgrade's bytes are not the parser's: a body with an unknown Upgrade is refused.
+      const withBody = await run(
+        'curl',
+        ['-sS', '-i', '-H', 'Host: app', '-H', 'Connection: Upgrade', '-H', 'Upgrade: foo', '-d', 'x=1', `${r.url}/x`],
+        { timeout: 10_000 },
+      );
+      expect(withBody.stdout).toMatch(/^HTTP\/1\.1 400/);
+      expect(seen).toHaveLength(1);
+    } finally {
+      await r.close();
+      await app.close();
+    }
+  });
+
   it('routes the upgrade and splices the sockets', async () => {
     const echo = await startNamedUpstream('ws', (_req, res) => res.end());
     const server = (await import('node:http')).createServer();
