@@ -1,21 +1,14 @@
-/**
- * The override policy judges what an override binds to, not its text. Each case here was a way
- * past the old text check (or into the router itself): the forbidden upstream is a real socket
- * that counts connections, and it must never see one; the router's own ports are refused in
- * every spelling, whichever dtab produced the route.
- */
-import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routerConfig } from '../../src/config/router-config.js';
 import { type RunningRouter, startRouter } from '../../src/router/router.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { type ForbiddenListener, startForbiddenListener } from '../helpers/forbidden-listener.js';
 import { freePort } from '../helpers/namerd-process.js';
 import { get, type NamedUpstream, startNamedUpstream } from '../helpers/router-harness.js';
 
 let web: NamedUpstream;
-let forbidden: Server;
+let forbidden: ForbiddenListener;
 let forbiddenPort = 0;
-let contacts = 0;
 let router: RunningRouter;
 let strict: RunningRouter;
 let dataPort = 0;
@@ -27,12 +20,8 @@ async function start(yaml: string, listen: string, admin: string): Promise<Runni
 
 beforeAll(async () => {
   web = await startNamedUpstream('web');
-  forbidden = createServer((socket) => {
-    contacts++;
-    socket.destroy();
-  });
-  await new Promise<void>((r) => forbidden.listen(0, '127.0.0.1', r));
-  forbiddenPort = (forbidden.address() as { port: number }).port;
+  forbidden = await startForbiddenListener();
+  forbiddenPort = forbidden.port;
   dataPort = await freePort();
   adminPort = await freePort();
   const base = `
@@ -53,7 +42,7 @@ dtab: |
 afterAll(async () => {
   await Promise.all([router.close(), strict.close()]);
   await web.close();
-  await new Promise((r) => forbidden.close(r));
+  await forbidden.close();
 });
 
 async function refusedCount(r: RunningRouter): Promise<number> {
@@ -83,7 +72,7 @@ describe('overrides are judged by what they bind to', () => {
       expect({ dtab, status: res.status }).toEqual({ dtab, status: 403 });
       expect(decodeURIComponent(String(res.headers['l5d-err']))).toMatch(/^Dtab override refused: /);
     }
-    expect(contacts).toBe(0);
+    expect(forbidden.contacts()).toBe(0);
     expect(await refusedCount(router)).toBeGreaterThanOrEqual(before + attacks(forbiddenPort).length);
   });
 
@@ -95,7 +84,7 @@ describe('overrides are judged by what they bind to', () => {
       const res = await get(strict.url, { host: 'web', 'l5d-dtab': dtab });
       expect(res.status).toBe(403);
     }
-    expect(contacts).toBe(0);
+    expect(forbidden.contacts()).toBe(0);
   });
 
   it('still stages through names the base dtab spells, and through alternations of them', async () => {

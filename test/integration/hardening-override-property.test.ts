@@ -5,12 +5,12 @@
  * listening socket that counts every connection it accepts.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Dentry, Dtab, NameTree, Path, Prefix } from '../../src/index.js';
+import { type ForbiddenListener, startForbiddenListener } from '../helpers/forbidden-listener.js';
 import {
   get,
   type NamedUpstream,
@@ -20,20 +20,15 @@ import {
 } from '../helpers/router-harness.js';
 
 let web: NamedUpstream;
-let forbidden: Server;
+let forbidden: ForbiddenListener;
 let F = 0;
-let contacts = 0;
 let router: RouterProcess;
 let dir = '';
 
 beforeAll(async () => {
   web = await startNamedUpstream('web');
-  forbidden = createServer((socket) => {
-    contacts++;
-    socket.destroy();
-  });
-  await new Promise<void>((r) => forbidden.listen(0, '127.0.0.1', r));
-  F = (forbidden.address() as { port: number }).port;
+  forbidden = await startForbiddenListener();
+  F = forbidden.port;
   dir = mkdtempSync(join(tmpdir(), 'override-property-'));
   // Base entries an override could try to extend: a prefix of an address, and a rewriting namer.
   writeFileSync(
@@ -53,7 +48,7 @@ afterAll(async () => {
   router.child.kill('SIGKILL');
   await router.exited;
   await web.close();
-  await new Promise((r) => forbidden.close(r));
+  await forbidden.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -130,12 +125,12 @@ it('never contacts an upstream the base dtab does not spell, whatever the overri
     fc.asyncProperty(arbitraries(F), async (dtab) => {
       const res = await get(router.url, { host: 'web', 'l5d-dtab': dtab });
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      expect(contacts).toBe(0);
+      expect(forbidden.contacts()).toBe(0);
     }),
     { numRuns: 300, seed: 4242 },
   );
   console.log('statuses over 300 overrides:', Object.fromEntries(statuses));
   // The property saw refusals and successes both, so it was not vacuous.
   expect(statuses.get(403) ?? 0).toBeGreaterThan(0);
-  expect(contacts).toBe(0);
+  expect(forbidden.contacts()).toBe(0);
 }, 120_000);
