@@ -4,8 +4,10 @@
  * echo what they received; and a keep-alive client. Everything binds to 127.0.0.1.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { routerConfig } from '../../src/config/router-config.js';
@@ -110,4 +112,21 @@ export function startRouterProcess(args: string[]): Promise<RouterProcess> {
       reject(new Error(`router exited: ${buffer}`));
     });
   });
+}
+
+export type DtabRouterProcess = RouterProcess & { stop(): Promise<void> };
+
+/** A router process whose base dtab is `dtab`, in a temp file; `stop` kills it and removes the file. */
+export async function startRouterOnDtab(dtab: string): Promise<DtabRouterProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'router-dtab-'));
+  writeFileSync(join(dir, 'dtab'), dtab);
+  const router = await startRouterProcess(['--dtab', join(dir, 'dtab')]);
+  return {
+    ...router,
+    async stop() {
+      router.child.kill('SIGKILL');
+      await router.exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -13,11 +13,11 @@ import { MemoryDtabStore } from '../../src/store/memory-store.js';
 import { freePort, startNamerdProcess } from '../helpers/namerd-process.js';
 import { type RunningNamerd, startNamerd } from '../helpers/namerd-server.js';
 import {
+  type DtabRouterProcess,
   get,
   type NamedUpstream,
-  type RouterProcess,
   startNamedUpstream,
-  startRouterProcess,
+  startRouterOnDtab,
 } from '../helpers/router-harness.js';
 
 /** `/svc/web => /l0 ; /l0 => /l1 & /l1 ; …` with `k` doubling levels. */
@@ -29,28 +29,22 @@ function exponential(k: number, leaf = '/srv/web'): string {
 }
 
 let web: NamedUpstream;
-let router: RouterProcess;
+let router: DtabRouterProcess;
 let namerd: RunningNamerd;
-let dir = '';
 
 beforeAll(async () => {
   web = await startNamedUpstream('web');
-  dir = mkdtempSync(join(tmpdir(), 'bind-budget-'));
-  writeFileSync(
-    join(dir, 'dtab'),
+  router = await startRouterOnDtab(
     `/srv/web => /$/inet/127.0.0.1/${web.port} ; /svc/web => /srv/web ; /svc/steady => /srv/web`,
   );
-  router = await startRouterProcess(['--dtab', join(dir, 'dtab')]);
   const store = new MemoryDtabStore();
   await store.create('default', Dtab.read(`/srv/web => /$/inet/127.0.0.1/${web.port}`));
   namerd = await startNamerd({ store, requestTimeoutMs: 2_000 });
 });
 afterAll(async () => {
-  router.child.kill('SIGKILL');
-  await router.exited;
+  await router.stop();
   await namerd.close();
   await web.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the router', () => {

@@ -1,38 +1,26 @@
-/**
- * Property: whatever override a caller builds — `$` segments, empty and shorter destinations,
- * rewrites to `/`, rewriting namers, nested alternations and unions — a REAL router process never
- * connects to an upstream its base dtab does not spell. The forbidden upstream is a real
- * listening socket that counts every connection it accepts.
- */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Dentry, Dtab, NameTree, Path, Prefix } from '../../src/index.js';
 import { type ForbiddenListener, startForbiddenListener } from '../helpers/forbidden-listener.js';
 import {
+  type DtabRouterProcess,
   get,
   type NamedUpstream,
-  type RouterProcess,
   startNamedUpstream,
-  startRouterProcess,
+  startRouterOnDtab,
 } from '../helpers/router-harness.js';
 
 let web: NamedUpstream;
 let forbidden: ForbiddenListener;
 let F = 0;
-let router: RouterProcess;
-let dir = '';
+let router: DtabRouterProcess;
 
 beforeAll(async () => {
   web = await startNamedUpstream('web');
   forbidden = await startForbiddenListener();
   F = forbidden.port;
-  dir = mkdtempSync(join(tmpdir(), 'override-property-'));
   // Base entries an override could try to extend: a prefix of an address, and a rewriting namer.
-  writeFileSync(
-    join(dir, 'dtab'),
+  router = await startRouterOnDtab(
     [
       `/srv/web => /$/inet/127.0.0.1/${web.port}`,
       '/svc/web => /srv/web',
@@ -41,15 +29,12 @@ beforeAll(async () => {
       '/hp => /$/io.buoyant.hostportPfx/ext',
     ].join(' ;\n'),
   );
-  router = await startRouterProcess(['--dtab', join(dir, 'dtab')]);
 }, 30_000);
 
 afterAll(async () => {
-  router.child.kill('SIGKILL');
-  await router.exited;
+  await router.stop();
   await web.close();
   await forbidden.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function arbitraries(port: number) {

@@ -4,39 +4,31 @@
  * bind is kept only as a short-lived negative entry, the cache has entry and weight ceilings,
  * and a request dtab is capped at 100 dentries (8 KB of headers), which bounds parse + bind.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
+  type DtabRouterProcess,
   get,
   load,
   type NamedUpstream,
-  type RouterProcess,
   startNamedUpstream,
-  startRouterProcess,
+  startRouterOnDtab,
   startTestRouter,
 } from '../helpers/router-harness.js';
 
 let web: NamedUpstream;
-let router: RouterProcess;
-let dir = '';
+let router: DtabRouterProcess;
 
 beforeAll(async () => {
   web = await startNamedUpstream('web');
-  dir = mkdtempSync(join(tmpdir(), 'route-cache-'));
-  writeFileSync(
-    join(dir, 'dtab'),
+  router = await startRouterOnDtab(
     `/srv/web => /$/inet/127.0.0.1/${web.port} ; /svc/web => /srv/web ; /svc/steady => /srv/web`,
   );
-  router = await startRouterProcess(['--dtab', join(dir, 'dtab')]);
 }, 30_000);
 
 afterAll(async () => {
-  router.child.kill('SIGKILL');
-  await router.exited;
+  await router.stop();
   await web.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function rssMb(pid: number): number {
