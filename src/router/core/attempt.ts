@@ -1,40 +1,48 @@
 /**
- * One attempt to forward a request to one endpoint, with undici's low-level dispatch: the
- * request body streams from the client socket to the upstream and the response body streams
- * back, each side paused while the other is full, so a 100 MB upload to a slow upstream costs
- * the router a few buffers, not 100 MB. A response whose status the classifier calls retryable
- * is dropped unwritten (when a retry is possible), so the caller can try again.
+ * One attempt to forward a request to one endpoint through its Upstream: the request body
+ * streams from the caller to the upstream and the response body streams back, each side paused
+ * while the other is full (the sink's `write` returning false pauses the upstream until the
+ * sink drains), so a 100 MB upload to a slow upstream costs the router a few buffers, not 100 MB.
+ * A response whose status the classifier calls retryable is dropped unwritten (when a retry is
+ * possible), so the caller can try again.
  *
- * Results say whose fault a failure was: the upstream's (`failed`, `timeout`) or the client's
- * (`abandoned`: it went away; `body-stalled`: its body stopped arriving; `rejected`: undici
- * refused the request as malformed), because failure accrual must judge upstreams only.
+ * Results say whose fault a failure was: the upstream's (`failed`, `timeout`) or the caller's
+ * (`abandoned`: it went away; `body-stalled`: its body stopped arriving; `rejected`: the upstream
+ * client refused the request as malformed), because failure accrual must judge upstreams only.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
-import { downstreamHeaders } from './proxy-headers.js';
+import type {
+  HeaderList,
+  RequestBody,
+  ResponseSink,
+  Upstream,
+  UpstreamController,
+  UpstreamFailure,
+  UpstreamHandler,
+  UpstreamRequest,
+} from './exchange.js';
+import { downstreamHeaders } from './header-policy.js';
 
 export type AttemptResult =
-  /** The response went (or is going) to the client; `ok` is false when it broke midway. */
+  /** The response went (or is going) to the caller; `ok` is false when it broke midway. */
   | { readonly kind: 'responded'; readonly status: number; readonly ok: boolean }
   /** A status the caller may retry; nothing was written. */
   | { readonly kind: 'retryable'; readonly status: number }
   /** Failed before any response byte; `sent` says whether the request may have reached the upstream. */
   | { readonly kind: 'failed'; readonly error: Error; readonly sent: boolean }
-  /** No response in time; `bodyPending` when the client had not finished sending its body. */
+  /** No response in time; `bodyPending` when the caller had not finished sending its body. */
   | { readonly kind: 'timeout'; readonly bodyPending: boolean }
-  /** The client closed its connection before the response was complete. */
+  /** The caller went away before the response was complete. */
   | { readonly kind: 'abandoned' }
   /** The request body stopped arriving for longer than the body idle timeout. */
   | { readonly kind: 'body-stalled' }
-  /** The request could not be sent as given (e.g. a header undici refuses): the client's error. */
+  /** The request could not be sent as given (e.g. a header the client library refuses): the caller's error. */
   | { readonly kind: 'rejected'; readonly error: Error };
 
 export interface AttemptOptions {
-  readonly method: string;
-  readonly path: string;
-  readonly headers: string[];
-  readonly body: IncomingMessage | null;
-  readonly res: ServerResponse;
+  readonly request: UpstreamRequest;
+  /** The caller's body (the same stream as `request.body`), for the idle watch; null for none. */
+  readonly body: RequestBody | null;
+  readonly sink: ResponseSink;
   readonly timeoutMs: number;
   /** Until the response head, counted from the end of the request body; 0 for none. */
   readonly responseTimeoutMs: number;
@@ -43,57 +51,36 @@ export interface AttemptOptions {
   /** Whether a response with this status should be handed back for a retry instead of written. */
   readonly retryStatus: (status: number) => boolean;
   readonly clearContext: boolean;
-  readonly closeConnection: () => boolean;
 }
 
-/** Errors that mean the connection never carried the request: safe to send elsewhere. */
-const NOT_SENT = new Set([
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-/** undici's refusals of the request itself: nothing was sent and the upstream is not to blame. */
-const INVALID_REQUEST = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
-
-function errorCode(error: Error): string | undefined {
-  return (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
-}
-
-export function notSent(error: Error): boolean {
-  const code = (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
-  return code !== undefined && NOT_SENT.has(code);
-}
-
-class AttemptHandler implements Dispatcher.DispatchHandler {
-  #controller: Dispatcher.DispatchController | undefined;
+class AttemptHandler implements UpstreamHandler {
+  #controller: UpstreamController | undefined;
   #settled = false;
   #started = false;
+  #status = 0;
   #timer: NodeJS.Timeout | undefined;
   #responseTimer: NodeJS.Timeout | undefined;
   #bodyTimer: NodeJS.Timeout | undefined;
   #clientGone = false;
-  #onClientClose = () => {
-    if (this.o.res.writableFinished) return;
+  readonly #unsubscribe: () => void;
+  #onAbandon = () => {
     this.#clientGone = true;
     this.#finish({ kind: 'abandoned' });
     this.#controller?.abort(new Error('client went away'));
   };
+  #resume = () => this.#controller?.resume();
 
   constructor(
     private readonly o: AttemptOptions,
     private readonly settle: (r: AttemptResult) => void,
   ) {
     if (o.timeoutMs > 0) this.#timer = setTimeout(() => this.#timeout(), o.timeoutMs);
-    o.res.once('close', this.#onClientClose);
+    this.#unsubscribe = o.sink.onAbandon(this.#onAbandon);
     const body = o.body;
     if (o.responseTimeoutMs > 0) {
-      // The upstream cannot be blamed for waiting on a body the client has not finished sending.
+      // The upstream cannot be blamed for waiting on a body the caller has not finished sending.
       if (body === null || body.complete) this.#armResponseTimer();
-      else body.once('end', () => this.#armResponseTimer());
+      else body.stream.once('end', () => this.#armResponseTimer());
     }
     if (body !== null && !body.complete && o.bodyIdleTimeoutMs > 0) this.#watchBody(body);
   }
@@ -104,27 +91,28 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   }
 
   /**
-   * Polls the socket's byte count: no listener on the body, so undici's reading is untouched.
-   * Only time spent waiting on the client counts: a body paused because the upstream reads
-   * slowly is the upstream's pace, not a stalled client.
+   * Polls the bytes received: no listener on the body, so the upstream's reading is untouched.
+   * Only time spent waiting on the caller counts: a body paused because the upstream reads
+   * slowly is the upstream's pace, not a stalled caller.
    */
-  #watchBody(body: IncomingMessage): void {
-    const socket = body.socket;
-    let seen = socket.bytesRead;
+  #watchBody(body: RequestBody): void {
+    const stream = body.stream;
+    let seen = body.received();
     const every = Math.max(50, Math.floor(this.o.bodyIdleTimeoutMs / 4));
     let idleSince = performance.now();
     this.#bodyTimer = setInterval(() => {
       if (body.complete || this.#settled) return this.#stopBodyWatch();
       const now = performance.now();
-      // Paused or holding unread data, the body waits on the upstream (backpressure), not on the client.
-      const waitingOnClient = !body.isPaused() && body.readableLength === 0;
-      if (socket.bytesRead !== seen || !waitingOnClient) {
-        seen = socket.bytesRead;
+      // Paused or holding unread data, the body waits on the upstream (backpressure), not on the caller.
+      const waitingOnClient = !stream.isPaused() && stream.readableLength === 0;
+      const received = body.received();
+      if (received !== seen || !waitingOnClient) {
+        seen = received;
         idleSince = now;
       } else if (now - idleSince >= this.o.bodyIdleTimeoutMs) {
         this.#stopBodyWatch();
         if (this.#started) {
-          this.o.res.destroy();
+          this.o.sink.abort();
           this.#finish({ kind: 'abandoned' });
         } else this.#finish({ kind: 'body-stalled' });
         this.#controller?.abort(new Error('request body stalled'));
@@ -137,71 +125,60 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     this.#bodyTimer = undefined;
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onStart(controller: UpstreamController): void {
     this.#controller = controller;
   }
 
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
-    status: number,
-    headers: Record<string, string | string[]>,
-    statusMessage?: string,
-  ): void {
+  onHead(status: number, headers: HeaderList, statusText?: string): void {
     if (status < 200 || this.#settled) return;
     if (this.#responseTimer) clearTimeout(this.#responseTimer);
     if (this.o.retryStatus(status)) {
       this.#finish({ kind: 'retryable', status });
-      controller.abort(new Error('retrying'));
+      this.#controller?.abort(new Error('retrying'));
       return;
     }
     this.#started = true;
-    const res = this.o.res;
-    res.writeHead(
-      status,
-      statusMessage ?? '',
-      downstreamHeaders(headers, this.o.clearContext, this.o.closeConnection()),
-    );
+    this.#status = status;
+    this.o.sink.start(status, downstreamHeaders(headers, this.o.clearContext), statusText);
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): void {
     if (this.#settled) return;
-    const res = this.o.res;
-    if (!res.write(chunk)) {
-      controller.pause();
-      res.once('drain', () => controller.resume());
+    if (!this.o.sink.write(chunk)) {
+      this.#controller?.pause();
+      this.o.sink.onDrain(this.#resume);
     }
   }
 
-  onResponseEnd(): void {
+  onEnd(trailers: HeaderList | null): void {
     if (this.#settled) return;
-    this.o.res.end();
-    this.#finish({ kind: 'responded', status: this.o.res.statusCode, ok: true });
+    this.o.sink.end(trailers === null ? undefined : downstreamHeaders(trailers, this.o.clearContext));
+    this.#finish({ kind: 'responded', status: this.#status, ok: true });
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  onError(error: Error, failure: UpstreamFailure): void {
     if (this.#settled) return;
     if (this.#clientGone) {
       this.#finish({ kind: 'abandoned' });
       return;
     }
     if (this.#started) {
-      this.o.res.destroy(error);
-      this.#finish({ kind: 'responded', status: this.o.res.statusCode, ok: false });
+      this.o.sink.abort(error);
+      this.#finish({ kind: 'responded', status: this.#status, ok: false });
       return;
     }
-    const code = errorCode(error);
-    if (code !== undefined && INVALID_REQUEST.has(code)) {
+    if (failure === 'rejected') {
       this.#finish({ kind: 'rejected', error });
       return;
     }
-    this.#finish({ kind: 'failed', error, sent: !notSent(error) });
+    this.#finish({ kind: 'failed', error, sent: failure === 'sent' });
   }
 
   #timeout(): void {
     if (this.#settled) return;
     if (this.#started) {
-      this.o.res.destroy();
-      this.#finish({ kind: 'responded', status: this.o.res.statusCode, ok: false });
+      this.o.sink.abort();
+      this.#finish({ kind: 'responded', status: this.#status, ok: false });
     } else {
       const body = this.o.body;
       this.#finish({ kind: 'timeout', bodyPending: body !== null && !body.complete });
@@ -215,21 +192,19 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#responseTimer) clearTimeout(this.#responseTimer);
     this.#stopBodyWatch();
-    this.o.res.off('close', this.#onClientClose);
+    this.#unsubscribe();
     this.settle(result);
   }
 }
 
-export function attempt(dispatcher: Dispatcher, origin: string, o: AttemptOptions): Promise<AttemptResult> {
+export function attempt(upstream: Upstream, o: AttemptOptions): Promise<AttemptResult> {
   return new Promise((resolve) => {
     const handler = new AttemptHandler(o, resolve);
     try {
-      dispatcher.dispatch(
-        { origin, method: o.method as Dispatcher.HttpMethod, path: o.path, headers: o.headers, body: o.body },
-        handler,
-      );
+      upstream.dispatch(o.request, handler);
     } catch (error) {
-      handler.onResponseError(undefined as never, error as Error);
+      // An Upstream reports through the handler; a throw is a request it could not even take.
+      handler.onError(error as Error, 'rejected');
     }
   });
 }
