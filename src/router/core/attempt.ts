@@ -68,7 +68,8 @@ class AttemptHandler implements UpstreamHandler {
     this.#finish({ kind: 'abandoned' });
     this.#controller?.abort(new Error('client went away'));
   };
-  #resume = () => this.#controller?.resume();
+  /** Made on the first full write only: most responses never meet backpressure. */
+  #resume: (() => void) | undefined;
 
   constructor(
     private readonly o: AttemptOptions,
@@ -146,7 +147,7 @@ class AttemptHandler implements UpstreamHandler {
     if (this.#settled) return;
     if (!this.o.sink.write(chunk)) {
       this.#controller?.pause();
-      this.o.sink.onDrain(this.#resume);
+      this.o.sink.onDrain((this.#resume ??= () => this.#controller?.resume()));
     }
   }
 
@@ -203,8 +204,8 @@ export function attempt(upstream: Upstream, o: AttemptOptions): Promise<AttemptR
     try {
       upstream.dispatch(o.request, handler);
     } catch (error) {
-      // An Upstream reports through the handler; a throw is a request it could not even take.
-      handler.onError(error as Error, 'rejected');
+      // An Upstream reports through the handler; a throw is its bug, and may have sent something.
+      handler.onError(error as Error, 'sent');
     }
   });
 }

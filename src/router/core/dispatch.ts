@@ -10,7 +10,7 @@ import { createError } from '../../errors.js';
 import { DEADLINE_HEADER, formatDeadline, outgoingDeadline, readDeadlineHeader } from '../policy/deadline.js';
 import { attemptTimeoutMs, requestDeadlineMs } from '../policy/timeouts.js';
 import { attempt } from './attempt.js';
-import type { Exchange } from './exchange.js';
+import type { Exchange, Upstream } from './exchange.js';
 import { upstreamHeaders } from './header-policy.js';
 import { checkRequestTarget } from './request-target.js';
 import { rescue } from './rescue.js';
@@ -103,7 +103,15 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
     const { endpoint } = pick;
     const attemptStarted = performance.now();
     const timeout = attemptTimeoutMs(Date.now(), deadline, s.attemptTimeoutMs);
-    const result = await attempt(endpoint.upstream(protocol), {
+    let upstream: Upstream;
+    try {
+      upstream = endpoint.upstream(protocol);
+    } catch (e) {
+      // No client for that protocol: the endpoint is not to blame, and the pick must be settled.
+      pick.done(0, null);
+      throw e;
+    }
+    const result = await attempt(upstream, {
       request,
       body,
       sink,
