@@ -174,7 +174,7 @@ describe('dispatch: timeouts and deadlines', () => {
     const upstream = new ScriptedUpstream([steps.stall()]);
     const { rt } = setup(upstream);
     const now = Date.now();
-    const value = `${now * 1e6} ${(now + 40) * 1e6}`;
+    const value = `${now * 1e6} ${(now + 400) * 1e6}`;
     const ex = exchange(head({ headers: ['Host', 'web', 'l5d-ctx-deadline', value], deadline: [value] }));
     await serve(rt, ex);
     expect(ex.sink.rescued()?.code).toBe('SY_ERR_DEADLINE_EXCEEDED');
