@@ -272,4 +272,15 @@ describe('dispatch: the caller side', () => {
     expect(upstream.attempts[0]!.request.authority).toBe('web');
     expect(upstream.attempts[0]!.request.headers).not.toContain('Host');
   });
+
+  it('answers 502 when no client speaks the upstream protocol, and leaves the balancer usable', async () => {
+    const upstream = new ScriptedUpstream([steps.respond(200)]);
+    const { rt } = setup(upstream, { upstreamProtocol: 'h2' }, { missing: 'h2' });
+    for (let i = 0; i < 3; i++) {
+      const ex = exchange();
+      await serve(rt, ex);
+      expect(ex.sink.rescued()).toMatchObject({ status: 502, message: 'no upstream client for h2' });
+    }
+    expect(upstream.attempts).toHaveLength(0);
+  });
 });

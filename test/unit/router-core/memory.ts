@@ -236,11 +236,13 @@ export interface MemoryRouter {
 export function memoryRouter(
   upstream: Upstream,
   settings: Partial<RequestSettings> = {},
-  options: { classifier?: string; dtab?: string } = {},
+  options: { classifier?: string; dtab?: string; missing?: Protocol } = {},
 ): MemoryRouter {
   const acquired: string[] = [];
   const source = {
     acquire(host: string, port: number, protocol: Protocol): Upstream {
+      // As the pools do for a protocol with no client factory.
+      if (protocol === options.missing) throw new Error(`no upstream client for ${protocol}`);
       acquired.push(`${protocol} ${host}:${port}`);
       return upstream;
     },
