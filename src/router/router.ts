@@ -16,26 +16,25 @@ import { delegate } from '../naming/delegator.js';
 import type { Logger } from '../telemetry/logger.js';
 import { MetricsRegistry } from '../telemetry/metrics.js';
 import { buildAdminApp } from './admin/admin-app.js';
-import { ClientCache } from './client-cache.js';
-import { OverridePolicy } from './dtab-override-policy.js';
+import { ClientCache } from './core/client-cache.js';
+import { OverridePolicy } from './core/dtab-override-policy.js';
+import { buildIdentifier } from './core/identifier.js';
+import { LocalDtabReader } from './core/local-dtab-reader.js';
+import { OwnListeners } from './core/own-listeners.js';
+import { RouteCache } from './core/route-cache.js';
+import type { BaseDtab, RouterRuntime } from './core/runtime.js';
+import { RouterStats } from './core/stats.js';
 import type { BaseDtabSource, BaseDtabState } from './dtab-source/base-dtab.js';
 import { FileDtabSource } from './dtab-source/file-dtab-source.js';
 import { NamerdDtabSource } from './dtab-source/namerd-dtab-source.js';
 import { StaticDtabSource } from './dtab-source/static-dtab-source.js';
-import { EndpointPools } from './endpoint-pools.js';
-import { buildIdentifier } from './identifier.js';
-import { LocalDtabReader } from './local-dtab-reader.js';
-import { OwnListeners } from './own-listeners.js';
 import { P2cEwmaBalancer } from './policy/balancer.js';
 import { responseClassifier } from './policy/response-classifier.js';
 import { RetryBudget } from './policy/retry-budget.js';
-import { type BaseDtab, type RouterRuntime, requestHandler, resolve } from './request-handler.js';
-import { readHead } from './request-head.js';
-import { checkRequestTarget } from './request-target.js';
-import { RouteCache } from './route-cache.js';
-import { RouterServer } from './router-server.js';
-import { RouterStats } from './router-stats.js';
-import { upgradeHandler } from './upgrade.js';
+import { http1Handler } from './protocol/http1/exchange.js';
+import { RouterServer } from './protocol/http1/server.js';
+import { websocketHandler } from './protocol/http1/websocket.js';
+import { UpstreamPools } from './protocol/upstream/pools.js';
 
 export interface RunningRouter {
   readonly url: string;
@@ -109,7 +108,7 @@ export async function startRouter(
   });
   source.start();
 
-  const pools = new EndpointPools();
+  const pools = new UpstreamPools();
   const fa = config.failureAccrual;
   const clients = new ClientCache(
     pools,
@@ -153,8 +152,8 @@ export async function startRouter(
       return b;
     },
     requeueBudget: new RetryBudget(),
-    draining: () => server.current?.closing ?? false,
   };
+  const closingConnections = (): boolean => server.current?.closing ?? false;
   metrics.gauge('rt:bindcache:routes', { rt: config.label }, () => routes.size);
   metrics.gauge('rt:bindcache:weight', { rt: config.label }, () => routes.weight);
   metrics.gauge('rt:bindcache:evictions', { rt: config.label }, () => routes.evictions);
@@ -164,16 +163,7 @@ export async function startRouter(
   metrics.gauge('rt:server:connections', { rt: config.label }, () => server.current?.connections ?? 0);
   metrics.counter('rt:server:connections_refused', { rt: config.label }, () => server.current?.refusedConnections ?? 0);
 
-  const upgrade = upgradeHandler(async (req) => {
-    const head = readHead(req);
-    checkRequestTarget(req, head);
-    const t = await resolve(runtime, req, head);
-    const pick = t.client.pick();
-    if (pick === null) throw createError('SY_ERR_NO_BROKERS', [t.service, t.base.shown, t.local?.shown ?? '']);
-    pick.done(0, true);
-    return pick.endpoint;
-  });
-  const routerServer = new RouterServer(requestHandler(runtime), upgrade, {
+  const routerServer = new RouterServer(http1Handler(runtime, closingConnections), websocketHandler(runtime), {
     maxHeaderBytes: config.maxHeadersKB * 1024,
     keepAliveMs: limits.keepAliveIdleMs,
     headersTimeoutMs: limits.headersTimeoutMs,

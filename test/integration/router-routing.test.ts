@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRouter } from '../../src/router/router.js';
@@ -229,6 +229,39 @@ describe('WebSocket (Upgrade) passthrough', () => {
       await echo.close();
       server.closeAllConnections();
       server.close();
+    }
+  });
+
+  it('answers an upgrade it cannot route, or whose upstream is gone, with the router error rendering', async () => {
+    const gone = createServer();
+    await new Promise<void>((r) => gone.listen(0, '127.0.0.1', r));
+    const gonePort = (gone.address() as { port: number }).port;
+    await new Promise<void>((r) => gone.close(() => r()));
+    const r = await startTestRouter(`dtab: /svc/gone => /$/inet/127.0.0.1/${gonePort} ; /svc/neg => ~`);
+    const { port } = new URL(r.url);
+    const upgrade = (host: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = netConnect(Number(port), '127.0.0.1');
+        let got = '';
+        socket.on('data', (d) => (got += d.toString('latin1')));
+        socket.on('end', () => resolve(got));
+        socket.on('error', reject);
+        socket.write(`GET /chat HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`);
+      });
+    try {
+      for (const [host, status, code] of [
+        ['neg', 502, 'No hosts are available for /svc/neg'],
+        ['gone', 502, 'Request to the WebSocket upstream failed'],
+      ] as const) {
+        const answer = await upgrade(host);
+        const [head, body] = answer.split('\r\n\r\n') as [string, string];
+        expect(head, host).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+        expect(head.toLowerCase(), host).toContain('connection: close');
+        expect(decodeURIComponent(/^l5d-err: (.*)$/im.exec(head)?.[1] ?? ''), host).toContain(code);
+        expect(body, host).toContain(code);
+      }
+    } finally {
+      await r.close();
     }
   });
 });

@@ -8,12 +8,12 @@ import type { IncomingMessage } from 'node:http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SwitchyardError } from '../../src/errors.js';
-import { clientErrorAnswer } from '../../src/router/client-error.js';
+import { upstreamHeaders } from '../../src/router/core/header-policy.js';
+import { checkRequestTarget } from '../../src/router/core/request-target.js';
+import { RouterStats } from '../../src/router/core/stats.js';
 import { EndpointAccrual, FailureAccrualPolicy } from '../../src/router/policy/failure-accrual.js';
-import { upstreamHeaders } from '../../src/router/proxy-headers.js';
-import { readHead } from '../../src/router/request-head.js';
-import { checkRequestTarget } from '../../src/router/request-target.js';
-import { RouterStats } from '../../src/router/router-stats.js';
+import { clientErrorAnswer } from '../../src/router/protocol/http1/client-error.js';
+import { readHead } from '../../src/router/protocol/http1/exchange.js';
 import { MetricsRegistry } from '../../src/telemetry/metrics.js';
 
 function request(url: string, rawHeaders: string[]): IncomingMessage {
@@ -33,9 +33,9 @@ describe('checkRequestTarget', () => {
         const host = upper ? auth.toUpperCase() : auth;
         const req = request(`http://${auth}${path}`, ['Host', host]);
         const head = readHead(req);
-        expect(checkRequestTarget(req, head)).toBeUndefined();
-        expect(req.url).toBe(path === '' ? '/' : path.startsWith('/') ? path : `/${path}`);
-        expect(head.host).toBe(auth);
+        expect(checkRequestTarget(head)).toBeUndefined();
+        expect(head.path).toBe(path === '' ? '/' : path.startsWith('/') ? path : `/${path}`);
+        expect(head.authority).toBe(auth);
       }),
     );
   });
@@ -45,27 +45,27 @@ describe('checkRequestTarget', () => {
       fc.property(authority, authority, pathAndQuery, (a, b, path) => {
         fc.pre(a.toLowerCase().replace(/:80$/, '') !== b.toLowerCase().replace(/:80$/, ''));
         const req = request(`http://${a}${path}`, ['Host', b]);
-        expect(() => checkRequestTarget(req, readHead(req))).toThrow(/another authority/);
+        expect(() => checkRequestTarget(readHead(req))).toThrow(/another authority/);
       }),
     );
   });
 
   it('gives the authority as the Host to send when the request had none', () => {
-    const req = request('http://web:8080/x', []);
-    expect(checkRequestTarget(req, readHead(req))).toBe('web:8080');
-    expect(req.url).toBe('/x');
+    const head = readHead(request('http://web:8080/x', []));
+    expect(checkRequestTarget(head)).toBe('web:8080');
+    expect(head.path).toBe('/x');
   });
 
   it('refuses two Host headers, other schemes and user information, and leaves origin form alone', () => {
     const twice = request('/', ['Host', 'a', 'host', 'a']);
-    expect(() => checkRequestTarget(twice, readHead(twice))).toThrow(/more than one Host/);
+    expect(() => checkRequestTarget(readHead(twice))).toThrow(/more than one Host/);
     for (const url of ['https://web/', 'http://u@web/', 'http:///x', 'web/x']) {
       const req = request(url, ['Host', 'web']);
-      expect(() => checkRequestTarget(req, readHead(req)), url).toThrow(SwitchyardError);
+      expect(() => checkRequestTarget(readHead(req)), url).toThrow(SwitchyardError);
     }
-    const plain = request('/a?b', ['Host', 'web']);
-    expect(checkRequestTarget(plain, readHead(plain))).toBeUndefined();
-    expect(plain.url).toBe('/a?b');
+    const plain = readHead(request('/a?b', ['Host', 'web']));
+    expect(checkRequestTarget(plain)).toBeUndefined();
+    expect(plain.path).toBe('/a?b');
   });
 });
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dtab, Path } from '../../src/index.js';
 import { defaultInterpreter } from '../../src/namers/default-interpreter.js';
-import { OverridePolicy } from '../../src/router/dtab-override-policy.js';
+import { OverridePolicy } from '../../src/router/core/dtab-override-policy.js';
 
 const interpreter = defaultInterpreter();
 const base = Dtab.read(

@@ -2,7 +2,7 @@
  * The router's own listeners in every spelling a bound address can take, and only those.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalHost, OwnListeners } from '../../src/router/own-listeners.js';
+import { canonicalHost, OwnListeners } from '../../src/router/core/own-listeners.js';
 
 describe('OwnListeners', () => {
   it('knows a loopback listener by every loopback spelling and the unspecified address', () => {

@@ -6,12 +6,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dtab, Path } from '../../src/index.js';
 import { defaultInterpreter } from '../../src/namers/default-interpreter.js';
-import { ClientCache } from '../../src/router/client-cache.js';
-import { EndpointPools } from '../../src/router/endpoint-pools.js';
+import { ClientCache } from '../../src/router/core/client-cache.js';
+import { RouteCache } from '../../src/router/core/route-cache.js';
 import { P2cEwmaBalancer } from '../../src/router/policy/balancer.js';
-import { RouteCache } from '../../src/router/route-cache.js';
+import { UpstreamPools } from '../../src/router/protocol/upstream/pools.js';
 
-const pools = new EndpointPools();
+const pools = new UpstreamPools();
 const clients = new ClientCache(pools, () => new P2cEwmaBalancer({}), 60_000);
 const interpreter = defaultInterpreter();
 const base = Dtab.read('/svc => /$/inet/127.0.0.1');

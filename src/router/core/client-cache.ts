@@ -3,15 +3,14 @@
  * to and releases them when its tree changes or it is evicted; a client nobody holds is closed
  * after the idle TTL (linkerd's client cache, `idleTtlSecs` 600).
  */
-import type { Bound } from '../naming/bound.js';
-import { type Balancer, Client } from './client.js';
-import type { EndpointPools } from './endpoint-pools.js';
+import type { Bound } from '../../naming/bound.js';
+import { type Balancer, Client, type UpstreamSource } from './client.js';
 
 export class ClientCache {
   readonly #clients = new Map<string, Client>();
 
   constructor(
-    private readonly pools: EndpointPools,
+    private readonly upstreams: UpstreamSource,
     private readonly newBalancer: () => Balancer,
     private readonly idleTtlMs: number,
   ) {}
@@ -20,7 +19,7 @@ export class ClientCache {
     const id = bound.id.show();
     let client = this.#clients.get(id);
     if (client === undefined) {
-      client = new Client(bound, this.pools, this.newBalancer());
+      client = new Client(bound, this.upstreams, this.newBalancer());
       this.#clients.set(id, client);
     }
     client.refs++;

@@ -2,12 +2,13 @@
  * Identifiers turn a request into the logical name it is routed by (docs/router.md#identifiers): by
  * default the Host header as one element under `/svc`, as linkerd's `io.l5d.header.token`. Several
  * may be configured; the first that names the request wins. Names are cached by the header value,
- * so the common case allocates nothing per request.
+ * so the common case allocates nothing per request. Each kind is written once, against the
+ * protocol-blind RequestHead: Host is the head's authority (Host or h2's `:authority`), the path
+ * its `path`, and any other header is found by scanning the head's flat header list.
  */
-import type { IncomingMessage } from 'node:http';
-import type { IdentifierSetting } from '../config/router-config.js';
-import { Path } from '../dtab/path.js';
-import type { RequestHead } from './request-head.js';
+import type { IdentifierSetting } from '../../config/router-config.js';
+import { Path } from '../../dtab/path.js';
+import type { RequestHead } from './exchange.js';
 
 export type IdentifierConfig = IdentifierSetting;
 
@@ -18,7 +19,7 @@ export interface Identified {
 }
 
 /** Returns a name, or a string saying why the request could not be named. */
-export type Identifier = (req: IncomingMessage, head: RequestHead) => Identified | string;
+export type Identifier = (head: RequestHead) => Identified | string;
 
 const CACHE_LIMIT = 10_000;
 
@@ -36,11 +37,20 @@ class NameCache {
   }
 }
 
-/** Host comes from the one pass over the raw headers; anything else from node's header object. */
-function headerValue(req: IncomingMessage, head: RequestHead, header: string): string | undefined {
-  if (header === 'host') return head.host;
-  const v = req.headers[header];
-  return Array.isArray(v) ? v[0] : v;
+/**
+ * The first value of a header (`header` lower-case). Host is the authority the adapter already
+ * read (h2 has no Host header, only `:authority`); anything else is a scan of the flat list,
+ * ruling names out by length before lower-casing them.
+ */
+export function headerValue(head: RequestHead, header: string): string | undefined {
+  if (header === 'host' || header === ':authority') return head.authority;
+  const list = head.headers;
+  const n = header.length;
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i]!;
+    if (name.length === n && (name === header || name.toLowerCase() === header)) return list[i + 1];
+  }
+  return undefined;
 }
 
 function one(config: IdentifierConfig, prefix: Path): Identifier {
@@ -48,8 +58,8 @@ function one(config: IdentifierConfig, prefix: Path): Identifier {
     case 'io.l5d.header.token': {
       const header = config.header.toLowerCase();
       const cache = new NameCache();
-      return (req, head) => {
-        const value = headerValue(req, head, header);
+      return (head) => {
+        const value = headerValue(head, header);
         if (value === undefined || value === '') return `no ${config.header} header`;
         // The value is one element, verbatim: `web:8080` stays `web:8080`.
         return cache.get(value, () => ({ name: prefix.concat(Path.utf8(value)) }));
@@ -57,11 +67,10 @@ function one(config: IdentifierConfig, prefix: Path): Identifier {
     }
     case 'io.l5d.methodAndHost': {
       const cache = new NameCache();
-      return (req, head) => {
-        const method = req.method ?? 'GET';
-        if (req.httpVersion === '1.0')
-          return cache.get(`1.0 ${method}`, () => ({ name: prefix.concat(Path.utf8('1.0', method)) }));
-        const host = head.host;
+      return (head) => {
+        const method = head.method;
+        if (head.http10) return cache.get(`1.0 ${method}`, () => ({ name: prefix.concat(Path.utf8('1.0', method)) }));
+        const host = head.authority;
         if (host === undefined || host === '') return 'no Host header';
         const key = `1.1 ${method} ${host}`;
         return cache.get(key, () => ({ name: prefix.concat(Path.utf8('1.1', method, host.toLowerCase())) }));
@@ -76,8 +85,8 @@ function one(config: IdentifierConfig, prefix: Path): Identifier {
     case 'io.l5d.header': {
       const header = config.header.toLowerCase();
       const cache = new Map<string, Identified | string>();
-      return (req, head) => {
-        const value = headerValue(req, head, header);
+      return (head) => {
+        const value = headerValue(head, header);
         if (value === undefined || value === '') return `no ${config.header} header`;
         let hit = cache.get(value);
         if (hit === undefined) {
@@ -101,8 +110,8 @@ function one(config: IdentifierConfig, prefix: Path): Identifier {
 
 /** The first `count` segments of the request path; with `consume` the rest is what is forwarded. */
 function pathIdentifier(prefix: Path, count: number, consume: boolean): Identifier {
-  return (req) => {
-    const url = req.url ?? '/';
+  return (head) => {
+    const url = head.path;
     const q = url.indexOf('?');
     const pathPart = q === -1 ? url : url.slice(0, q);
     const segments = pathPart.split('/').filter((s) => s !== '');
@@ -126,10 +135,10 @@ function decodeSegment(segment: string): string {
 export function buildIdentifier(configs: readonly IdentifierConfig[], prefix: Path): Identifier {
   const all = configs.map((c) => one(c, prefix));
   if (all.length === 1) return all[0]!;
-  return (req, head) => {
+  return (head) => {
     const reasons: string[] = [];
     for (const identify of all) {
-      const r = identify(req, head);
+      const r = identify(head);
       if (typeof r !== 'string') return r;
       reasons.push(r);
     }

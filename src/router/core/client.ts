@@ -4,22 +4,53 @@
  * and the balancer over them. Clients are shared by every route that binds to the same id and
  * live while any route holds them (plus an idle period, in the client cache).
  */
-import type { Pool } from 'undici';
-import type { Addr } from '../naming/addr.js';
-import type { Bound } from '../naming/bound.js';
-import type { Closable } from '../naming/var.js';
-import { type EndpointPools, originOf } from './endpoint-pools.js';
-import type { FailureAccrualCounters } from './policy/failure-accrual.js';
-import type { ScopeStats } from './router-stats.js';
+import type { Addr } from '../../naming/addr.js';
+import type { Bound } from '../../naming/bound.js';
+import type { Closable } from '../../naming/var.js';
+import type { FailureAccrualCounters } from '../policy/failure-accrual.js';
+import type { Protocol, Upstream } from './exchange.js';
+import type { ScopeStats } from './stats.js';
 import { Waiters } from './waiters.js';
 
-export interface Endpoint {
+/**
+ * Where clients get their Upstreams: one per (endpoint, protocol), shared by every client that
+ * reaches that endpoint and kept while any holds it (protocol/upstream/pools.ts).
+ */
+export interface UpstreamSource {
+  acquire(host: string, port: number, protocol: Protocol): Upstream;
+  release(host: string, port: number, protocol: Protocol): void;
+}
+
+/**
+ * One address of a client. The protocol spoken to it is the router's choice per request (by
+ * default the caller's), so its Upstream for a protocol is acquired the first time that protocol
+ * is needed, and kept until the endpoint goes away.
+ */
+export class Endpoint {
   readonly key: string;
-  /** `http://host:port`, made once for every request to it. */
-  readonly origin: string;
-  readonly host: string;
-  readonly port: number;
-  readonly pool: Pool;
+  #http1: Upstream | undefined;
+  #h2: Upstream | undefined;
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    private readonly source: UpstreamSource,
+  ) {
+    this.key = `${host}:${port}`;
+  }
+
+  upstream(protocol: Protocol): Upstream {
+    if (protocol === 'h2') return (this.#h2 ??= this.source.acquire(this.host, this.port, 'h2'));
+    return (this.#http1 ??= this.source.acquire(this.host, this.port, 'http/1.1'));
+  }
+
+  /** Gives back every Upstream this endpoint acquired. */
+  release(): void {
+    if (this.#http1 !== undefined) this.source.release(this.host, this.port, 'http/1.1');
+    if (this.#h2 !== undefined) this.source.release(this.host, this.port, 'h2');
+    this.#http1 = undefined;
+    this.#h2 = undefined;
+  }
 }
 
 /** What a balancer gives for one attempt: the endpoint and how to report the outcome. */
@@ -53,7 +84,7 @@ export class Client {
 
   constructor(
     bound: Bound,
-    private readonly pools: EndpointPools,
+    private readonly upstreams: UpstreamSource,
     private readonly balancer: Balancer,
   ) {
     this.id = bound.id.show();
@@ -102,16 +133,10 @@ export class Client {
             previous.delete(key);
             next.push(kept);
           } else {
-            next.push({
-              key,
-              origin: originOf(a.host, a.port),
-              host: a.host,
-              port: a.port,
-              pool: this.pools.acquire(a.host, a.port),
-            });
+            next.push(new Endpoint(a.host, a.port, this.upstreams));
           }
         }
-        for (const gone of previous.values()) this.pools.release(gone.host, gone.port);
+        for (const gone of previous.values()) gone.release();
         this.#endpoints = next;
         this.balancer.update(next);
         this.#settle('ready');
@@ -132,7 +157,7 @@ export class Client {
   }
 
   #dropEndpoints(): void {
-    for (const e of this.#endpoints) this.pools.release(e.host, e.port);
+    for (const e of this.#endpoints) e.release();
     this.#endpoints = [];
     this.balancer.update([]);
   }

@@ -11,8 +11,8 @@
  * `other`) at its next request.
  */
 
-import type { MetricsRegistry } from '../telemetry/metrics.js';
-import type { FailureAccrualCounters } from './policy/failure-accrual.js';
+import type { MetricsRegistry } from '../../telemetry/metrics.js';
+import type { FailureAccrualCounters } from '../policy/failure-accrual.js';
 
 type Counter = ReturnType<MetricsRegistry['counter']>;
 type Histogram = ReturnType<MetricsRegistry['histogram']>;

@@ -5,15 +5,15 @@
  * text, errors too, so a header seen before costs a map lookup, and a caller repeating a bad
  * header cannot make the router parse it again and again.
  */
-import type { Dtab } from '../dtab/dtab.js';
-import type { Path } from '../dtab/path.js';
+import type { Dtab } from '../../dtab/dtab.js';
+import type { Path } from '../../dtab/path.js';
 import {
   DEFAULT_MAX_DENTRIES,
   DTAB_HEADERS_LIMIT,
   L5D_CTX_DTAB,
   L5D_DTAB,
   readL5dDtabHeaders,
-} from '../dtab/request-dtab.js';
+} from '../../dtab/request-dtab.js';
 import type { OverridePolicy, OverrideVerdict } from './dtab-override-policy.js';
 
 export interface LocalDtab {

@@ -19,9 +19,10 @@
  */
 import { createServer, type IncomingMessage, type Server, ServerResponse } from 'node:http';
 import { type Socket, Server as TcpServer } from 'node:net';
-import { createError } from '../errors.js';
+import { createError } from '../../../errors.js';
+import { rescue } from '../../core/rescue.js';
 import { clientErrorAnswer } from './client-error.js';
-import { rawErrorResponse } from './error-response.js';
+import { rawErrorResponse } from './raw-error.js';
 
 export interface RouterServerOptions {
   /** Largest request head (linkerd: maxHeadersKB 8). */
@@ -108,7 +109,7 @@ export class RouterServer {
     this.server.on('checkContinue', serve);
     this.server.on('connect', (_req: IncomingMessage, socket: Socket) => {
       socket.on('error', () => socket.destroy());
-      socket.end(rawErrorResponse(createError('SY_ERR_METHOD_NOT_ALLOWED', ['CONNECT']), [`allow: ${ALLOW}`]));
+      socket.end(rawErrorResponse(rescue(createError('SY_ERR_METHOD_NOT_ALLOWED', ['CONNECT'])), [`allow: ${ALLOW}`]));
     });
     if (upgrade) {
       this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -125,7 +126,7 @@ export class RouterServer {
     this.server.on('clientError', (err: Error, socket: Socket) => {
       const answer = clientErrorAnswer(err, options);
       const busy = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-      if (answer !== null && socket.writable && !busy?.headersSent) socket.end(rawErrorResponse(answer));
+      if (answer !== null && socket.writable && !busy?.headersSent) socket.end(rawErrorResponse(rescue(answer)));
       else socket.destroy();
     });
   }
@@ -202,7 +203,7 @@ export class RouterServer {
       this.#refused++;
       this.#refusedSockets.add(socket);
       socket.on('error', () => socket.destroy());
-      socket.end(rawErrorResponse(createError('SY_ERR_TOO_MANY_CONNECTIONS', [this.options.maxConnections])));
+      socket.end(rawErrorResponse(rescue(createError('SY_ERR_TOO_MANY_CONNECTIONS', [this.options.maxConnections]))));
       setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
       return;
     }
@@ -234,7 +235,9 @@ function serveDeclinedUpgrade(
   socket.on('error', () => socket.destroy());
   const length = req.headers['content-length'];
   if (head.length > 0 || req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) {
-    socket.end(rawErrorResponse(createError('SY_ERR_BAD_REQUEST', ['an Upgrade other than websocket with a body'])));
+    socket.end(
+      rawErrorResponse(rescue(createError('SY_ERR_BAD_REQUEST', ['an Upgrade other than websocket with a body']))),
+    );
     return;
   }
   stripUpgrade(req);

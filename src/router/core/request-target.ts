@@ -7,9 +7,8 @@
  * names another authority than the target is refused rather than silently overridden, for the
  * same reason as a duplicate. Refusals are 400s that count against no endpoint.
  */
-import type { IncomingMessage } from 'node:http';
-import { createError } from '../errors.js';
-import type { RequestHead } from './request-head.js';
+import { createError } from '../../errors.js';
+import type { RequestHead } from './exchange.js';
 
 /** `scheme://authority` then the rest; the authority ends at the first `/`, `?` or `#`. */
 const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/s;
@@ -21,13 +20,13 @@ function comparable(authority: string): string {
 }
 
 /**
- * Checks the head and normalises an absolute-form target in place (`req.url`, `head.host`).
+ * Checks the head and normalises an absolute-form target in place (`head.path`, `head.authority`).
  * Returns the Host value the upstream must get when it differs from what the client sent (an
  * absolute-form target without a Host header), otherwise undefined.
  */
-export function checkRequestTarget(req: IncomingMessage, head: RequestHead): string | undefined {
+export function checkRequestTarget(head: RequestHead): string | undefined {
   if (head.duplicateHost) throw createError('SY_ERR_BAD_REQUEST', ['more than one Host header']);
-  const url = req.url ?? '/';
+  const url = head.path;
   if (url.charCodeAt(0) === 0x2f /* / */ || url === '*') return undefined;
   const m = ABSOLUTE.exec(url);
   if (m === null) throw createError('SY_ERR_BAD_REQUEST', ['the request target is neither a path nor an http:// URL']);
@@ -38,12 +37,12 @@ export function checkRequestTarget(req: IncomingMessage, head: RequestHead): str
   if (authority === '' || authority.includes('@')) {
     throw createError('SY_ERR_BAD_REQUEST', ['the request target has no authority, or carries user information']);
   }
-  if (head.host !== undefined && comparable(head.host) !== comparable(authority)) {
+  if (head.authority !== undefined && comparable(head.authority) !== comparable(authority)) {
     throw createError('SY_ERR_BAD_REQUEST', ['the Host header names another authority than the request target']);
   }
   const path = rest === '' || rest.charCodeAt(0) !== 0x2f ? `/${rest}` : rest;
-  req.url = path;
-  const hadHost = head.host !== undefined;
-  head.host = authority;
+  head.path = path;
+  const hadHost = head.authority !== undefined;
+  head.authority = authority;
   return hadHost ? undefined : authority;
 }

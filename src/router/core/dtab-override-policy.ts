@@ -20,14 +20,14 @@
  * on the way to a leaf must start with one of them. The walk shares identical sub-paths and
  * counts its lookups against the bind budget, so judging costs no more than binding.
  */
-import type { Dtab } from '../dtab/dtab.js';
-import type { NameTree } from '../dtab/name-tree.js';
-import { Path } from '../dtab/path.js';
-import { AnyElem, type Prefix } from '../dtab/prefix.js';
-import { createError } from '../errors.js';
-import { BindBudget } from '../naming/bind-budget.js';
-import { Bound } from '../naming/bound.js';
-import type { NameInterpreter } from '../naming/interpreter.js';
+import type { Dtab } from '../../dtab/dtab.js';
+import type { NameTree } from '../../dtab/name-tree.js';
+import { Path } from '../../dtab/path.js';
+import { AnyElem, type Prefix } from '../../dtab/prefix.js';
+import { createError } from '../../errors.js';
+import { BindBudget } from '../../naming/bind-budget.js';
+import { Bound } from '../../naming/bound.js';
+import type { NameInterpreter } from '../../naming/interpreter.js';
 
 export interface OverridePolicyConfig {
   readonly enabled: boolean;

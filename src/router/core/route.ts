@@ -5,18 +5,18 @@
  * leaves become shared clients, Neg/Fail/Empty branches become "no hosts" answers (linkerd
  * keeps such branches when their weight is above zero, so their share of requests fails).
  */
-import { createError } from '../errors.js';
-import type { Activity } from '../naming/activity.js';
-import type { Bound } from '../naming/bound.js';
-import type { BoundTree } from '../naming/interpreter.js';
-import type { Closable } from '../naming/var.js';
+import { createError } from '../../errors.js';
+import type { Activity } from '../../naming/activity.js';
+import type { Bound } from '../../naming/bound.js';
+import type { BoundTree } from '../../naming/interpreter.js';
+import type { Closable } from '../../naming/var.js';
+import type { RetryBudget } from '../policy/retry-budget.js';
+import { WeightedPicker } from '../policy/weighted-pick.js';
 import type { Client } from './client.js';
 import type { ClientCache } from './client-cache.js';
 import type { OverrideVerdict } from './dtab-override-policy.js';
 import type { OwnListeners } from './own-listeners.js';
-import type { RetryBudget } from './policy/retry-budget.js';
-import { WeightedPicker } from './policy/weighted-pick.js';
-import type { ScopeStats } from './router-stats.js';
+import type { ScopeStats } from './stats.js';
 import { Waiters } from './waiters.js';
 
 export type Picker =

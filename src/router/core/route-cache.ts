@@ -9,9 +9,9 @@
  * and an override the policy refused, are kept only as a small negative entry (the error) for a
  * short TTL, so a caller repeating them costs a map lookup and no bound tree is kept alive.
  */
-import type { Dtab } from '../dtab/dtab.js';
-import type { Path } from '../dtab/path.js';
-import type { NameInterpreter } from '../naming/interpreter.js';
+import type { Dtab } from '../../dtab/dtab.js';
+import type { Path } from '../../dtab/path.js';
+import type { NameInterpreter } from '../../naming/interpreter.js';
 import type { ClientCache } from './client-cache.js';
 import type { OverrideVerdict } from './dtab-override-policy.js';
 import type { OwnListeners } from './own-listeners.js';

@@ -1,12 +1,13 @@
 /**
- * The headers a router rewrites on the way through. Hop-by-hop headers (RFC 9110 §7.6.1, plus
- * any named by Connection) stay on their hop; `l5d-dtab` is consumed and the request-local dtab
+ * The headers a router rewrites on the way through, per (inbound, upstream) protocol pair.
+ * Hop-by-hop headers (RFC 9110 §7.6.1, plus any named by Connection) stay on their hop; `l5d-dtab` is consumed and the request-local dtab
  * travels on as `l5d-ctx-dtab`; `l5d-dst-*` say where the router sent the request; `l5d-reqid`
  * is kept or made; X-Forwarded-For/-Proto and Via record the hop. W3C `traceparent` and every
  * other end-to-end header pass untouched. With `clearContext` (edge routers) every `l5d-*`
  * header is dropped in both directions instead, without being applied.
  */
 import { randomBytes } from 'node:crypto';
+import type { HeaderList, Protocol } from './exchange.js';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -43,6 +44,20 @@ export interface Forwarding {
   readonly clearContext: boolean;
   /** A Host to send in place of the client's (an absolute-form target without one). */
   readonly host?: string;
+  /** The caller's protocol; HTTP/1.1 when not given. */
+  readonly inbound?: Protocol;
+  /** The upstream's protocol; HTTP/1.1 when not given. */
+  readonly upstream?: Protocol;
+  /** The caller's `:authority` (h2 callers): an HTTP/1.1 upstream gets it as Host. */
+  readonly authority?: string;
+}
+
+/**
+ * `te` is connection-specific, but an h2 request may carry `te: trailers` (RFC 9113 §8.2.2), and
+ * gRPC servers refuse a call without it.
+ */
+function keepsTe(value: string, upstream: Protocol | undefined): boolean {
+  return upstream === 'h2' && value.trim().toLowerCase() === 'trailers';
 }
 
 /** Header names listed in Connection are hop-by-hop too. */
@@ -75,10 +90,18 @@ export function newRequestId(): string {
   return `${idPrefix}${idCounter.toString(16).padStart(8, '0')}`;
 }
 
-/** The header list for the upstream request, from node's rawHeaders ([name, value, …]). */
+/**
+ * The header list for the upstream request, from the caller's ([name, value, …]). An h2 upstream
+ * gets no connection-specific header (and no Host: the authority travels as `:authority`); an
+ * HTTP/1.1 upstream of an h2 caller gets the caller's `:authority` as Host.
+ */
 export function upstreamHeaders(raw: readonly string[], f: Forwarding): string[] {
   const listed = connectionListed(raw);
   const out: string[] = [];
+  const toH2 = f.upstream === 'h2';
+  // Where Host comes from when not from the caller's own Host header.
+  const host = toH2 ? undefined : (f.host ?? (f.inbound === 'h2' ? f.authority : undefined));
+  const dropHost = toH2 || host !== undefined;
   let forwardedFor: string | undefined;
   let via: string | undefined;
   let reqId = false;
@@ -86,9 +109,12 @@ export function upstreamHeaders(raw: readonly string[], f: Forwarding): string[]
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || listed?.has(lower) || isL5dDropped(lower, f.clearContext)) continue;
     const value = raw[i + 1]!;
-    if (f.host !== undefined && lower === 'host') continue;
+    if (HOP_BY_HOP.has(lower) || listed?.has(lower) || isL5dDropped(lower, f.clearContext)) {
+      if (lower === 'te' && keepsTe(value, f.upstream)) out.push('te', 'trailers');
+      continue;
+    }
+    if (dropHost && lower === 'host') continue;
     if (lower === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
     else if (lower === 'via') via = via === undefined ? value : `${via}, ${value}`;
     else {
@@ -97,7 +123,7 @@ export function upstreamHeaders(raw: readonly string[], f: Forwarding): string[]
       out.push(name, value);
     }
   }
-  if (f.host !== undefined) out.push('host', f.host);
+  if (host !== undefined) out.push('host', host);
   if (!f.clearContext) {
     out.push('l5d-dst-service', f.service, 'l5d-dst-client', f.client);
     if (f.residual !== undefined) out.push('l5d-dst-residual', f.residual);
@@ -112,29 +138,35 @@ export function upstreamHeaders(raw: readonly string[], f: Forwarding): string[]
   return out;
 }
 
-/** The response header list for the client, from undici's header object. */
+/**
+ * The response headers for the caller, filtered in place (the list is the upstream adapter's own,
+ * made for this response): hop-by-hop and Connection-nominated headers go, and so do `l5d-*` ones
+ * on an edge router. Names arrive lower-case. The same set is connection-specific for an h2 caller
+ * (RFC 9113 §8.2.2), so one rule serves both protocols; HTTP/1.1's `Connection: close` while
+ * draining is the HTTP/1.1 sink's business.
+ */
 export function downstreamHeaders(
-  headers: Record<string, string | string[] | undefined>,
+  headers: HeaderList,
   clearContext: boolean,
-  close: boolean,
-): string[] {
-  const connection = headers.connection;
-  const listed =
-    connection === undefined
-      ? null
-      : new Set(
-          (Array.isArray(connection) ? connection.join(',') : connection).split(',').map((t) => t.trim().toLowerCase()),
-        );
-  const out: string[] = [];
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
-    if (clearContext && name.startsWith('l5d-')) continue;
-    if (Array.isArray(value)) for (const v of value) out.push(name, v);
-    else out.push(name, value);
+  _caller: Protocol = 'http/1.1',
+): HeaderList {
+  let listed: Set<string> | null = null;
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] === 'connection') {
+      listed ??= new Set();
+      for (const t of headers[i + 1]!.split(',')) listed.add(t.trim().toLowerCase());
+    }
   }
-  if (close) out.push('connection', 'close');
-  return out;
+  let w = 0;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!;
+    if (HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    if (clearContext && name.startsWith('l5d-')) continue;
+    headers[w++] = name;
+    headers[w++] = headers[i + 1]!;
+  }
+  headers.length = w;
+  return headers;
 }
 
 /** How many proxies the request has crossed, by its Via entries (linkerd's maxCallDepth). */

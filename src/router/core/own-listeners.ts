@@ -8,7 +8,7 @@
  */
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import type { Addr } from '../naming/addr.js';
+import type { Addr } from '../../naming/addr.js';
 
 type Scope = 'any' | 'loopback' | string;
 

@@ -5,7 +5,7 @@
  * through the one error edge (l5d-err, `Connection: close`); a client that already went away
  * gets nothing.
  */
-import { createError, type SwitchyardError } from '../errors.js';
+import { createError, type SwitchyardError } from '../../../errors.js';
 
 /** A method token and a space at the start of the chunk: the request line began in it. */
 const REQUEST_LINE_START = /^[A-Z]{3,12} /;

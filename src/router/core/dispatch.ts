@@ -1,0 +1,185 @@
+/**
+ * One exchange, start to end, whatever protocol it came in on: check the head, resolve it to a
+ * target (resolve.ts), tell a caller waiting on `Expect: 100-continue` to send its body, then
+ * attempts through the endpoints' Upstreams (attempt.ts), with requeues on connection failures
+ * and classified retries within budget while nothing has reached the caller, inside the total
+ * timeout and the caller's l5d-ctx-deadline. Every failure the router itself produces leaves
+ * through rescue.ts and the sink's `rescue`.
+ */
+import { createError } from '../../errors.js';
+import { DEADLINE_HEADER, formatDeadline, outgoingDeadline, readDeadlineHeader } from '../policy/deadline.js';
+import { attemptTimeoutMs, requestDeadlineMs } from '../policy/timeouts.js';
+import { attempt } from './attempt.js';
+import type { Exchange, Upstream } from './exchange.js';
+import { upstreamHeaders } from './header-policy.js';
+import { checkRequestTarget } from './request-target.js';
+import { rescue } from './rescue.js';
+import { resolve, type Target } from './resolve.js';
+import type { RouterRuntime } from './runtime.js';
+
+/** Serves one exchange; never rejects (failures are rendered on the sink and counted). */
+export function serve(rt: RouterRuntime, ex: Exchange): Promise<void> {
+  const routed = { done: false };
+  return handle(rt, ex, routed).then(
+    (status) => rt.stats.server.record(status, status > 0 && status < 500, performance.now() - ex.started),
+    (error) => {
+      const failure = rescue(error);
+      ex.sink.rescue(failure);
+      const status = failure.status;
+      const latency = performance.now() - ex.started;
+      rt.stats.server.record(status, false, latency);
+      // Names that found no route share one series: what callers send cannot mint series.
+      if (!routed.done && status >= 500) rt.stats.other.record(status, false, latency);
+    },
+  );
+}
+
+async function handle(rt: RouterRuntime, ex: Exchange, routed: { done: boolean }): Promise<number> {
+  const head = ex.head;
+  const host = checkRequestTarget(head);
+  const resolved = resolve(rt, head, ex.started);
+  // Once a route and its client are warm, resolving takes no await (and no microtask hop).
+  const target = resolved instanceof Promise ? await resolved : resolved;
+  routed.done = true;
+  // Only now that the request has somewhere to go is the caller told to send its body.
+  if (head.expectContinue) ex.sink.continue();
+  const status = await dispatch(rt, ex, target, host);
+  target.route.stats.record(status, status > 0 && status < 500, performance.now() - ex.started);
+  return status;
+}
+
+/**
+ * Runs the attempts for one exchange on its target; resolves with the status the caller got
+ * (0 when it went away), or rejects with the failure to rescue.
+ */
+export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?: string): Promise<number> {
+  const s = rt.settings;
+  const head = ex.head;
+  const sink = ex.sink;
+  const method = head.method;
+  // A request without a body can be sent again; one with a body streams and cannot.
+  const body = head.hasBody ? ex.body : null;
+  const now = Date.now();
+  const incoming = head.deadline === undefined ? null : readDeadlineHeader(head.deadline);
+  const deadline = requestDeadlineMs(now, s.totalTimeoutMs, incoming);
+  if (deadline <= now) throw createError('SY_ERR_DEADLINE_EXCEEDED', [t.service]);
+  const protocol = s.upstreamProtocol ?? head.protocol;
+  const headers = upstreamHeaders(head.headers, {
+    service: t.service,
+    client: t.client.id,
+    residual: t.bound.residual.isEmpty ? undefined : t.bound.residual.show(),
+    ctxDtab: t.local?.shown,
+    clientIp: head.remoteAddress,
+    clearContext: s.clearContext,
+    inbound: head.protocol,
+    upstream: protocol,
+    ...(head.authority === undefined ? {} : { authority: head.authority }),
+    ...(host === undefined ? {} : { host }),
+  });
+  const outgoing = outgoingDeadline(incoming, s.totalTimeoutMs, now);
+  if (outgoing !== null && outgoing !== incoming) replaceHeader(headers, DEADLINE_HEADER, formatDeadline(outgoing));
+  const budget = t.route.budget;
+  budget.deposit();
+  t.client.stats ??= rt.stats.client(t.client.id, t.client.accrualCounters);
+  const clientStats = t.client.stats;
+  let requeues = 0;
+  let retries = 0;
+  const responseBy = performance.now() + s.responseTimeoutMs;
+  const retryStatus = (status: number): boolean =>
+    body === null &&
+    retries < s.maxRetries &&
+    rt.classifier.classify(method, status, false) === 'retryable-failure' &&
+    budget.tryWithdraw();
+  const request = {
+    method,
+    path: t.url ?? head.path,
+    authority: head.authority,
+    headers,
+    body: body === null ? null : body.stream,
+  };
+  for (;;) {
+    const pick = t.client.pick();
+    if (pick === null) throw createError('SY_ERR_NO_BROKERS', [t.service, t.base.shown, t.local?.shown ?? '']);
+    const { endpoint } = pick;
+    const attemptStarted = performance.now();
+    const timeout = attemptTimeoutMs(Date.now(), deadline, s.attemptTimeoutMs);
+    let upstream: Upstream;
+    try {
+      upstream = endpoint.upstream(protocol);
+    } catch (e) {
+      // No client for that protocol: the endpoint is not to blame, and the pick must be settled.
+      pick.done(0, null);
+      throw e;
+    }
+    const result = await attempt(upstream, {
+      request,
+      body,
+      sink,
+      timeoutMs: Number.isFinite(timeout) ? Math.max(1, timeout) : 0,
+      responseTimeoutMs: Number.isFinite(responseBy) ? Math.max(1, responseBy - performance.now()) : 0,
+      bodyIdleTimeoutMs: Number.isFinite(s.bodyIdleTimeoutMs) ? s.bodyIdleTimeoutMs : 0,
+      retryStatus,
+      clearContext: s.clearContext,
+    });
+    const latency = performance.now() - attemptStarted;
+    switch (result.kind) {
+      case 'responded': {
+        const ok = result.ok && rt.classifier.classify(method, result.status, body !== null) === 'success';
+        pick.done(latency, ok);
+        clientStats.record(result.status, ok, latency);
+        return result.status;
+      }
+      case 'retryable':
+        pick.done(latency, false);
+        clientStats.record(result.status, false, latency);
+        retries++;
+        clientStats.retried();
+        continue;
+      case 'failed': {
+        pick.done(latency, false);
+        clientStats.record(0, false, latency);
+        if (!result.sent && body === null && requeues < s.maxRequeues && rt.requeueBudget.tryWithdraw()) {
+          requeues++;
+          rt.stats.requeues.inc();
+          continue;
+        }
+        const code = result.sent ? 'SY_ERR_UPSTREAM_FAILED' : 'SY_ERR_UPSTREAM_CONNECT';
+        const failure = rescue(createError(code, [endpoint.key, result.error.message]), !result.sent);
+        sink.rescue(failure);
+        return failure.status;
+      }
+      case 'abandoned':
+        // The caller's patience says nothing about the upstream: no verdict, no latency sample.
+        pick.done(latency, null);
+        clientStats.record(0, false, latency);
+        sink.abort();
+        return 0;
+      case 'body-stalled':
+        pick.done(latency, null);
+        clientStats.record(0, false, latency);
+        throw createError('SY_ERR_REQUEST_TIMEOUT', ['body', s.bodyIdleTimeoutMs]);
+      case 'rejected':
+        pick.done(latency, null);
+        clientStats.record(0, false, latency);
+        throw createError('SY_ERR_BAD_REQUEST', [result.error.message]);
+      case 'timeout': {
+        pick.done(latency, result.bodyPending ? null : false);
+        clientStats.record(0, false, latency);
+        const byDeadline = incoming !== null && Date.now() >= incoming.deadlineMs;
+        throw byDeadline
+          ? createError('SY_ERR_DEADLINE_EXCEEDED', [t.service])
+          : createError('SY_ERR_UPSTREAM_TIMEOUT', [endpoint.key, Math.round(performance.now() - t.started)]);
+      }
+    }
+  }
+}
+
+function replaceHeader(headers: string[], name: string, value: string): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() === name) {
+      headers[i + 1] = value;
+      return;
+    }
+  }
+  headers.push(name, value);
+}

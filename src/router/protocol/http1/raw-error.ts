@@ -1,0 +1,34 @@
+/**
+ * A router failure as raw HTTP/1.1 bytes, for the edges where node gives a socket rather than a
+ * response (a malformed or timed-out request head, CONNECT, a connection past the cap, a failed
+ * WebSocket upgrade). The same rendering as the sink's (exchange.ts): status, `l5d-err`, the
+ * message as a text body. Always closes the connection: after such an error the byte stream
+ * cannot be trusted to frame another request.
+ */
+import type { Synthetic } from '../../core/exchange.js';
+import { errBody, errHeaderValue } from '../../core/rescue.js';
+
+export function rawErrorResponse(failure: Synthetic, extraHeaders: readonly string[] = []): string {
+  const body = errBody(failure);
+  const reason = REASONS[failure.status] ?? 'Error';
+  return (
+    `HTTP/1.1 ${failure.status} ${reason}\r\n` +
+    `content-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+    `l5d-err: ${errHeaderValue(failure)}\r\n` +
+    (failure.retryable ? 'l5d-retryable: true\r\n' : '') +
+    extraHeaders.map((h) => `${h}\r\n`).join('') +
+    `connection: close\r\n\r\n${body}`
+  );
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  414: 'URI Too Long',
+  431: 'Request Header Fields Too Large',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
