@@ -43,7 +43,6 @@ describe('grpc-timeout parse', () => {
     ['5SS', 2, /unexpected "S" after the unit/],
     ['5S ', 2, /unexpected " "/],
     ['123456789S', 8, /more than 8 digits/],
-    ['1'.repeat(100_000).slice(0, 9) + '…', 8, /more than 8 digits/],
     ['5☃', 1, /got "☃"/],
   ])('refuses %j at character %i', (value, position, message) => {
     const r = parseGrpcTimeout(value);
@@ -52,6 +51,11 @@ describe('grpc-timeout parse', () => {
     expect(r.position).toBe(position);
     expect(r.error).toMatch(message);
     expect(r.error).toContain(`at character ${position}`);
+  });
+
+  it('refuses a 100,000-digit value after reading 9 characters', () => {
+    const r = parseGrpcTimeout(`${'1'.repeat(100_000)}S`);
+    expect(r).toMatchObject({ ok: false, position: 8 });
   });
 
   it('accepts exactly the grammar (property)', () => {
