@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeGrpcMessage,
   encodeGrpcMessage,
+  findGrpcStatus,
   GRPC_MESSAGE_MAX_BYTES,
   GRPC_MESSAGE_MAX_ENCODED,
   GRPC_STATUS_NAMES,
@@ -14,6 +15,7 @@ import {
   grpcStatusFromHttp,
   grpcStatusName,
   grpcStatusOfHead,
+  grpcStatusOfResponse,
   parseGrpcStatus,
 } from '../../../src/router/protocol/grpc/status.js';
 
@@ -80,6 +82,25 @@ describe('gRPC status codes', () => {
     expect(grpcStatusOfHead(503, undefined)).toBe(GrpcStatus.UNAVAILABLE);
     // A grpc-status in the head wins over the HTTP status.
     expect(grpcStatusOfHead(503, '0')).toBe(GrpcStatus.OK);
+  });
+});
+
+describe('the status of a whole response', () => {
+  it('is the trailers’ grpc-status, else what the head settled, else no-status', () => {
+    expect(grpcStatusOfResponse(200, ['content-type', 'application/grpc'], ['grpc-status', '0'])).toBe(0);
+    expect(grpcStatusOfResponse(200, [], ['grpc-message', 'x', 'grpc-status', '14'])).toBe(14);
+    // Trailers-only: the head carries it and there are no trailers.
+    expect(grpcStatusOfResponse(200, ['grpc-status', '5'], null)).toBe(5);
+    expect(grpcStatusOfResponse(503, ['content-type', 'text/plain'], null)).toBe(GrpcStatus.UNAVAILABLE);
+    expect(grpcStatusOfResponse(200, ['content-type', 'application/grpc'], null)).toBe('no-status');
+    expect(grpcStatusOfResponse(200, [], ['grpc-status', 'OK'])).toBe(GrpcStatus.UNKNOWN);
+  });
+
+  it('finds grpc-status whatever its case (HTTP/1.1 trailers keep it) and only in name positions', () => {
+    expect(findGrpcStatus(['Grpc-Status', '3'])).toBe('3');
+    expect(findGrpcStatus(['x-note', 'grpc-status', 'grpc-status', '4'])).toBe('4');
+    expect(findGrpcStatus(['grpc-status'])).toBeUndefined();
+    expect(findGrpcStatus(null)).toBeUndefined();
   });
 });
 

@@ -153,3 +153,31 @@ export function decodeGrpcMessage(value: string): string {
 function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
+
+/**
+ * The `grpc-status` value in a flat header list (`[name, value, …]`, a response head or its
+ * trailers), or undefined. Names compare without case: HTTP/1.1 trailers keep the sender's case.
+ */
+export function findGrpcStatus(headers: readonly string[] | null): string | undefined {
+  if (headers === null) return undefined;
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const name = headers[i]!;
+    if (name.length === 11 && name.toLowerCase() === GRPC_STATUS_HEADER) return headers[i + 1];
+  }
+  return undefined;
+}
+
+/**
+ * How a gRPC call ended, once its response is complete: the code in the trailers, else the one its
+ * head settled (trailers-only, or a non-gRPC HTTP error), else `no-status` (a 200 that ended
+ * without one). What the classifiers and the `grpc/status` metrics take.
+ */
+export function grpcStatusOfResponse(
+  httpStatus: number,
+  head: readonly string[],
+  trailers: readonly string[] | null,
+): GrpcStatusCode | 'no-status' {
+  const inTrailers = findGrpcStatus(trailers);
+  if (inTrailers !== undefined) return parseGrpcStatus(inTrailers);
+  return grpcStatusOfHead(httpStatus, findGrpcStatus(head)) ?? 'no-status';
+}
