@@ -13,7 +13,7 @@
  *   stream without a status: the router cannot tell what the upstream did with the call.
  *
  * A non-gRPC answer (an HTTP error from a proxy in the way) is read as the code a gRPC client
- * would report (protocol/grpc/status.ts `grpcStatusOfHead`), then classified like any code.
+ * would report (protocol/grpc/status.ts `grpcStatusOfResponse`), then classified like any code.
  * Requeues of calls that never reached an upstream are a separate decision (`isRequeueable`).
  */
 import type { ErrorKind, ResponseClass } from './response-classifier.js';
