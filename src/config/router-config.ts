@@ -7,6 +7,7 @@
 import { Dtab } from '../dtab/dtab.js';
 import { Path } from '../dtab/path.js';
 import { type AdminSecurity, adminSecurity } from './admin-security-config.js';
+import { classifierSetting } from './classifier-config.js';
 import { readSection, sectionFields, unknownFields } from './config-schema.js';
 import { type LogFormat, logSettings } from './log-config.js';
 import { type NamerConfig, namerConfig } from './namer-config.js';
@@ -53,7 +54,23 @@ export interface RouterConfig {
   readonly totalTimeoutMs: number;
   /** 0 for none. */
   readonly attemptTimeoutMs: number;
+  /** The classifier kind: an HTTP one, or a gRPC one (`io.l5d.h2.grpc.*`) for gRPC calls. */
   readonly responseClassifier: string;
+  /** `responseClassifier.retryableStatusCodes`: the gRPC codes `io.l5d.h2.grpc.retryableStatusCodes` retries. */
+  readonly retryableStatusCodes: readonly number[];
+  /** What the data port speaks: HTTP/1.1 and h2c (`auto`), or h2c only. */
+  readonly protocol: 'auto' | 'h2';
+  /** `inbound`: the upstream speaks what the request came in with. */
+  readonly client: { readonly protocol: 'inbound' | 'http/1.1' | 'h2' };
+  /** The HTTP/2 settings announced to callers (docs/grpc.md). */
+  readonly h2: {
+    readonly maxConcurrentStreams: number;
+    readonly initialWindowSize: number;
+    /** Bytes; by default maxHeadersKB × 1024. */
+    readonly maxHeaderListSize: number;
+  };
+  /** Bodies kept so that a call can be retried. */
+  readonly retryBufferSize: { readonly requestBytes: number; readonly responseBytes: number };
   readonly maxRetries: number;
   readonly failureAccrual: {
     readonly failures: number;
@@ -96,14 +113,19 @@ type RouterScalars = Pick<
   | 'bindingTimeoutMs'
   | 'totalTimeoutMs'
   | 'attemptTimeoutMs'
-  | 'responseClassifier'
+  | 'protocol'
+  | 'client'
+  | 'retryBufferSize'
   | 'maxRetries'
   | 'maxCallDepth'
   | 'maxHeadersKB'
   | 'idleTtlMs'
   | 'drainGraceMs'
   | 'limits'
-> & { readonly dtabOverrides: Omit<RouterConfig['dtabOverrides'], 'allowPrefixes' | 'allowDestinations'> };
+> & {
+  readonly dtabOverrides: Omit<RouterConfig['dtabOverrides'], 'allowPrefixes' | 'allowDestinations'>;
+  readonly h2: Omit<RouterConfig['h2'], 'maxHeaderListSize'>;
+};
 
 export interface RouterFlags {
   readonly listen?: string;
@@ -273,11 +295,20 @@ export function routerConfig(yamlText: string | null, flags: RouterFlags = {}, s
     if (c) namers.push(c);
   }
   const overridesRaw = isObject(file.dtabOverrides) ? file.dtabOverrides : {};
+  const classifier = classifierSetting(file.responseClassifier, 'responseClassifier', p);
+  const h2Raw = isObject(file.h2) ? file.h2 : {};
+  const maxHeaderListSize =
+    h2Raw.maxHeaderListSize === undefined
+      ? scalars.maxHeadersKB * 1024
+      : (integer(h2Raw.maxHeaderListSize, 'h2.maxHeaderListSize', 1024, 1_048_576, p) ?? scalars.maxHeadersKB * 1024);
   const log = logSettings(file.log, { level: flags.logLevel, format: flags.logFormat }, p);
 
   const config = {
     ...scalars,
     dstPrefix,
+    responseClassifier: classifier.kind,
+    retryableStatusCodes: classifier.retryableStatusCodes,
+    h2: { ...scalars.h2, maxHeaderListSize },
     identifiers,
     baseDtab: baseDtab(file, flags, p),
     namers,

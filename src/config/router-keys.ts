@@ -5,16 +5,11 @@
  */
 import { ADMIN_SECURITY_FIELDS } from './admin-security-config.js';
 import type { Fields, JsonSchema } from './config-schema.js';
+import { CLIENT_FIELD, H2_FIELD, PROTOCOL_FIELD, RESPONSE_CLASSIFIER_FIELD, RETRY_BUFFER_FIELD } from './h2-keys.js';
 import { LOG_FIELDS } from './log-config.js';
 import { NAMERS_SCHEMA } from './namer-keys.js';
 
-export const CLASSIFIERS = [
-  'io.l5d.http.nonRetryable5XX',
-  'io.l5d.http.retryableRead5XX',
-  'io.l5d.http.retryableIdempotent5XX',
-  'io.l5d.http.retryableAll5XX',
-  'io.l5d.http.allSuccessful',
-] as const;
+export { GRPC_CLASSIFIERS, HTTP_CLASSIFIERS as CLASSIFIERS } from './h2-keys.js';
 
 const PATH_PATTERN = '^(/[^/\\s]+)*/?$';
 const pathList: JsonSchema = { type: ['array', 'null'], items: { type: 'string', pattern: PATH_PATTERN } };
@@ -70,6 +65,7 @@ export const ROUTER_FIELDS: Fields = {
     flag: '--listen',
     doc: 'Where the router takes requests (the data port). `:PORT` listens on every interface.',
   },
+  protocol: PROTOCOL_FIELD,
   admin: {
     kind: 'hostPort',
     default: '127.0.0.1:9990',
@@ -209,12 +205,8 @@ export const ROUTER_FIELDS: Fields = {
     max: 3_600_000,
     doc: 'Deadline of one attempt; 0 for none.',
   },
-  responseClassifier: {
-    kind: 'string',
-    default: 'io.l5d.http.nonRetryable5XX',
-    choices: CLASSIFIERS,
-    doc: 'Which responses count as failures (for failure accrual and success rate) and which may be retried.',
-  },
+  responseClassifier: RESPONSE_CLASSIFIER_FIELD,
+  retryBufferSize: RETRY_BUFFER_FIELD,
   maxRetries: {
     kind: 'integer',
     default: 3,
@@ -239,6 +231,8 @@ export const ROUTER_FIELDS: Fields = {
       maxBackoffMs: { kind: 'integer', default: 300_000, min: 1, max: 3_600_000, doc: 'Longest wait between probes.' },
     },
   },
+  client: CLIENT_FIELD,
+  h2: H2_FIELD,
   maxCallDepth: {
     kind: 'integer',
     default: 1000,

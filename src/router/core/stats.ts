@@ -37,6 +37,8 @@ export class ScopeStats {
   latency!: Histogram;
   retries!: Counter;
   readonly #status = new Map<number, Counter>();
+  /** By `grpc_status` label: at most the 17 codes and `unknown`. */
+  readonly #grpcStatus = new Map<string, Counter>();
   /** Used since the last sweep. */
   touched = true;
   lastUsed = 0;
@@ -112,6 +114,22 @@ export class ScopeStats {
     return c;
   }
 
+  /**
+   * The counter of one gRPC status (`rt/<router>/service/<svc>/grpc/status/<code>`, Prometheus
+   * label `grpc_status`). A code outside 0–16 counts as `unknown`, so an upstream cannot mint series.
+   */
+  grpcStatus(code: number): Counter {
+    if (this.#removed && this.readmit !== null) return this.live.grpcStatus(code);
+    const label = Number.isInteger(code) && code >= 0 && code <= 16 ? String(code) : 'unknown';
+    let c = this.#grpcStatus.get(label);
+    if (c === undefined) {
+      c = this.registry.counter(`rt:${this.scope}:grpc:status`, { ...this.labels, grpc_status: label });
+      this.#grpcStatus.set(label, c);
+    }
+    this.touched = true;
+    return c;
+  }
+
   /** Removes every series of this scope from the registry. */
   remove(): void {
     const { registry, scope, labels } = this;
@@ -120,7 +138,10 @@ export class ScopeStats {
     }
     for (const code of this.#status.keys()) registry.remove(`rt:${scope}:status`, { ...labels, status: String(code) });
     if (this.#accrual) for (const k of ACCRUAL) registry.remove(`rt:${scope}:failure_accrual:${k}`, labels);
+    for (const label of this.#grpcStatus.keys())
+      registry.remove(`rt:${scope}:grpc:status`, { ...labels, grpc_status: label });
     this.#status.clear();
+    this.#grpcStatus.clear();
     this.#removed = true;
   }
 

@@ -16,6 +16,7 @@
  * Requeues are a different thing: a connection that failed before any byte of the request was
  * written can be sent again to another endpoint whatever the method (see `isRequeueable`).
  */
+import { isGrpcClassifierKind } from './grpc-classifier.js';
 
 export type ResponseClass = 'success' | 'failure' | 'retryable-failure';
 
@@ -91,8 +92,14 @@ export const CLASSIFIER_KINDS: readonly string[] = Object.keys(CLASSIFIERS).flat
   k.replace('io.l5d.http.', 'io.l5d.'),
 ]);
 
-/** The classifier for a config `kind` (either spelling), or undefined for an unknown kind. */
+/**
+ * The classifier for a config `kind` (either spelling), or undefined for an unknown kind. A gRPC
+ * kind (`io.l5d.h2.grpc.*`, policy/grpc-classifier.ts) classifies gRPC calls by `grpc-status`; the
+ * plain HTTP responses of such a router are classified by the default.
+ */
 export function responseClassifier(kind: string = DEFAULT_CLASSIFIER): ResponseClassifier | undefined {
+  if (kind.startsWith('io.l5d.h2.grpc.'))
+    return isGrpcClassifierKind(kind) ? CLASSIFIERS[DEFAULT_CLASSIFIER] : undefined;
   const canonical = kind.startsWith('io.l5d.http.') ? kind : kind.replace(/^io\.l5d\./, 'io.l5d.http.');
   return Object.hasOwn(CLASSIFIERS, canonical) ? CLASSIFIERS[canonical as ClassifierKind] : undefined;
 }

@@ -6,7 +6,7 @@
  * for "no limit", so the hot path compares numbers instead of testing for absent options. The
  * router owns the timers; these functions only say how long to set them.
  */
-import type { Deadline } from './deadline.js';
+import { combineDeadlines, type Deadline } from './deadline.js';
 
 export interface TimeoutOptions {
   /** Service-level budget for the whole request including retries; none by default. */
@@ -54,4 +54,14 @@ export function normaliseTimeouts(options: TimeoutOptions): { totalMs: number; p
 
 function positiveOrInfinity(ms: number | undefined): number {
   return ms !== undefined && ms > 0 ? ms : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * The caller's deadline from both of the hints it may send: its `l5d-ctx-deadline` (already read)
+ * and a relative timeout such as gRPC's `grpc-timeout` (ms from `nowMs`, null for none). The
+ * strictest wins, so a gRPC caller and a linkerd hop before it agree on one deadline.
+ */
+export function incomingDeadline(l5d: Deadline | null, relativeMs: number | null, nowMs: number): Deadline | null {
+  if (relativeMs === null) return l5d;
+  return combineDeadlines(l5d, { timestampMs: nowMs, deadlineMs: nowMs + relativeMs });
 }
