@@ -1,0 +1,157 @@
+/**
+ * One h2c connection to an endpoint and what the pool needs to know about it: whether it takes
+ * new streams, how many it carries, and what the peer said when it went away. A session is
+ * ready only once the peer's SETTINGS arrived (the server half of the connection preface), so
+ * its `maxConcurrentStreams` is known before any stream is counted against it.
+ */
+import { type ClientHttp2Session, type ClientHttp2Stream, connect, type OutgoingHttpHeaders } from 'node:http2';
+import { createError } from '../../../errors.js';
+
+export interface H2SessionLimits {
+  readonly connectTimeoutMs: number;
+  readonly idleMs: number;
+  /** Our own ceiling on streams per session; the peer's SETTINGS may lower it further. */
+  readonly maxStreamsPerSession: number;
+  /** SETTINGS_INITIAL_WINDOW_SIZE we announce: what one paused stream may have in flight to us. */
+  readonly streamWindow: number;
+  /** The connection window: what all of this session's unread streams together may hold. */
+  readonly connectionWindow: number;
+}
+
+export interface H2SessionEvents {
+  /** The peer's SETTINGS arrived: streams may be opened. */
+  onReady(session: H2Session): void;
+  /** It takes no new streams any more (GOAWAY, idle close, our close); open ones go on. */
+  onRetired(session: H2Session): void;
+  /** A stream on it closed: a slot is free. */
+  onStreamClosed(session: H2Session): void;
+  /** The connection is gone; `error` is why, when it did not end cleanly. */
+  onClosed(session: H2Session, error: Error | undefined, wasReady: boolean): void;
+}
+
+export type H2SessionState = 'connecting' | 'ready' | 'retired' | 'closed';
+
+export class H2Session {
+  state: H2SessionState = 'connecting';
+  /** Streams opened on it and not yet closed. */
+  active = 0;
+  /** From the peer's GOAWAY: streams above it were not processed. */
+  goawayLastStreamId: number | undefined;
+  private peerMaxStreams = 0;
+  private everReady = false;
+  private error: Error | undefined;
+  private connectTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly session: ClientHttp2Session;
+  private readonly closedPromise: Promise<void>;
+
+  constructor(
+    readonly origin: string,
+    private readonly limits: H2SessionLimits,
+    private readonly events: H2SessionEvents,
+  ) {
+    this.session = connect(origin, {
+      settings: { enablePush: false, initialWindowSize: limits.streamWindow },
+    });
+    const session = this.session;
+    this.connectTimer = setTimeout(() => {
+      session.destroy(
+        createError('SY_ERR_UPSTREAM_CONNECT', [origin, `no h2 SETTINGS within ${limits.connectTimeoutMs} ms`]),
+      );
+    }, limits.connectTimeoutMs);
+    session.once('connect', () => {
+      // The connection window is only ours to widen; node starts it at the protocol's 65,535 bytes,
+      // which would let one paused stream stall every other stream on the connection.
+      if (limits.connectionWindow > 65_535) session.setLocalWindowSize(limits.connectionWindow);
+    });
+    session.on('remoteSettings', (settings) => {
+      this.peerMaxStreams = settings.maxConcurrentStreams ?? Number.POSITIVE_INFINITY;
+      if (this.state !== 'connecting') {
+        // A raised limit frees slots for queued requests.
+        this.events.onStreamClosed(this);
+        return;
+      }
+      clearTimeout(this.connectTimer);
+      this.state = 'ready';
+      this.everReady = true;
+      this.armIdle();
+      this.events.onReady(this);
+    });
+    session.on('goaway', (_code: number, lastStreamId: number) => {
+      this.goawayLastStreamId = lastStreamId;
+      this.retire();
+    });
+    session.on('error', (error: Error) => {
+      this.error ??= error;
+    });
+    this.closedPromise = new Promise((resolve) => {
+      session.once('close', () => {
+        clearTimeout(this.connectTimer);
+        clearTimeout(this.idleTimer);
+        this.state = 'closed';
+        this.events.onClosed(this, this.error, this.everReady);
+        resolve();
+      });
+    });
+  }
+
+  /** How many streams it may carry at once. */
+  get capacity(): number {
+    return Math.min(this.peerMaxStreams, this.limits.maxStreamsPerSession);
+  }
+
+  get hasRoom(): boolean {
+    return this.state === 'ready' && this.active < this.capacity;
+  }
+
+  /** Opens a stream; throws what node throws (the caller tells a session problem from a bad request). */
+  open(headers: OutgoingHttpHeaders, endStream: boolean): ClientHttp2Stream {
+    const stream = this.session.request(headers, { endStream });
+    this.active++;
+    clearTimeout(this.idleTimer);
+    stream.once('close', () => {
+      this.active--;
+      if (this.active === 0) this.armIdle();
+      this.events.onStreamClosed(this);
+    });
+    return stream;
+  }
+
+  /** Socket bytes read so far (how much the peer got to send us). */
+  get bytesRead(): number {
+    return this.session.socket?.bytesRead ?? 0;
+  }
+
+  /** Takes no new streams; the connection closes once the open streams are done. */
+  retire(): void {
+    if (this.state === 'connecting' || this.state === 'ready') {
+      this.state = 'retired';
+      clearTimeout(this.idleTimer);
+      this.events.onRetired(this);
+    }
+    if (!this.session.closed && !this.session.destroyed) this.session.close();
+  }
+
+  /** Lets open streams finish, then closes; resolves when the connection is gone. */
+  close(): Promise<void> {
+    this.retire();
+    return this.closedPromise;
+  }
+
+  /** Cuts the connection and every stream on it. */
+  destroy(error?: Error): Promise<void> {
+    if (this.state === 'connecting' || this.state === 'ready') {
+      this.state = 'retired';
+      this.events.onRetired(this);
+    }
+    this.session.destroy(error);
+    return this.closedPromise;
+  }
+
+  private armIdle(): void {
+    if (this.state !== 'ready') return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.retire(), this.limits.idleMs);
+    this.idleTimer.unref();
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * An h2c upstream on 127.0.0.1, port 0, for tests of the h2 upstream and the router's h2 paths:
+ * by default it echoes the request body with status 200 and, when the request carries
+ * `te: trailers`, ends with `grpc-status: 0` trailers. A test may answer streams itself. It
+ * counts sessions and remembers how each stream closed (the RST_STREAM code the client sent).
+ * Also: `recordingHandler`, an UpstreamHandler that records every callback in order.
+ */
+import { createHash } from 'node:crypto';
+import {
+  constants,
+  createServer,
+  type Http2Server,
+  type Http2Session,
+  type IncomingHttpHeaders,
+  type ServerHttp2Stream,
+  type Settings,
+} from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import type {
+  HeaderList,
+  UpstreamController,
+  UpstreamFailure,
+  UpstreamHandler,
+} from '../../src/router/core/exchange.js';
+
+export type StreamHandler = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, session: Http2Session) => void;
+
+export interface H2UpstreamHarness {
+  readonly host: string;
+  readonly port: number;
+  readonly server: Http2Server;
+  /** Sessions the server accepted so far. */
+  readonly sessions: Http2Session[];
+  /** Per stream, in arrival order: its headers, and its close code once closed. */
+  readonly streams: { headers: IncomingHttpHeaders; id: number; rstCode?: number; closed: Promise<number> }[];
+  close(): Promise<void>;
+}
+
+/** Echoes the request body; `te: trailers` gets `grpc-status: 0` trailers. */
+export const echo: StreamHandler = (stream, headers) => {
+  const trailers = headers.te === 'trailers';
+  stream.respond(
+    {
+      ':status': 200,
+      'content-type': headers['content-type'] ?? 'application/octet-stream',
+      'x-echo-path': headers[':path'],
+    },
+    { waitForTrailers: trailers },
+  );
+  if (trailers) stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0', 'grpc-message': 'OK' }));
+  stream.pipe(stream);
+};
+
+export async function startH2Upstream(
+  onStream: StreamHandler = echo,
+  settings: Settings = {},
+): Promise<H2UpstreamHarness> {
+  const server = createServer({ settings });
+  const sessions: Http2Session[] = [];
+  const streams: H2UpstreamHarness['streams'] = [];
+  server.on('session', (session) => {
+    sessions.push(session);
+    // A client going away is normal here; the test reads what happened from `streams`.
+    session.on('error', () => {});
+  });
+  server.on('stream', (stream, headers) => {
+    stream.on('error', () => {});
+    const entry: H2UpstreamHarness['streams'][number] = {
+      headers,
+      id: stream.id ?? 0,
+      closed: new Promise((resolve) =>
+        stream.once('close', () => {
+          entry.rstCode = stream.rstCode;
+          resolve(stream.rstCode ?? constants.NGHTTP2_NO_ERROR);
+        }),
+      ),
+    };
+    streams.push(entry);
+    onStream(stream, headers, stream.session as Http2Session);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    host: '127.0.0.1',
+    port,
+    server,
+    sessions,
+    streams,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sessions) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export type Recorded =
+  | { readonly kind: 'start' }
+  | { readonly kind: 'head'; readonly status: number; readonly headers: HeaderList }
+  | { readonly kind: 'data'; readonly bytes: number }
+  | { readonly kind: 'end'; readonly trailers: HeaderList | null }
+  | { readonly kind: 'error'; readonly error: Error; readonly failure: UpstreamFailure };
+
+export interface Recording {
+  readonly handler: UpstreamHandler;
+  readonly events: Recorded[];
+  controller: UpstreamController | undefined;
+  /** Bytes of response body so far, and their sha256 once ended. */
+  bytes: number;
+  digest(): string;
+  /** Settles with the terminal event (end or error). */
+  readonly done: Promise<Recorded>;
+  /** Terminal callbacks seen (must be exactly 1). */
+  terminals(): number;
+}
+
+/** Records every callback; `onData` can hook in (e.g. to pause on the first chunk). */
+export function recordingHandler(
+  hooks: { onData?: (r: Recording, chunk: Buffer) => void; onHead?: (r: Recording) => void } = {},
+): Recording {
+  const events: Recorded[] = [];
+  const hash = createHash('sha256');
+  let finish: (event: Recorded) => void = () => {};
+  const done = new Promise<Recorded>((resolve) => {
+    finish = resolve;
+  });
+  const recording: Recording = {
+    events,
+    controller: undefined,
+    bytes: 0,
+    digest: () => hash.copy().digest('hex'),
+    done,
+    terminals: () => events.filter((e) => e.kind === 'end' || e.kind === 'error').length,
+    handler: {
+      onStart(controller) {
+        recording.controller = controller;
+        events.push({ kind: 'start' });
+      },
+      onHead(status, headers) {
+        events.push({ kind: 'head', status, headers });
+        hooks.onHead?.(recording);
+      },
+      onData(chunk) {
+        recording.bytes += chunk.length;
+        hash.update(chunk);
+        events.push({ kind: 'data', bytes: chunk.length });
+        hooks.onData?.(recording, chunk);
+      },
+      onEnd(trailers) {
+        const event: Recorded = { kind: 'end', trailers };
+        events.push(event);
+        finish(event);
+      },
+      onError(error, failure) {
+        const event: Recorded = { kind: 'error', error, failure };
+        events.push(event);
+        finish(event);
+      },
+    },
+  };
+  return recording;
+}
+
+/** A header value from a flat list (the first one). */
+export function headerOf(headers: HeaderList, name: string): string | undefined {
+  for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
+  return undefined;
+}

@@ -1,0 +1,227 @@
+/**
+ * The h2c upstream against real node:http2 servers on port 0: bodies, trailers, multiplexing,
+ * extra sessions at the peer's stream limit, flow control under a paused consumer.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { UpstreamRequest } from '../../src/router/core/exchange.js';
+import { H2Upstream, type H2UpstreamOptions } from '../../src/router/protocol/upstream/h2-upstream.js';
+import {
+  type H2UpstreamHarness,
+  headerOf,
+  type Recording,
+  recordingHandler,
+  type StreamHandler,
+  startH2Upstream,
+} from '../helpers/h2-upstream-harness.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(onStream?: StreamHandler, settings = {}, options: Partial<H2UpstreamOptions> = {}) {
+  const server = await startH2Upstream(onStream, settings);
+  const upstream = new H2Upstream(server.host, server.port, options);
+  cleanups.push(
+    () => server.close(),
+    () => upstream.destroy(),
+  );
+  return { server, upstream };
+}
+
+function get(path = '/', headers: string[] = [], body: Readable | null = null): UpstreamRequest {
+  return { method: body ? 'POST' : 'GET', path, authority: 'web', headers, body };
+}
+
+function send(upstream: H2Upstream, request: UpstreamRequest, recording = recordingHandler()): Recording {
+  upstream.dispatch(request, recording.handler);
+  return recording;
+}
+
+/** A body of `size` bytes in 64 KiB chunks, read on demand, and its sha256. */
+function bigBody(size: number): { stream: Readable; digest: string } {
+  const chunk = randomBytes(65_536);
+  const hash = createHash('sha256');
+  for (let sent = 0; sent < size; sent += chunk.length)
+    hash.update(chunk.subarray(0, Math.min(chunk.length, size - sent)));
+  let sent = 0;
+  const stream = new Readable({
+    read() {
+      if (sent >= size) return void this.push(null);
+      const n = Math.min(chunk.length, size - sent);
+      sent += n;
+      this.push(chunk.subarray(0, n));
+    },
+  });
+  return { stream, digest: hash.digest('hex') };
+}
+
+const sessionsSeen = (server: H2UpstreamHarness) => server.sessions.length;
+
+describe('h2 upstream: requests and responses', () => {
+  it('unary: one request, one response, headers flat and lower-case without pseudo-headers', async () => {
+    const { server, upstream } = await setup((stream, headers) => {
+      stream.respond({ ':status': 201, 'x-seen-authority': headers[':authority'], 'set-cookie': ['a=1', 'b=2'] });
+      stream.end('hello');
+    });
+    const r = send(upstream, get('/hi?x=1', ['x-trace', 'abc', 'x-trace', 'def']));
+    const end = await r.done;
+    expect(end.kind).toBe('end');
+    const head = r.events.find((e) => e.kind === 'head');
+    expect(head?.kind === 'head' && head.status).toBe(201);
+    const headers = head?.kind === 'head' ? head.headers : [];
+    expect(headers.some((h) => h.startsWith(':'))).toBe(false);
+    expect(headerOf(headers, 'x-seen-authority')).toBe('web');
+    expect(headers.filter((h) => h === 'set-cookie')).toHaveLength(2);
+    expect(r.bytes).toBe(5);
+    expect(server.streams[0]?.headers[':path']).toBe('/hi?x=1');
+    expect(server.streams[0]?.headers[':scheme']).toBe('http');
+    expect(server.streams[0]?.headers['x-trace']).toBe('abc, def');
+    expect(r.terminals()).toBe(1);
+  });
+
+  it('carries 20 MB request and response bodies intact (sha256 both ways)', async () => {
+    const size = 20 * 1024 * 1024;
+    const { upstream } = await setup();
+    const body = bigBody(size);
+    const r = send(upstream, get('/echo', ['content-type', 'application/octet-stream'], body.stream));
+    expect((await r.done).kind).toBe('end');
+    expect(r.bytes).toBe(size);
+    expect(r.digest()).toBe(body.digest);
+  });
+
+  it('passes trailers (grpc-status) to onEnd', async () => {
+    const { upstream } = await setup();
+    const r = send(upstream, get('/pkg.Svc/Call', ['te', 'trailers', 'content-type', 'application/grpc']));
+    const end = await r.done;
+    expect(end.kind === 'end' && end.trailers).toEqual(['grpc-status', '0', 'grpc-message', 'OK']);
+  });
+
+  it('skips 1xx heads and passes the final one', async () => {
+    const { upstream } = await setup((stream) => {
+      stream.additionalHeaders({ ':status': 103, link: '</a.css>' });
+      stream.respond({ ':status': 200 });
+      stream.end();
+    });
+    const r = send(upstream, get());
+    await r.done;
+    expect(r.events.filter((e) => e.kind === 'head').map((e) => e.kind === 'head' && e.status)).toEqual([200]);
+  });
+
+  it('multiplexes 200 concurrent dispatches over one session', async () => {
+    const { server, upstream } = await setup();
+    const all = Array.from({ length: 200 }, (_, i) => send(upstream, get(`/r${i}`)));
+    const ends = await Promise.all(all.map((r) => r.done));
+    expect(ends.every((e) => e.kind === 'end')).toBe(true);
+    expect(sessionsSeen(server)).toBe(1);
+    expect(upstream.sessionCount).toBe(1);
+  });
+
+  it('reuses one session for 2,000 sequential dispatches', async () => {
+    const { server, upstream } = await setup();
+    for (let i = 0; i < 2_000; i++) {
+      const end = await send(upstream, get()).done;
+      if (end.kind !== 'end') throw new Error(`dispatch ${i} ended with ${end.kind}`);
+    }
+    expect(sessionsSeen(server)).toBe(1);
+  });
+});
+
+describe('h2 upstream: sessions', () => {
+  /** Holds every stream until `release` is called. */
+  function holding() {
+    const held: (() => void)[] = [];
+    const handler: StreamHandler = (stream) => {
+      held.push(() => {
+        if (stream.closed) return;
+        stream.respond({ ':status': 200 });
+        stream.end('ok');
+      });
+    };
+    return {
+      handler,
+      held,
+      release: () => {
+        for (const f of held.splice(0)) f();
+      },
+    };
+  }
+
+  async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  it("opens a second session only when the first is at the peer's maxConcurrentStreams", async () => {
+    const hold = holding();
+    const { server, upstream } = await setup(hold.handler, { maxConcurrentStreams: 2 });
+    const first = [send(upstream, get('/1')), send(upstream, get('/2'))];
+    await until(() => hold.held.length === 2, 'two streams');
+    expect(sessionsSeen(server)).toBe(1);
+    const more = [send(upstream, get('/3')), send(upstream, get('/4'))];
+    await until(() => hold.held.length === 4, 'four streams');
+    expect(sessionsSeen(server)).toBe(2);
+    hold.release();
+    const ends = await Promise.all([...first, ...more].map((r) => r.done));
+    expect(ends.every((e) => e.kind === 'end')).toBe(true);
+  });
+
+  it('queues beyond maxSessions × streams and fails not-sent past maxPending', async () => {
+    const hold = holding();
+    const { server, upstream } = await setup(
+      hold.handler,
+      { maxConcurrentStreams: 1 },
+      { maxSessions: 1, maxPending: 2 },
+    );
+    const inFlight = send(upstream, get('/1'));
+    await until(() => hold.held.length === 1, 'first stream');
+    const queued = [send(upstream, get('/2')), send(upstream, get('/3'))];
+    const refused = send(upstream, get('/4'));
+    const end = await refused.done;
+    expect(end.kind === 'error' && end.failure).toBe('not-sent');
+    expect(upstream.pending).toBe(2);
+    for (let i = 0; i < 3; i++) {
+      await until(() => hold.held.length === 1, `stream ${i + 1}`);
+      hold.release();
+    }
+    const ends = await Promise.all([inFlight, ...queued].map((r) => r.done));
+    expect(ends.every((e) => e.kind === 'end')).toBe(true);
+    expect(sessionsSeen(server)).toBe(1);
+  });
+
+  it('closes an idle session after idleMs and reconnects on the next dispatch', async () => {
+    const { server, upstream } = await setup(undefined, {}, { idleMs: 100 });
+    expect((await send(upstream, get()).done).kind).toBe('end');
+    await until(() => upstream.sessionCount === 0, 'the idle session to close');
+    expect((await send(upstream, get()).done).kind).toBe('end');
+    expect(sessionsSeen(server)).toBe(2);
+  });
+
+  it('close() lets in-flight streams finish; destroy() cuts them', async () => {
+    const hold = holding();
+    const { upstream } = await setup(hold.handler);
+    const r = send(upstream, get());
+    await until(() => hold.held.length === 1, 'the stream');
+    const closed = upstream.close();
+    const late = await send(upstream, get()).done;
+    expect(late.kind === 'error' && late.failure).toBe('not-sent');
+    hold.release();
+    expect((await r.done).kind).toBe('end');
+    await closed;
+    expect(upstream.sessionCount).toBe(0);
+
+    const hold2 = holding();
+    const second = await setup(hold2.handler);
+    const cut = send(second.upstream, get());
+    await until(() => hold2.held.length === 1, 'the stream');
+    await second.upstream.destroy();
+    const end = await cut.done;
+    expect(end.kind === 'error' && end.failure).toBe('sent');
+    expect(cut.terminals()).toBe(1);
+  });
+});
