@@ -5,7 +5,7 @@
  * counts sessions and remembers how each stream closed (the RST_STREAM code the client sent).
  * Also: `recordingHandler`, an UpstreamHandler that records every callback in order.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   constants,
   createServer,
@@ -16,11 +16,14 @@ import {
   type Settings,
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import type {
   HeaderList,
+  Upstream,
   UpstreamController,
   UpstreamFailure,
   UpstreamHandler,
+  UpstreamRequest,
 } from '../../src/router/core/exchange.js';
 
 export type StreamHandler = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, session: Http2Session) => void;
@@ -165,4 +168,63 @@ export function recordingHandler(
 export function headerOf(headers: HeaderList, name: string): string | undefined {
   for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
   return undefined;
+}
+
+/** An upstream request for authority `web`; a body makes it a POST. */
+export function upstreamRequest(path = '/', headers: string[] = [], body: Readable | null = null): UpstreamRequest {
+  return { method: body ? 'POST' : 'GET', path, authority: 'web', headers, body };
+}
+
+/** Dispatches `request` with a recording handler. */
+export function send(upstream: Upstream, request: UpstreamRequest, recording = recordingHandler()): Recording {
+  upstream.dispatch(request, recording.handler);
+  return recording;
+}
+
+/** A body of `size` bytes in 64 KiB chunks, made as it is read, and its sha256. */
+export function bigBody(size: number): { stream: Readable; digest: string } {
+  const chunk = randomBytes(65_536);
+  const hash = createHash('sha256');
+  for (let at = 0; at < size; at += chunk.length) hash.update(chunk.subarray(0, Math.min(chunk.length, size - at)));
+  let sent = 0;
+  const stream = new Readable({
+    read() {
+      if (sent >= size) {
+        this.push(null);
+        return;
+      }
+      const n = Math.min(chunk.length, size - sent);
+      sent += n;
+      this.push(chunk.subarray(0, n));
+    },
+  });
+  return { stream, digest: hash.digest('hex') };
+}
+
+/** Waits for a condition that some event makes true (polled; bounded by `ms`). */
+export async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A stream handler that holds every stream until `release()` answers them 200 `ok`. */
+export function holding(): { handler: StreamHandler; held: (() => void)[]; release(): void } {
+  const held: (() => void)[] = [];
+  const handler: StreamHandler = (stream) => {
+    held.push(() => {
+      if (stream.closed) return;
+      stream.respond({ ':status': 200 });
+      stream.end('ok');
+    });
+  };
+  return {
+    handler,
+    held,
+    release: () => {
+      for (const f of held.splice(0)) f();
+    },
+  };
 }

@@ -2,18 +2,18 @@
  * The h2c upstream against real node:http2 servers on port 0: bodies, trailers, multiplexing,
  * extra sessions at the peer's stream limit, flow control under a paused consumer.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { UpstreamRequest } from '../../src/router/core/exchange.js';
 import { H2Upstream, type H2UpstreamOptions } from '../../src/router/protocol/upstream/h2-upstream.js';
 import {
+  bigBody,
+  upstreamRequest as get,
   type H2UpstreamHarness,
   headerOf,
-  type Recording,
-  recordingHandler,
+  holding,
   type StreamHandler,
+  send,
   startH2Upstream,
+  until,
 } from '../helpers/h2-upstream-harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -29,33 +29,6 @@ async function setup(onStream?: StreamHandler, settings = {}, options: Partial<H
     () => upstream.destroy(),
   );
   return { server, upstream };
-}
-
-function get(path = '/', headers: string[] = [], body: Readable | null = null): UpstreamRequest {
-  return { method: body ? 'POST' : 'GET', path, authority: 'web', headers, body };
-}
-
-function send(upstream: H2Upstream, request: UpstreamRequest, recording = recordingHandler()): Recording {
-  upstream.dispatch(request, recording.handler);
-  return recording;
-}
-
-/** A body of `size` bytes in 64 KiB chunks, read on demand, and its sha256. */
-function bigBody(size: number): { stream: Readable; digest: string } {
-  const chunk = randomBytes(65_536);
-  const hash = createHash('sha256');
-  for (let sent = 0; sent < size; sent += chunk.length)
-    hash.update(chunk.subarray(0, Math.min(chunk.length, size - sent)));
-  let sent = 0;
-  const stream = new Readable({
-    read() {
-      if (sent >= size) return void this.push(null);
-      const n = Math.min(chunk.length, size - sent);
-      sent += n;
-      this.push(chunk.subarray(0, n));
-    },
-  });
-  return { stream, digest: hash.digest('hex') };
 }
 
 const sessionsSeen = (server: H2UpstreamHarness) => server.sessions.length;
@@ -130,33 +103,6 @@ describe('h2 upstream: requests and responses', () => {
 });
 
 describe('h2 upstream: sessions', () => {
-  /** Holds every stream until `release` is called. */
-  function holding() {
-    const held: (() => void)[] = [];
-    const handler: StreamHandler = (stream) => {
-      held.push(() => {
-        if (stream.closed) return;
-        stream.respond({ ':status': 200 });
-        stream.end('ok');
-      });
-    };
-    return {
-      handler,
-      held,
-      release: () => {
-        for (const f of held.splice(0)) f();
-      },
-    };
-  }
-
-  async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-
   it("opens a second session only when the first is at the peer's maxConcurrentStreams", async () => {
     const hold = holding();
     const { server, upstream } = await setup(hold.handler, { maxConcurrentStreams: 2 });

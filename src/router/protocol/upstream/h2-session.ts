@@ -5,6 +5,7 @@
  * its `maxConcurrentStreams` is known before any stream is counted against it.
  */
 import { type ClientHttp2Session, type ClientHttp2Stream, connect, type OutgoingHttpHeaders } from 'node:http2';
+import { connect as connectTcp, type Socket } from 'node:net';
 import { createError } from '../../../errors.js';
 
 export interface H2SessionLimits {
@@ -29,6 +30,13 @@ export interface H2SessionEvents {
   onClosed(session: H2Session, error: Error | undefined, wasReady: boolean): void;
 }
 
+/**
+ * How long a connection with no streams left may wait for the peer to close its side after
+ * ours has gone away, before the socket is cut (a peer that sent GOAWAY and holds the TCP
+ * connection would otherwise keep it, and `close()`, waiting forever).
+ */
+const lingerMs = 1_000;
+
 export type H2SessionState = 'connecting' | 'ready' | 'retired' | 'closed';
 
 export class H2Session {
@@ -43,6 +51,8 @@ export class H2Session {
   private connectTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly session: ClientHttp2Session;
+  /** Our own handle on the TCP socket: node's session hides it once destroyed. */
+  private readonly socket: Socket;
   private readonly closedPromise: Promise<void>;
 
   constructor(
@@ -50,8 +60,11 @@ export class H2Session {
     private readonly limits: H2SessionLimits,
     private readonly events: H2SessionEvents,
   ) {
+    const { hostname, port } = new URL(origin);
+    this.socket = connectTcp({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port) });
     this.session = connect(origin, {
       settings: { enablePush: false, initialWindowSize: limits.streamWindow },
+      createConnection: () => this.socket,
     });
     const session = this.session;
     this.connectTimer = setTimeout(() => {
@@ -112,6 +125,7 @@ export class H2Session {
     stream.once('close', () => {
       this.active--;
       if (this.active === 0) this.armIdle();
+      this.lingerIfDone();
       this.events.onStreamClosed(this);
     });
     return stream;
@@ -130,6 +144,7 @@ export class H2Session {
       this.events.onRetired(this);
     }
     if (!this.session.closed && !this.session.destroyed) this.session.close();
+    this.lingerIfDone();
   }
 
   /** Lets open streams finish, then closes; resolves when the connection is gone. */
@@ -145,7 +160,13 @@ export class H2Session {
       this.events.onRetired(this);
     }
     this.session.destroy(error);
+    this.socket.destroy();
     return this.closedPromise;
+  }
+
+  private lingerIfDone(): void {
+    if (this.state !== 'retired' || this.active > 0) return;
+    setTimeout(() => this.socket.destroy(), lingerMs).unref();
   }
 
   private armIdle(): void {
