@@ -228,7 +228,7 @@ describe('h2 upstream: flow control', () => {
     expect(last).toBeLessThan(size / 100);
     // Stream window 65,535 plus node's readable buffer and frame overhead.
     expect(inRouter).toBeLessThan(4 * 65_535);
-    // The connection window is wider than one stream's: a second stream on the session completes.
+    // Only the stream's window is held: a second stream on the same session completes.
     const small = send(upstream, get('/small'));
     expect((await small.done).kind).toBe('end');
     expect(server.sessions).toHaveLength(1);

@@ -13,10 +13,12 @@ export interface H2SessionLimits {
   readonly idleMs: number;
   /** Our own ceiling on streams per session; the peer's SETTINGS may lower it further. */
   readonly maxStreamsPerSession: number;
-  /** SETTINGS_INITIAL_WINDOW_SIZE we announce: what one paused stream may have in flight to us. */
+  /**
+   * SETTINGS_INITIAL_WINDOW_SIZE we announce: what one paused stream may have in flight to us.
+   * node hands the connection-level window back as soon as bytes arrive, so this per-stream
+   * window is the only bound, and one paused stream never stalls the others on its session.
+   */
   readonly streamWindow: number;
-  /** The connection window: what all of this session's unread streams together may hold. */
-  readonly connectionWindow: number;
 }
 
 export interface H2SessionEvents {
@@ -72,11 +74,6 @@ export class H2Session {
         createError('SY_ERR_UPSTREAM_CONNECT', [origin, `no h2 SETTINGS within ${limits.connectTimeoutMs} ms`]),
       );
     }, limits.connectTimeoutMs);
-    session.once('connect', () => {
-      // The connection window is only ours to widen; node starts it at the protocol's 65,535 bytes,
-      // which would let one paused stream stall every other stream on the connection.
-      if (limits.connectionWindow > 65_535) session.setLocalWindowSize(limits.connectionWindow);
-    });
     session.on('remoteSettings', (settings) => {
       this.peerMaxStreams = settings.maxConcurrentStreams ?? Number.POSITIVE_INFINITY;
       if (this.state !== 'connecting') {

@@ -23,7 +23,6 @@ export const h2UpstreamDefaults: H2UpstreamOptions = {
   idleMs: 60_000,
   maxStreamsPerSession: 1_000,
   streamWindow: 65_535,
-  connectionWindow: 1_048_576,
   maxSessions: 4,
   maxPending: 1_024,
 };
