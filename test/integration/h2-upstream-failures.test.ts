@@ -7,6 +7,7 @@
 import { constants, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { H2Upstream, type H2UpstreamOptions } from '../../src/router/protocol/upstream/h2-upstream.js';
 import {
@@ -151,6 +152,96 @@ describe('h2 upstream: failures after the request left', () => {
     expect(await failureOf(again)).toBe('ended');
     expect(server.sessions).toHaveLength(2);
     expect(again.bytes).toBe(5);
+  });
+});
+
+describe('h2 upstream: connection loss and early answers', () => {
+  it('GOAWAY with requests queued: they go to a new session', async () => {
+    const seen: ServerHttp2Stream[] = [];
+    const { server, upstream } = await setup(
+      (stream) => {
+        seen.push(stream);
+        if (seen.length > 1) {
+          stream.respond({ ':status': 200 });
+          stream.end('later');
+        }
+      },
+      { maxSessions: 1, maxStreamsPerSession: 1 },
+    );
+    const first = send(upstream, get('/first'));
+    await until(() => seen.length === 1, 'the first stream');
+    const queued = [send(upstream, get('/q1')), send(upstream, get('/q2'))];
+    expect(upstream.pending).toBe(2);
+    const [stream] = seen;
+    stream?.session?.goaway(constants.NGHTTP2_NO_ERROR, stream.id);
+    stream?.respond({ ':status': 200 });
+    stream?.end('first');
+    expect(await Promise.all([first, ...queued].map(failureOf))).toEqual(['ended', 'ended', 'ended']);
+    expect(server.sessions).toHaveLength(2);
+    expect(new Set(server.streams.slice(1).map((s) => s.id)).size).toBe(2);
+  });
+
+  it('connection lost with streams in flight → sent for each, and the next dispatch reconnects', async () => {
+    const hold = holding();
+    const { server, upstream } = await setup(hold.handler);
+    const rs = [send(upstream, get('/1')), send(upstream, get('/2'))];
+    await until(() => hold.held.length === 2, 'two streams');
+    server.sessions[0]?.destroy();
+    expect(await Promise.all(rs.map(failureOf))).toEqual(['sent', 'sent']);
+    for (const r of rs) expect(r.terminals()).toBe(1);
+    hold.held.length = 0;
+    const next = send(upstream, get('/3'));
+    await until(() => hold.held.length === 1, 'the stream on a new connection');
+    hold.release();
+    expect(await failureOf(next)).toBe('ended');
+    expect(server.sessions).toHaveLength(2);
+  });
+
+  it('a request body that fails midway → sent, and the stream is cancelled', async () => {
+    const { server, upstream } = await setup((stream) => stream.resume());
+    let reads = 0;
+    const body = new Readable({
+      read() {
+        reads++;
+        if (reads < 3) this.push(Buffer.alloc(1024));
+        else this.destroy(new Error('caller went away'));
+      },
+    });
+    const r = send(upstream, get('/', [], body));
+    expect(await failureOf(r)).toBe('sent');
+    await until(() => server.streams.length === 1, 'the stream');
+    expect(await server.streams[0]?.closed).toBe(constants.NGHTTP2_CANCEL);
+  });
+
+  it('a request body that fails while the attempt waits for a stream → not-sent, no crash', async () => {
+    const hold = holding();
+    const { upstream } = await setup(hold.handler, { maxSessions: 1, maxStreamsPerSession: 1 });
+    const first = send(upstream, get('/first'));
+    await until(() => hold.held.length === 1, 'the first stream');
+    const body = new Readable({ read() {} });
+    const queued = send(upstream, get('/queued', [], body));
+    body.destroy(new Error('caller went away'));
+    expect(await failureOf(queued)).toBe('not-sent');
+    expect(upstream.pending).toBe(0);
+    hold.release();
+    expect(await failureOf(first)).toBe('ended');
+  });
+
+  it('an answer before the request body is done ends the attempt and stops the upload', async () => {
+    const { server, upstream } = await setup((stream) => {
+      stream.respond({ ':status': 413 });
+      stream.end('too big');
+    });
+    const endless = new Readable({
+      read() {
+        this.push(Buffer.alloc(16_384));
+      },
+    });
+    const r = send(upstream, get('/', [], endless));
+    expect(await failureOf(r)).toBe('ended');
+    await until(() => server.streams.length === 1, 'the stream');
+    await server.streams[0]?.closed;
+    expect(endless.readableFlowing).not.toBe(true);
   });
 });
 

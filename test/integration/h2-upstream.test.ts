@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { H2Upstream, type H2UpstreamOptions } from '../../src/router/protocol/upstream/h2-upstream.js';
 import {
@@ -236,5 +237,31 @@ describe('h2 upstream: flow control', () => {
     expect((await big.done).kind).toBe('end');
     expect(big.bytes).toBe(size);
     expect(big.digest()).toBe(expected.digest('hex'));
+  });
+
+  it('a request body is read no faster than the upstream takes it', async () => {
+    const { server, upstream } = await setup((stream) => stream.pause());
+    let read = 0;
+    const body = new Readable({
+      read() {
+        read += 16_384;
+        this.push(Buffer.alloc(16_384));
+      },
+    });
+    const r = send(upstream, get('/upload', [], body));
+    await until(() => server.streams.length === 1, 'the stream');
+    let last = -1;
+    let stableFor = 0;
+    const deadline = Date.now() + 10_000;
+    while (stableFor < 10 && Date.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 50));
+      stableFor = read === last ? stableFor + 1 : 0;
+      last = read;
+    }
+    console.log(`upload held: ${read} bytes read from the request body while the upstream read nothing`);
+    expect(stableFor).toBe(10);
+    expect(read).toBeLessThan(1024 * 1024);
+    r.controller?.abort(new Error('done'));
+    expect((await r.done).kind).toBe('error');
   });
 });

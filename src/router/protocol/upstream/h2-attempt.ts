@@ -35,7 +35,16 @@ export class H2Attempt implements UpstreamController {
     private readonly handler: UpstreamHandler,
     /** Takes a waiting attempt out of the pool's queue when it is aborted there. */
     private readonly withdraw: (attempt: H2Attempt) => void,
-  ) {}
+  ) {
+    // Listened for from the start: a body may fail while the attempt still waits for a stream.
+    request.body?.once('error', (error: Error) => {
+      const wasWaiting = this.state === 'waiting';
+      if (!this.settle()) return;
+      if (wasWaiting) this.withdraw(this);
+      else this.cut(NGHTTP2_CANCEL);
+      this.handler.onError(error, wasWaiting ? 'not-sent' : 'sent');
+    });
+  }
 
   /** Opens the stream on `session`. Throws node's error when the session refuses it. */
   start(session: H2Session): void {
@@ -72,11 +81,6 @@ export class H2Attempt implements UpstreamController {
     stream.on('close', () => this.onStreamClose());
     const { body } = request;
     if (body !== null) {
-      body.once('error', (error: Error) => {
-        if (!this.settle()) return;
-        this.cut(NGHTTP2_CANCEL);
-        this.handler.onError(error, 'sent');
-      });
       // pipe() waits for 'drain' when the stream's window is full, so the body is read no faster
       // than the upstream takes it.
       body.pipe(stream);
