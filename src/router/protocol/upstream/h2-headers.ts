@@ -47,7 +47,7 @@ export function toRequestHeaders(request: UpstreamRequest): OutgoingHttpHeaders 
   const { headers } = request;
   for (let i = 0; i + 1 < headers.length; i += 2) {
     const name = (headers[i] as string).toLowerCase();
-    const value = headers[i + 1] as string;
+    const value = trimOws(headers[i + 1] as string);
     // Host is :authority in h2: it stands in only when core gave no authority, and never goes twice.
     if (name === 'host') {
       if (out[':authority'] === undefined) out[':authority'] = value;
@@ -59,6 +59,17 @@ export function toRequestHeaders(request: UpstreamRequest): OutgoingHttpHeaders 
     else out[name] = [String(previous), value];
   }
   return out;
+}
+
+/**
+ * h2 peers drop (or reset the stream over) a value with leading or trailing space or tab; in
+ * HTTP that whitespace is never part of the value, so it goes.
+ */
+function trimOws(value: string): string {
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(value.length - 1);
+  if (first !== 32 && first !== 9 && last !== 32 && last !== 9) return value;
+  return value.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
 /** node's raw header list (`[name, value, …]`) without pseudo-headers. */
