@@ -1,0 +1,155 @@
+/**
+ * One dispatch on the h2 upstream, from the moment it waits for a stream slot to its one
+ * terminal callback. Every way it can end (response end, stream reset, connection loss, GOAWAY,
+ * abort, a failing request body) goes through `settle`, so the handler hears exactly one of
+ * onEnd / onError whatever order node's events come in.
+ */
+import { type ClientHttp2Stream, constants } from 'node:http2';
+import { createError } from '../../../errors.js';
+import type {
+  HeaderList,
+  UpstreamController,
+  UpstreamFailure,
+  UpstreamHandler,
+  UpstreamRequest,
+} from '../../core/exchange.js';
+import { fromHeaderObject, fromRawHeaders, toRequestHeaders } from './h2-headers.js';
+import type { H2Session } from './h2-session.js';
+
+const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = constants;
+
+export type AttemptState = 'waiting' | 'open' | 'done';
+
+export class H2Attempt implements UpstreamController {
+  state: AttemptState = 'waiting';
+  private stream: ClientHttp2Stream | undefined;
+  private session: H2Session | undefined;
+  private headSeen = false;
+  private paused = false;
+  private streamError: Error | undefined;
+  private trailers: HeaderList | null = null;
+
+  constructor(
+    private readonly origin: string,
+    readonly request: UpstreamRequest,
+    private readonly handler: UpstreamHandler,
+    /** Takes a waiting attempt out of the pool's queue when it is aborted there. */
+    private readonly withdraw: (attempt: H2Attempt) => void,
+  ) {
+    // Listened for from the start: a body may fail while the attempt still waits for a stream.
+    request.body?.once('error', (error: Error) => {
+      const wasWaiting = this.state === 'waiting';
+      if (!this.settle()) return;
+      if (wasWaiting) this.withdraw(this);
+      else this.cut(NGHTTP2_CANCEL);
+      this.handler.onError(error, wasWaiting ? 'not-sent' : 'sent');
+    });
+  }
+
+  /** Opens the stream on `session`. Throws node's error when the session refuses it. */
+  start(session: H2Session): void {
+    const { request } = this;
+    const stream = session.open(toRequestHeaders(request), request.body === null);
+    this.state = 'open';
+    this.session = session;
+    this.stream = stream;
+    if (this.paused) stream.pause();
+    stream.on('response', (headers, _flags, raw?: string[]) => {
+      if (this.state !== 'open') return;
+      this.headSeen = true;
+      const list = raw ? fromRawHeaders(raw) : fromHeaderObject(headers);
+      this.handler.onHead(Number(headers[':status']), list);
+    });
+    stream.on('data', (chunk: Buffer) => {
+      if (this.state === 'open') this.handler.onData(chunk);
+    });
+    stream.on('trailers', (headers, _flags, raw?: string[]) => {
+      this.trailers = raw ? fromRawHeaders(raw) : fromHeaderObject(headers);
+    });
+    stream.on('end', () => {
+      // node also ends the readable side of a stream it destroys (connection lost, session
+      // destroyed): that is a cut response, judged on 'close'. Only END_STREAM after a head is an end.
+      if (stream.destroyed || !this.headSeen || this.state !== 'open') return;
+      this.settle();
+      // The response is whole; a request body still going up is of no use to anyone now.
+      if (!stream.writableEnded) this.cut(NGHTTP2_CANCEL);
+      this.handler.onEnd(this.trailers);
+    });
+    stream.on('error', (error: Error) => {
+      this.streamError ??= error;
+    });
+    stream.on('close', () => this.onStreamClose());
+    const { body } = request;
+    if (body !== null) {
+      // pipe() waits for 'drain' when the stream's window is full, so the body is read no faster
+      // than the upstream takes it.
+      body.pipe(stream);
+    }
+  }
+
+  /** Ends it before a stream was opened (queue full, connect failure, pool closing, bad headers). */
+  fail(error: Error, failure: UpstreamFailure): void {
+    if (!this.settle()) return;
+    this.handler.onError(error, failure);
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.stream?.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.stream?.resume();
+  }
+
+  abort(reason: Error): void {
+    const wasWaiting = this.state === 'waiting';
+    if (!this.settle()) return;
+    if (wasWaiting) {
+      this.withdraw(this);
+      this.handler.onError(reason, 'not-sent');
+      return;
+    }
+    this.cut(NGHTTP2_CANCEL);
+    this.handler.onError(reason, 'sent');
+  }
+
+  private onStreamClose(): void {
+    if (!this.settle()) return;
+    const stream = this.stream as ClientHttp2Stream;
+    const failure = this.headSeen ? 'sent' : this.failureBeforeHead(stream);
+    const code = stream.rstCode ?? 0;
+    const reason =
+      this.streamError?.message ??
+      (code === 0
+        ? 'the h2 connection closed before the response ended'
+        : `the stream was reset (h2 error code ${code})`);
+    this.handler.onError(createError('SY_ERR_UPSTREAM_FAILED', [this.origin, reason], this.streamError), failure);
+  }
+
+  /** Whether the peer may have acted on a stream that ended before its response head. */
+  private failureBeforeHead(stream: ClientHttp2Stream): UpstreamFailure {
+    // No id: HEADERS never went out (the connection died first).
+    if (stream.id === undefined) return 'not-sent';
+    // GOAWAY names the last stream the peer processed; later ones were not.
+    const last = this.session?.goawayLastStreamId;
+    if (last !== undefined && stream.id > last) return 'not-sent';
+    if (stream.rstCode === NGHTTP2_REFUSED_STREAM) return 'not-sent';
+    return 'sent';
+  }
+
+  /** Marks it done; false when something already ended it. */
+  private settle(): boolean {
+    if (this.state === 'done') return false;
+    this.state = 'done';
+    const { body } = this.request;
+    if (body && this.stream) body.unpipe(this.stream);
+    return true;
+  }
+
+  private cut(code: number): void {
+    const stream = this.stream;
+    if (stream && !stream.closed && !stream.destroyed) stream.close(code);
+  }
+}
