@@ -137,7 +137,10 @@ totalTimeoutMs: 500
     });
     expect(refused.status).toBe(403);
     expect(errText(refused.headers)).toContain('not an allowed destination');
-    const bad = await client.send(router.url, { host: 'web', headers: { 'l5d-dtab': '/svc/web => /srv/web-v2,/x=>/y' } });
+    const bad = await client.send(router.url, {
+      host: 'web',
+      headers: { 'l5d-dtab': '/svc/web => /srv/web-v2,/x=>/y' },
+    });
     expect(bad.status).toBe(400);
     expect(errText(bad.headers)).toMatch(/^Invalid Dtab headers: .* at line 1, column 24/);
     expect(forbidden.contacts()).toBe(0);
@@ -166,7 +169,10 @@ totalTimeoutMs: 500
   it('moves to the fallback when the primary’s endpoints vanish, with 0 failed requests under load', async () => {
     const primary = await startWireUpstream('primary', protocol);
     const fallback = await startWireUpstream('fallback', protocol);
-    cleanups.push(() => primary.close(), () => fallback.close());
+    cleanups.push(
+      () => primary.close(),
+      () => fallback.close(),
+    );
     const disco = tempDir();
     writeFileSync(join(disco, 'web'), `127.0.0.1 ${primary.port}\n`);
     writeFileSync(join(disco, 'web-backup'), `127.0.0.1 ${fallback.port}\n`);

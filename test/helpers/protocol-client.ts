@@ -149,7 +149,7 @@ export interface WireUpstream {
 
 type Handler = (
   req: { headers: IncomingHttpHeaders; resume(): void; on(e: 'end', f: () => void): void },
-  res: { setHeader(n: string, v: string): void; end(body?: string): void },
+  res: { setHeader(n: string, v: string): void; end(body: string): void },
 ) => void;
 
 /** An upstream speaking `protocol` (h2: cleartext, prior knowledge) that answers `<name>\n`. */
@@ -167,7 +167,9 @@ export async function startWireUpstream(name: string, protocol: WireProtocol, ha
     });
   const server: Server | Http2Server =
     protocol === 'h2'
-      ? createH2Server((req: Http2ServerRequest, res: Http2ServerResponse) => handler(req, res))
+      ? createH2Server((req: Http2ServerRequest, res: Http2ServerResponse) =>
+          handler(req, { setHeader: (n, v) => res.setHeader(n, v), end: (b) => res.end(b) }),
+        )
       : createH1Server(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const sessions = new Set<{ destroy(): void }>();

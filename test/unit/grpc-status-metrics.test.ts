@@ -5,7 +5,7 @@
  * capped scopes included, and removed with their scope.
  */
 import { describe, expect, it } from 'vitest';
-import { RouterStats } from '../../src/router/router-stats.js';
+import { RouterStats } from '../../src/router/core/stats.js';
 import { MetricsRegistry } from '../../src/telemetry/metrics.js';
 
 const setup = (limits = { maxServices: 2, maxClients: 2, idleTtlMs: 1_000 }) => {
