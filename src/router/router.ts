@@ -144,6 +144,7 @@ export async function startRouter(
       maxRetries: config.maxRetries,
       responseTimeoutMs: limits.responseTimeoutMs > 0 ? limits.responseTimeoutMs : Number.POSITIVE_INFINITY,
       bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs,
+      upstreamProtocol: config.client.protocol === 'inbound' ? null : config.client.protocol,
     },
     classifier: responseClassifier(config.responseClassifier)!,
     retryBudget: (service) => {

@@ -8,6 +8,7 @@
 
 import type { UpstreamSource } from '../../core/client.js';
 import type { Protocol, Upstream, UpstreamFactory } from '../../core/exchange.js';
+import { createH2Upstream } from './h2-upstream.js';
 import { http1Upstreams, originOf } from './http1-upstream.js';
 
 export { originOf };
@@ -30,12 +31,13 @@ export const DEFAULT_POOL_SETTINGS: PoolSettings = {
 };
 
 /**
- * The factory for each upstream protocol. HTTP/1.1 is undici's Pool (http1-upstream.ts); the
- * h2 factory plugs in here, as `h2: h2Upstreams(settings)` from protocol/upstream/h2-upstream.ts.
+ * The factory for each upstream protocol: HTTP/1.1 is undici's Pool (http1-upstream.ts), h2c is
+ * node:http2 sessions multiplexed per endpoint (h2-upstream.ts).
  */
 export function upstreamFactories(settings: PoolSettings): Partial<Record<Protocol, UpstreamFactory>> {
   return {
     'http/1.1': http1Upstreams(settings),
+    h2: (host, port) => createH2Upstream(host, port, { connectTimeoutMs: settings.connectTimeoutMs }),
   };
 }
 
