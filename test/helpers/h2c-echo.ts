@@ -48,9 +48,14 @@ export class EchoHandler extends EventEmitter {
         ex.sink.rescue(FAILURE);
         return;
       case '/abort':
+      case '/abort-cancel':
         ex.sink.start(200, []);
         ex.sink.write(Buffer.from('partial'));
-        setTimeout(() => ex.sink.abort(new Error('upstream went away')), 20);
+        setTimeout(() => {
+          const reason = new Error(url.pathname === '/abort' ? 'upstream went away' : 'the deadline passed');
+          if (url.pathname === '/abort-cancel') reason.name = 'AbortError';
+          ex.sink.abort(reason);
+        }, 20);
         return;
       default:
         return void this.#echo(ex);
@@ -130,7 +135,7 @@ export interface H2Answer {
   readonly body: string;
 }
 
-/** One request on a session, read to the end (rejects on a stream error). */
+/** One request on a session, read to the end (rejects on a stream error, a reset or no response). */
 export function h2Request(
   session: http2.ClientHttp2Session,
   headers: http2.OutgoingHttpHeaders,
@@ -148,8 +153,15 @@ export function h2Request(
       trailers = t;
     });
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve({ headers: responseHeaders, trailers, body: Buffer.concat(chunks).toString('utf8') }));
     req.on('error', reject);
+    // 'close', not 'end': a stream cut by a reset or a destroyed session may still end its readable side.
+    req.on('close', () => {
+      if (req.rstCode !== undefined && req.rstCode !== http2.constants.NGHTTP2_NO_ERROR) {
+        return reject(new Error(`stream reset with code ${req.rstCode}`));
+      }
+      if (responseHeaders[':status'] === undefined) return reject(new Error('no response'));
+      resolve({ headers: responseHeaders, trailers, body: Buffer.concat(chunks).toString('utf8') });
+    });
     if (body !== undefined) req.end(body);
   });
 }

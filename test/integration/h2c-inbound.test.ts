@@ -277,6 +277,15 @@ describe('h2c inbound: resets, rescue and drain', () => {
     expect(req.rstCode).toBe(http2.constants.NGHTTP2_INTERNAL_ERROR);
   });
 
+  it('an abort the router cancels on purpose (AbortError) resets the stream with CANCEL', async () => {
+    const { client } = await start();
+    const req = client().request({ ':path': '/abort-cancel' });
+    req.on('error', () => {});
+    req.resume();
+    await closed(req);
+    expect(req.rstCode).toBe(http2.constants.NGHTTP2_CANCEL);
+  });
+
   it('rescue answers a gRPC caller trailers-only: :status 200, grpc-status, grpc-message', async () => {
     const { client } = await start();
     const answer = await h2Request(
@@ -337,6 +346,26 @@ describe('h2c inbound: resets, rescue and drain', () => {
     await stopped;
     expect(outcomes.filter((o) => o !== 'ok')).toEqual([]);
     expect(h2.sessionCount).toBe(0);
+  });
+});
+
+describe('h2c inbound: stop', () => {
+  it('cuts the streams still open when the grace runs out, and holds no session after', async () => {
+    const { client, handler, h2 } = await start();
+    const session = client();
+    const outcome = h2Request(session, { ':path': '/stall' }).then(
+      () => 'answered',
+      () => 'cut',
+    );
+    await handler.untilStalled(1);
+    const started = performance.now();
+    await h2.stop(300);
+    const ms = performance.now() - started;
+    expect(await outcome).toBe('cut');
+    expect(ms).toBeGreaterThanOrEqual(290);
+    expect(ms).toBeLessThan(5_000);
+    expect(h2.sessionCount).toBe(0);
+    expect(handler.abandoned).toBe(1);
   });
 });
 

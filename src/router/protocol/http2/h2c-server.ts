@@ -238,6 +238,9 @@ export class H2cServer {
       });
       this.#onEmpty = undefined;
     }
-    for (const session of this.#sessions.keys()) session.destroy(undefined, h2.NGHTTP2_CANCEL);
+    const left = [...this.#sessions.keys()];
+    const closed = Promise.all(left.map((s) => new Promise((resolve) => s.once('close', resolve))));
+    for (const session of left) session.destroy(undefined, h2.NGHTTP2_CANCEL);
+    await closed;
   }
 }

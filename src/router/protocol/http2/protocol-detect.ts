@@ -26,7 +26,11 @@ export interface ProtocolDetectOptions {
   readonly peekTimeoutMs: number;
 }
 
-export const DETECT_DEFAULTS: ProtocolDetectOptions = { mode: 'auto', peekTimeoutMs: 10_000 };
+/**
+ * h2c clients send the preface as soon as they connect, so the peek can be short; a silent
+ * connection then waits for HTTP/1.1's head timeout on top of it.
+ */
+export const DETECT_DEFAULTS: ProtocolDetectOptions = { mode: 'auto', peekTimeoutMs: 5_000 };
 
 /** The h2 client connection preface. */
 export const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -110,6 +114,12 @@ export function createDetectingListener(
     socket.on('data', onData);
     socket.on('error', onError);
     socket.on('close', onClose);
+  });
+
+  // node's HTTP/1.1 server starts its head and request timers ("connections checking") on its
+  // own 'listening'; it never listens itself here, so it hears ours.
+  server.on('listening', () => {
+    if (servers.http1 && !servers.http1.listening) servers.http1.emit('listening');
   });
 
   return {
