@@ -77,6 +77,7 @@ export class EchoHandler extends EventEmitter {
 
   async #echo(ex: Exchange): Promise<void> {
     const chunks: Buffer[] = [];
+    if (ex.head.expectContinue) ex.sink.continue();
     if (ex.body) for await (const c of ex.body.stream) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const json = JSON.stringify({
@@ -96,6 +97,7 @@ export class EchoHandler extends EventEmitter {
       via: ex.head.via,
       grpcTimeout: ex.head.grpcTimeout,
       duplicateHost: ex.head.duplicateHost,
+      expectContinue: ex.head.expectContinue,
       protocol: ex.head.protocol,
       remoteAddress: ex.head.remoteAddress,
     });

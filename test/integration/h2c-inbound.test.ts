@@ -101,6 +101,19 @@ describe('h2c inbound: requests as Exchanges', () => {
     expect(seen.body.length).toBe(200_000);
   });
 
+  it('sends 100 Continue on continue() to a caller that waits for it before its body', async () => {
+    const { client } = await start();
+    const req = client().request({ ':method': 'POST', ':path': '/echo', expect: '100-continue' });
+    req.on('continue', () => req.end('after continue'));
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    await closed(req);
+    expect(JSON.parse(Buffer.concat(chunks).toString())).toMatchObject({
+      expectContinue: true,
+      body: 'after continue',
+    });
+  });
+
   it('falls back to Host when :authority is missing, and calls a disagreeing Host ambiguous', () => {
     const noAuthority = headFromH2([':method', 'GET', ':path', '/', ':scheme', 'http', 'host', 'web'], true, undefined);
     expect(noAuthority.authority).toBe('web');
@@ -225,6 +238,19 @@ describe('h2c inbound: limits', () => {
     expect(h2.sessionCount).toBe(1);
     const fine = await h2Request(session, { ':path': '/echo', 'x-small': 's'.repeat(1024) });
     expect(fine.headers[':status']).toBe(200);
+  });
+
+  it('resets a request with more than 128 header fields, and keeps serving', async () => {
+    const { client } = await start();
+    const session = client();
+    const many: http2.OutgoingHttpHeaders = { ':path': '/echo' };
+    for (let i = 0; i < 200; i++) many[`x-h${i}`] = 'v';
+    const refused = await h2Request(session, many).then(
+      (a) => `answered ${a.headers[':status']}`,
+      (e: NodeJS.ErrnoException) => e.code,
+    );
+    expect(refused).toBe('ERR_HTTP2_STREAM_ERROR');
+    expect((await h2Request(session, { ':path': '/echo' })).headers[':status']).toBe(200);
   });
 
   it('sends a session past maxSessions away with a GOAWAY, nothing processed', async () => {

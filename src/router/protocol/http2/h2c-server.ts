@@ -8,7 +8,7 @@
  *  - the request header block (SETTINGS_MAX_HEADER_LIST_SIZE, counting 32 bytes per field on
  *    top of name and value): a larger block resets that stream (ENHANCE_YOUR_CALM), or is
  *    answered 431 when it came before the client acknowledged our SETTINGS; the session goes on;
- *  - memory per session (frames queued, headers held), settings entries per frame and unacked
+ *  - header fields per request (128) and memory per session (frames queued, headers held), settings entries per frame and unacked
  *    SETTINGS/PING floods: node and nghttp2 end a session past them;
  *  - sessions held at once: one more gets a GOAWAY before any stream is processed (nothing
  *    reached an upstream, so the client may retry), and an idle session (no open stream) is
@@ -59,6 +59,8 @@ export const H2C_DEFAULTS: H2cServerOptions = {
 
 /** Entries one SETTINGS frame may carry (h2 defines 6; a few more for extensions). */
 const MAX_SETTINGS_ENTRIES = 16;
+/** Header fields per request, pseudo-headers included (node's default, said here so it is seen). */
+const MAX_HEADER_FIELDS = 128;
 /** Our own SETTINGS frames awaiting the client's ACK. */
 const MAX_OUTSTANDING_SETTINGS = 10;
 
@@ -120,6 +122,7 @@ export class H2cServer {
         initialWindowSize: o.initialWindowSize,
       },
       maxSessionMemory: o.maxSessionMemoryMB,
+      maxHeaderListPairs: MAX_HEADER_FIELDS,
       maxSettings: MAX_SETTINGS_ENTRIES,
       // node reads it, @types/node does not list it yet.
       maxOutstandingSettings: MAX_OUTSTANDING_SETTINGS,
