@@ -35,6 +35,12 @@ export class EchoHandler extends EventEmitter {
         this.stalled.push(ex);
         this.emit('stalled', this.stalled.length);
         return;
+      case '/no-content':
+        // What a careless upstream does: a body (and trailers) on a 204.
+        ex.sink.start(204, []);
+        ex.sink.write(Buffer.from('must not be sent'));
+        ex.sink.end(['x-trailer', 'dropped']);
+        return;
       case '/trailers':
         ex.sink.start(200, ['content-type', 'text/plain']);
         ex.sink.write(Buffer.from('ok'));

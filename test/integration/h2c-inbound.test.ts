@@ -136,6 +136,18 @@ describe('h2c inbound: requests as Exchanges', () => {
     expect(answer.trailers).toMatchObject({ 'x-trailer': 'yes', 'grpc-status': '0' });
   });
 
+  it('drops a body written to a HEAD or 204 response instead of failing the stream', async () => {
+    const { client, handler } = await start();
+    const session = client();
+    const head = await h2Request(session, { ':method': 'HEAD', ':path': '/echo' });
+    expect(head.headers[':status']).toBe(200);
+    expect(head.body).toBe('');
+    const noContent = await h2Request(session, { ':path': '/no-content' });
+    expect(noContent.headers[':status']).toBe(204);
+    expect(noContent.body).toBe('');
+    expect(handler.abandoned).toBe(0);
+  });
+
   it('serves curl --http2-prior-knowledge', async () => {
     const { port } = await start();
     const { stdout } = await run(

@@ -89,7 +89,8 @@ export class H2StreamSink implements ResponseSink {
   }
 
   write(chunk: Uint8Array): boolean {
-    if (this.#finished || !this.#open()) return true;
+    // node ends the stream at respond() for HEAD, 204, 205 and 304: such a body is dropped.
+    if (this.#finished || !this.#open() || this.stream.writableEnded) return true;
     return this.stream.write(chunk);
   }
 
@@ -102,7 +103,7 @@ export class H2StreamSink implements ResponseSink {
     if (!this.#started) this.start(200, []);
     this.#finished = true;
     if (trailers && trailers.length > 0) this.#trailers = toOutgoing(trailers);
-    if (this.#open()) this.stream.end();
+    if (this.#open() && !this.stream.writableEnded) this.stream.end();
   }
 
   abort(error?: Error): void {
