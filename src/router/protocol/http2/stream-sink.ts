@@ -1,0 +1,142 @@
+/**
+ * ResponseSink over one ServerHttp2Stream. The response head goes out with `waitForTrailers`,
+ * so `end(trailers)` can still send a trailing HEADERS frame (gRPC's grpc-status lives there);
+ * without trailers node ends the stream with an empty DATA frame. `write` follows the stream's
+ * buffer (false: wait for 'drain'), which follows the caller's h2 flow-control window, so a slow
+ * reader holds the upstream back instead of filling the router's memory.
+ */
+import { constants as h2, type ServerHttp2Stream } from 'node:http2';
+import type { HeaderList, RequestHead, ResponseSink, Synthetic } from '../../core/exchange.js';
+import { trailersOnlyHeaders } from '../grpc/trailers-only.js';
+import { plainFailure } from './plain-failure.js';
+
+/** Connection-specific fields h2 forbids (node throws on them); an HTTP/1.1 upstream may send them. */
+const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+type OutgoingHeaders = Record<string, string | string[] | number>;
+
+/** A header list as node's header object, repeated names kept as arrays; pseudo and connection fields dropped. */
+export function toOutgoing(list: HeaderList, into: OutgoingHeaders = {}): OutgoingHeaders {
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const name = (list[i] as string).toLowerCase();
+    const value = list[i + 1] as string;
+    if (name.charCodeAt(0) === 0x3a || CONNECTION_HEADERS.has(name)) continue;
+    if (name === 'te' && value.toLowerCase() !== 'trailers') continue;
+    const prev = into[name];
+    if (prev === undefined) into[name] = value;
+    else if (Array.isArray(prev)) prev.push(value);
+    else into[name] = [String(prev), value];
+  }
+  return into;
+}
+
+/** The router's own aborts: a cancellation the caller asked for says CANCEL, anything else INTERNAL_ERROR. */
+export function abortCode(error: Error | undefined): number {
+  return error?.name === 'AbortError' ? h2.NGHTTP2_CANCEL : h2.NGHTTP2_INTERNAL_ERROR;
+}
+
+export class H2StreamSink implements ResponseSink {
+  #started = false;
+  #finished = false;
+  #abandoned = false;
+  #trailers: OutgoingHeaders | undefined;
+  readonly #abandon = new Set<() => void>();
+
+  constructor(
+    private readonly stream: ServerHttp2Stream,
+    private readonly head: RequestHead,
+  ) {
+    // 'close' comes for every stream; before our end it means the caller reset or dropped it.
+    stream.once('close', () => {
+      if (this.#finished) return;
+      this.#finished = true;
+      this.#abandoned = true;
+      for (const callback of [...this.#abandon]) callback();
+      this.#abandon.clear();
+    });
+  }
+
+  get started(): boolean {
+    return this.#started;
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  #open(): boolean {
+    return !this.stream.destroyed && !this.stream.closed;
+  }
+
+  continue(): void {
+    if (!this.#started && this.#open()) this.stream.additionalHeaders({ ':status': 100 });
+  }
+
+  start(status: number, headers: HeaderList, _statusText?: string): void {
+    if (this.#started || this.#finished) return;
+    this.#started = true;
+    if (!this.#open()) return;
+    this.stream.once('wantTrailers', () => {
+      // Empty trailers become an empty DATA frame that ends the stream.
+      if (this.#open()) this.stream.sendTrailers(this.#trailers ?? {});
+    });
+    try {
+      this.stream.respond(toOutgoing(headers, { ':status': status }), { waitForTrailers: true });
+    } catch (error) {
+      // A header node refuses to send (an invalid name or value from the upstream).
+      this.abort(error as Error);
+    }
+  }
+
+  write(chunk: Uint8Array): boolean {
+    // node ends the stream at respond() for HEAD, 204, 205 and 304: such a body is dropped.
+    if (this.#finished || !this.#open() || this.stream.writableEnded) return true;
+    return this.stream.write(chunk);
+  }
+
+  onDrain(callback: () => void): void {
+    this.stream.once('drain', callback);
+  }
+
+  end(trailers?: HeaderList): void {
+    if (this.#finished) return;
+    if (!this.#started) this.start(200, []);
+    this.#finished = true;
+    if (trailers && trailers.length > 0) this.#trailers = toOutgoing(trailers);
+    if (this.#open() && !this.stream.writableEnded) this.stream.end();
+  }
+
+  abort(error?: Error): void {
+    this.#finished = true;
+    if (this.#open()) this.stream.close(abortCode(error));
+  }
+
+  rescue(failure: Synthetic): void {
+    if (this.#finished) return;
+    if (this.#started || !this.#open()) {
+      this.abort();
+      return;
+    }
+    this.#started = true;
+    this.#finished = true;
+    if (this.head.grpc) {
+      this.stream.respond(toOutgoing(trailersOnlyHeaders(failure), { ':status': 200 }), { endStream: true });
+      return;
+    }
+    const plain = plainFailure(failure);
+    const headers = toOutgoing(plain.headers, { ':status': plain.status });
+    if (this.head.method === 'HEAD') {
+      this.stream.respond(headers, { endStream: true });
+      return;
+    }
+    this.stream.respond(headers);
+    this.stream.end(plain.body);
+  }
+
+  onAbandon(callback: () => void): () => void {
+    if (this.#abandoned) queueMicrotask(callback);
+    if (this.#finished) return () => {};
+    this.#abandon.add(callback);
+    return () => this.#abandon.delete(callback);
+  }
+}
