@@ -17,6 +17,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { MetricsRegistry } from '../telemetry/metrics.js';
 import { buildAdminApp } from './admin/admin-app.js';
 import { ClientCache } from './core/client-cache.js';
+import { serve } from './core/dispatch.js';
 import { OverridePolicy } from './core/dtab-override-policy.js';
 import { buildIdentifier } from './core/identifier.js';
 import { LocalDtabReader } from './core/local-dtab-reader.js';
@@ -34,6 +35,8 @@ import { RetryBudget } from './policy/retry-budget.js';
 import { http1Handler } from './protocol/http1/exchange.js';
 import { RouterServer } from './protocol/http1/server.js';
 import { websocketHandler } from './protocol/http1/websocket.js';
+import { H2cServer } from './protocol/http2/h2c-server.js';
+import { createDetectingListener } from './protocol/http2/protocol-detect.js';
 import { UpstreamPools } from './protocol/upstream/pools.js';
 
 export interface RunningRouter {
@@ -160,8 +163,10 @@ export async function startRouter(
   metrics.gauge('rt:bindcache:evictions', { rt: config.label }, () => routes.evictions);
   metrics.gauge('rt:bindcache:clients', { rt: config.label }, () => clients.size);
   metrics.gauge('rt:pools', { rt: config.label }, () => pools.size);
-  metrics.gauge('rt:server:pending', { rt: config.label }, () => server.current?.inFlight ?? 0);
+  metrics.gauge('rt:server:pending', { rt: config.label }, () => (server.current?.inFlight ?? 0) + h2.streamCount);
   metrics.gauge('rt:server:connections', { rt: config.label }, () => server.current?.connections ?? 0);
+  metrics.gauge('rt:server:h2_sessions', { rt: config.label }, () => h2.sessionCount);
+  metrics.counter('rt:server:h2_sessions_refused', { rt: config.label }, () => h2.refusedSessions);
   metrics.counter('rt:server:connections_refused', { rt: config.label }, () => server.current?.refusedConnections ?? 0);
 
   const routerServer = new RouterServer(http1Handler(runtime, closingConnections), websocketHandler(runtime), {
@@ -171,6 +176,24 @@ export async function startRouter(
     maxConnections: limits.maxConnections,
   });
   server.current = routerServer;
+  // h2c with prior knowledge shares the port with HTTP/1.1 (the first bytes decide), or has it alone.
+  const h2 = new H2cServer((exchange) => void serve(runtime, exchange), {
+    maxConcurrentStreams: config.h2.maxConcurrentStreams,
+    initialWindowSize: config.h2.initialWindowSize,
+    maxHeaderListBytes: config.h2.maxHeaderListSize,
+    sessionIdleMs: limits.keepAliveIdleMs,
+    maxSessions: limits.maxConnections,
+  });
+  const detector = createDetectingListener(
+    { http1: config.protocol === 'h2' ? null : routerServer.server, h2: h2.server },
+    { mode: config.protocol },
+  );
+  routerServer.listenThrough(detector.server);
+  const markDraining = () => {
+    routerServer.markDraining();
+    h2.markDraining();
+  };
+  const stopServing = (maxWaitMs: number) => Promise.all([routerServer.stop(maxWaitMs), h2.stop(maxWaitMs)]);
 
   let drainStarted: Promise<void> | undefined;
   let drainEnded = false;
@@ -179,10 +202,10 @@ export async function startRouter(
   const drain = (reason: string): Promise<void> => {
     if (drainStarted) return drainStarted;
     logger.info({ reason, graceMs: config.drainGraceMs }, 'draining: not ready, still serving');
-    routerServer.markDraining();
+    markDraining();
     drainStarted = (async () => {
       await new Promise((r) => setTimeout(r, config.drainGraceMs));
-      await routerServer.stop(30_000);
+      await stopServing(30_000);
       logger.info('drained: no longer accepting connections');
       drainEnded = true;
       endDrain(reason);
@@ -255,7 +278,7 @@ export async function startRouter(
   try {
     adminUrl = await admin.listen({ host: config.admin.host, port: config.admin.port });
   } catch (e) {
-    await routerServer.stop(0);
+    await stopServing(0);
     throw e;
   }
   // Routes to either listener are refused, whatever dtab produced them (own-listeners.ts).
@@ -281,7 +304,7 @@ export async function startRouter(
       closing ??= (async () => {
         clearInterval(sweeper);
         await admin.close();
-        await routerServer.stop(drainStarted ? 30_000 : 0);
+        await stopServing(drainStarted ? 30_000 : 0);
         watch.close();
         await source.close();
         routes.close();

@@ -9,10 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { connect as netConnect } from 'node:net';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeGrpcMessage as decodeGrpcMessageForTest } from '../../src/router/protocol/grpc/status.js';
 import { H2cServer, type H2cServerOptions } from '../../src/router/protocol/http2/h2c-server.js';
 import { H2_PREFACE } from '../../src/router/protocol/http2/protocol-detect.js';
 import { headFromH2 } from '../../src/router/protocol/http2/request-head.js';
-import { decodeGrpcMessageForTest } from '../helpers/grpc-message.js';
 import { connectH2, EchoHandler, FAILURE, h2Frame, h2Request } from '../helpers/h2c-echo.js';
 
 const run = promisify(execFile);

@@ -6,15 +6,27 @@
  * (HTTP/1.1: the status, `l5d-err`, `l5d-retryable` and the message as a text body).
  */
 import { SwitchyardError } from '../../errors.js';
-import type { Synthetic } from './exchange.js';
+import type { HeaderList, Synthetic } from './exchange.js';
 
-/** gRPC status codes, as gRPC defines them. */
+/** The 17 gRPC status codes, as gRPC defines them (protocol/grpc/status.ts reads and writes them). */
 export const GrpcStatus = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
   INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
   PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
   INTERNAL: 13,
   UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
 } as const;
 
 /**
@@ -43,6 +55,7 @@ const GRPC_BY_CODE: Readonly<Record<string, number>> = {
   SY_ERR_DTAB_TOO_MANY_DENTRIES: GrpcStatus.INVALID_ARGUMENT,
   SY_ERR_DTAB_OVERRIDE_DENIED: GrpcStatus.PERMISSION_DENIED,
   SY_ERR_SELF_ADDRESS: GrpcStatus.PERMISSION_DENIED,
+  SY_ERR_HEADERS_TOO_LARGE: GrpcStatus.RESOURCE_EXHAUSTED,
 };
 
 /** The code given to a failure that is not one of the registry's (a bug, or an I/O error). */
@@ -73,12 +86,38 @@ export function rescue(error: unknown, retryable = false): Synthetic {
 /** Header values must stay well under the 8 KiB header budget. */
 const MAX_ERR_HEADER = 1024;
 
+/** Cuts a percent-encoded value at the limit without splitting a `%XX` escape. */
+export function capEncoded(value: string, limit = MAX_ERR_HEADER): string {
+  if (value.length <= limit) return value;
+  const cut = value.slice(0, limit);
+  const pct = cut.lastIndexOf('%');
+  return pct >= limit - 2 ? cut.slice(0, pct) : cut;
+}
+
 /** The `l5d-err` value: the message URL-encoded, so callers can tell a router error from the app's. */
 export function errHeaderValue(failure: Synthetic): string {
-  return encodeURIComponent(failure.message).slice(0, MAX_ERR_HEADER);
+  return capEncoded(encodeURIComponent(failure.message));
 }
 
 /** The text body of an HTTP rendering. */
 export function errBody(failure: Synthetic): string {
   return `${failure.message}\n`;
+}
+
+/**
+ * A failure as a plain HTTP answer, for every protocol's non-gRPC callers: the status, `l5d-err`,
+ * `l5d-retryable: true` when the request never reached an upstream, and the message as a text body.
+ */
+export function plainFailure(failure: Synthetic): { status: number; headers: HeaderList; body: string } {
+  const body = errBody(failure);
+  const headers: HeaderList = [
+    'content-type',
+    'text/plain; charset=utf-8',
+    'content-length',
+    String(Buffer.byteLength(body)),
+    'l5d-err',
+    errHeaderValue(failure),
+  ];
+  if (failure.retryable) headers.push('l5d-retryable', 'true');
+  return { status: failure.status, headers, body };
 }

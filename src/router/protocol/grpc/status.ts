@@ -6,25 +6,9 @@
  * costs more than a fixed amount of work or mints a code outside 0–16.
  */
 
-export const GrpcStatus = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-} as const;
+import { GrpcStatus } from '../../core/rescue.js';
+
+export { GrpcStatus };
 
 export type GrpcStatusName = keyof typeof GrpcStatus;
 export type GrpcStatusCode = (typeof GrpcStatus)[GrpcStatusName];

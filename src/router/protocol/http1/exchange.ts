@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { serve } from '../../core/dispatch.js';
 import type { Exchange, HeaderList, RequestBody, RequestHead, ResponseSink, Synthetic } from '../../core/exchange.js';
-import { errBody, errHeaderValue } from '../../core/rescue.js';
+import { plainFailure } from '../../core/rescue.js';
 import type { RouterRuntime } from '../../core/runtime.js';
 
 /** node:http's request listener: each request becomes an Exchange served by core. */
@@ -165,16 +165,7 @@ export class Http1Io implements RequestBody, ResponseSink {
       res.destroy();
       return;
     }
-    const body = errBody(failure);
-    const headers: string[] = [
-      'content-type',
-      'text/plain; charset=utf-8',
-      'content-length',
-      String(Buffer.byteLength(body)),
-      'l5d-err',
-      errHeaderValue(failure),
-    ];
-    if (failure.retryable) headers.push('l5d-retryable', 'true');
+    const { headers, body } = plainFailure(failure);
     // A body still on its way cannot be left in the stream to be read as the next request.
     if (this.closing() || !this.req.complete) headers.push('connection', 'close');
     res.writeHead(failure.status, headers);

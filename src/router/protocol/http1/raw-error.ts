@@ -6,19 +6,13 @@
  * cannot be trusted to frame another request.
  */
 import type { Synthetic } from '../../core/exchange.js';
-import { errBody, errHeaderValue } from '../../core/rescue.js';
+import { plainFailure } from '../../core/rescue.js';
 
 export function rawErrorResponse(failure: Synthetic, extraHeaders: readonly string[] = []): string {
-  const body = errBody(failure);
-  const reason = REASONS[failure.status] ?? 'Error';
-  return (
-    `HTTP/1.1 ${failure.status} ${reason}\r\n` +
-    `content-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-    `l5d-err: ${errHeaderValue(failure)}\r\n` +
-    (failure.retryable ? 'l5d-retryable: true\r\n' : '') +
-    extraHeaders.map((h) => `${h}\r\n`).join('') +
-    `connection: close\r\n\r\n${body}`
-  );
+  const { status, headers, body } = plainFailure(failure);
+  let head = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n`;
+  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  return `${head}${extraHeaders.map((h) => `${h}\r\n`).join('')}connection: close\r\n\r\n${body}`;
 }
 
 const REASONS: Record<number, string> = {

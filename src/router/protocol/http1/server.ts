@@ -58,6 +58,8 @@ interface Connection {
 
 export class RouterServer {
   readonly server: Server;
+  /** The socket that accepts: this server's own, or the protocol detector's. */
+  #listener: TcpServer;
   #draining = false;
   /** Stop step 1: draining, but responses keep connections open. */
   #settling = false;
@@ -103,6 +105,7 @@ export class RouterServer {
       },
       serve,
     );
+    this.#listener = this.server;
     // Registered after node's own listener: node has set up its parser by the time we look.
     this.server.on('connection', (socket: Socket) => this.#accept(socket));
     // With a listener, node leaves `Expect: 100-continue` to us: the handler answers it after routing.
@@ -155,12 +158,21 @@ export class RouterServer {
     return this.#refused;
   }
 
+  /**
+   * Accept through another listening socket that hands this server its HTTP/1.1 connections
+   * (the protocol detector, which shares the port with h2c): listen and stop then act on it.
+   */
+  listenThrough(listener: TcpServer): void {
+    this.#listener = listener;
+  }
+
   listen(host: string, port: number): Promise<string> {
+    const listener = this.#listener;
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        const a = this.server.address();
+      listener.once('error', reject);
+      listener.listen(port, host, () => {
+        listener.off('error', reject);
+        const a = listener.address();
         if (a === null || typeof a === 'string') return resolve(String(a));
         resolve(a.family === 'IPv6' ? `http://[${a.address}]:${a.port}` : `http://${a.address}:${a.port}`);
       });
@@ -184,7 +196,7 @@ export class RouterServer {
     }
     // net's close, not http's: http's also destroys "idle" connections, which resets one whose
     // request is already in the kernel's buffer.
-    const closed = new Promise<void>((resolve) => TcpServer.prototype.close.call(this.server, () => resolve()));
+    const closed = new Promise<void>((resolve) => TcpServer.prototype.close.call(this.#listener, () => resolve()));
     while ((this.#connections.size > 0 || this.#inFlight > 0) && performance.now() < deadline) {
       const now = performance.now();
       for (const [socket, conn] of this.#connections) {

@@ -29,7 +29,8 @@ import {
   type ServerOptions,
 } from 'node:http2';
 import { createError } from '../../../errors.js';
-import type { Exchange, RequestBody, Synthetic } from '../../core/exchange.js';
+import type { Exchange, RequestBody } from '../../core/exchange.js';
+import { rescue } from '../../core/rescue.js';
 import { headFromH2 } from './request-head.js';
 import { H2StreamSink } from './stream-sink.js';
 
@@ -65,9 +66,6 @@ const MAX_HEADER_FIELDS = 128;
 const MAX_OUTSTANDING_SETTINGS = 10;
 
 export type ExchangeHandler = (exchange: Exchange) => void;
-
-/** gRPC's RESOURCE_EXHAUSTED, for a header block past the limit. */
-const GRPC_RESOURCE_EXHAUSTED = 8;
 
 /** The header list's size as SETTINGS_MAX_HEADER_LIST_SIZE counts it: name + value + 32 per field. */
 export function headerListSize(rawHeaders: readonly string[]): number {
@@ -194,15 +192,7 @@ export class H2cServer {
     // nghttp2 enforces the limit only once the client has acknowledged our SETTINGS (a larger
     // block then resets the stream); a request sent before that is measured here and answered 431.
     if (headerListSize(rawHeaders) > this.options.maxHeaderListBytes) {
-      const error = createError('SY_ERR_HEADERS_TOO_LARGE', [this.options.maxHeaderListBytes]);
-      const failure: Synthetic = {
-        code: error.code,
-        status: error.status,
-        message: error.message,
-        retryable: false,
-        grpcStatus: GRPC_RESOURCE_EXHAUSTED,
-      };
-      sink.rescue(failure);
+      sink.rescue(rescue(createError('SY_ERR_HEADERS_TOO_LARGE', [this.options.maxHeaderListBytes])));
       return;
     }
     const exchange: Exchange = {

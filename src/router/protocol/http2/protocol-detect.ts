@@ -16,7 +16,8 @@ import type { Server as HttpServer } from 'node:http';
 import type { Http2Server } from 'node:http2';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createError } from '../../../errors.js';
-import { rawErrorResponse } from '../../error-response.js';
+import { rescue } from '../../core/rescue.js';
+import { rawErrorResponse } from '../http1/raw-error.js';
 
 export type ListenerProtocols = 'auto' | 'h2';
 
@@ -72,7 +73,7 @@ export function createDetectingListener(
     }
     if (verdict === 'undecided') return void socket.destroy();
     const answer = rawErrorResponse(
-      createError('SY_ERR_BAD_REQUEST', ['this listener speaks only HTTP/2 (h2c with prior knowledge)']),
+      rescue(createError('SY_ERR_BAD_REQUEST', ['this listener speaks only HTTP/2 (h2c with prior knowledge)'])),
     );
     socket.on('error', () => socket.destroy());
     socket.resume(); // read and drop what the client still sends, so closing does not reset the answer

@@ -7,8 +7,8 @@
  */
 import { constants as h2, type ServerHttp2Stream } from 'node:http2';
 import type { HeaderList, RequestHead, ResponseSink, Synthetic } from '../../core/exchange.js';
+import { plainFailure } from '../../core/rescue.js';
 import { trailersOnlyHeaders } from '../grpc/trailers-only.js';
-import { plainFailure } from './plain-failure.js';
 
 /** Connection-specific fields h2 forbids (node throws on them); an HTTP/1.1 upstream may send them. */
 const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
