@@ -232,6 +232,12 @@ async function main() {
     { key: 'router', label: 'switchyard router, `io.l5d.header.path`, static dtab', proc: router },
   ];
   const measured = subjects.filter((s) => s.proc);
+  // When a run fails, say which process has died and what it printed last.
+  const exitedNote = () =>
+    [upstream, ngx, floor, router]
+      .filter((p) => p?.exited)
+      .map((p) => `; ${p.name} exited (${JSON.stringify(p.exited)}): ${p.output().slice(-1500)}`)
+      .join('');
 
   // One h2load run; the warm-up is a run of its own so that CPU time is read over exactly the
   // measured requests.
@@ -266,7 +272,7 @@ async function main() {
             upstreamCpuPct: Math.round(((cpuMs(upstream.pids) - up0) * 100) / (DURATION * 1000)),
           };
         } catch (e) {
-          if (s.key !== 'router') throw e; // a baseline failing is the harness's problem
+          if (s.key !== 'router') throw new Error(`${e.message}${exitedNote()}`); // a baseline failing is the harness's problem
           run = { failed: true, errors: 1, error: String(e.message ?? e).slice(0, 200) };
         }
         runs.push({ round, workload, key: s.key, ...run });
@@ -280,7 +286,8 @@ async function main() {
     for (const s of measured) {
       const sub0 = cpuMs(s.proc.pids);
       const r = await runStreamClient(s.proc.port);
-      if (r.failed && s.key !== 'router') throw new Error(`server streaming through ${s.key} failed: ${r.error}`);
+      if (r.failed && s.key !== 'router')
+        throw new Error(`server streaming through ${s.key} failed: ${r.error}${exitedNote()}`);
       const cpuUsPerMsg = ((cpuMs(s.proc.pids) - sub0) * 1000) / STREAM_MESSAGES;
       streams.push({ round, key: s.key, ...r, cpuUsPerMsg });
       console.log(JSON.stringify(streams.at(-1)));

@@ -22,17 +22,34 @@ function upstream() {
 // Hop-by-hop and pseudo headers node:http2 sets itself or refuses to forward.
 const DROP = new Set([':status', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
 
+// A client may reset a stream at any moment (h2load stops with requests in flight): answering a
+// stream that is gone throws, so every answer goes through `answer`.
+function answer(down, headers, options) {
+  if (down.destroyed || down.closed) return false;
+  try {
+    down.respond(headers, options);
+    return true;
+  } catch {
+    down.destroy();
+    return false;
+  }
+}
+
 const server = createServer({ settings: { maxConcurrentStreams: 1000 } });
 server.on('stream', (down, headers) => {
   down.on('error', () => {});
   const out = {};
   for (const [k, v] of Object.entries(headers)) if (!DROP.has(k) && k !== ':scheme') out[k] = v;
   out[':scheme'] = 'http';
-  // A request whose HEADERS ended the stream (a GET) goes out the same way, without an empty DATA frame.
-  const up = upstream().request(out, { endStream: down.endAfterHeaders });
+  let up;
+  try {
+    // A request whose HEADERS ended the stream (a GET) goes out the same way, without an empty DATA frame.
+    up = upstream().request(out, { endStream: down.endAfterHeaders });
+  } catch {
+    return void answer(down, { [HTTP2_HEADER_STATUS]: 502 }, { endStream: true });
+  }
   up.on('error', () => {
-    if (!down.headersSent && !down.destroyed) down.respond({ [HTTP2_HEADER_STATUS]: 502 }, { endStream: true });
-    else down.destroy();
+    if (down.headersSent || !answer(down, { [HTTP2_HEADER_STATUS]: 502 }, { endStream: true })) down.destroy();
   });
   down.on('close', () => {
     if (!up.closed) up.close();
@@ -48,10 +65,17 @@ server.on('stream', (down, headers) => {
     // A trailers-only answer (a gRPC error) carries grpc-status in its only HEADERS frame.
     if (h['grpc-status'] !== undefined) {
       up.resume();
-      return down.respond(rsp, { endStream: true });
+      return void answer(down, rsp, { endStream: true });
     }
-    down.respond(rsp, { waitForTrailers: grpc });
-    if (grpc) down.once('wantTrailers', () => down.sendTrailers(trailers));
+    if (!answer(down, rsp, { waitForTrailers: grpc })) return void up.close();
+    if (grpc)
+      down.once('wantTrailers', () => {
+        try {
+          down.sendTrailers(trailers);
+        } catch {
+          down.destroy();
+        }
+      });
     up.pipe(down);
   });
 });

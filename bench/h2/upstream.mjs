@@ -15,8 +15,33 @@ const UNARY_REPLY = frame(Buffer.from('hello, gRPC!'));
 const STREAM_MESSAGE = frame(Buffer.from('0123456789abcdef'));
 const MAX_STREAM = 10_000_000;
 
+// A client may reset a stream at any moment (h2load stops with requests in flight, a proxy
+// cancels its upstream stream when its own client goes): answering a stream that is gone throws,
+// so every answer goes through these two.
+function respond(stream, headers, options) {
+  if (stream.destroyed || stream.closed) return false;
+  try {
+    stream.respond(headers, options);
+    return true;
+  } catch {
+    stream.destroy();
+    return false;
+  }
+}
+
+function okTrailers(stream) {
+  stream.once('wantTrailers', () => {
+    try {
+      stream.sendTrailers({ 'grpc-status': '0' });
+    } catch {
+      stream.destroy();
+    }
+  });
+}
+
 function grpcError(stream, status, message) {
-  stream.respond(
+  respond(
+    stream,
     { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(status), 'grpc-message': message },
     { endStream: true },
   );
@@ -28,8 +53,8 @@ function unary(stream) {
   stream.on('data', (c) => (got += messages.push(c).length));
   stream.on('end', () => {
     if (got !== 1) return grpcError(stream, 12, `expected one request message, got ${got}`);
-    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-    stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    if (!respond(stream, { ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true })) return;
+    okTrailers(stream);
     stream.end(UNARY_REPLY);
   });
 }
@@ -43,10 +68,10 @@ function serverStream(stream) {
   stream.on('end', () => {
     if (request?.length !== 4) return grpcError(stream, 3, 'the request is one uint32 count');
     let left = Math.min(request.readUInt32BE(0), MAX_STREAM);
-    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-    stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    if (!respond(stream, { ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true })) return;
+    okTrailers(stream);
     const pump = () => {
-      while (left > 0) {
+      while (left > 0 && !stream.destroyed) {
         left--;
         if (!stream.write(STREAM_MESSAGE)) return void stream.once('drain', pump);
       }
@@ -66,8 +91,8 @@ server.on('stream', (stream, headers) => {
     if (path === '/bench.Echo/Stream') return serverStream(stream);
     return grpcError(stream, 12, `unknown method ${path}`);
   }
-  stream.respond({ ':status': 200, 'content-type': 'text/plain', 'content-length': String(BODY.length) });
-  stream.end(BODY);
+  if (respond(stream, { ':status': 200, 'content-type': 'text/plain', 'content-length': String(BODY.length) }))
+    stream.end(BODY);
 });
 server.on('sessionError', () => {});
 server.listen(Number(process.argv[2] ?? 0), '127.0.0.1', () => {
