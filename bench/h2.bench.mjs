@@ -326,7 +326,8 @@ async function main() {
   console.log(`\n${section}`);
   if (WRITE) {
     writeSection(join(root, 'bench', 'RESULTS.md'), section);
-    console.log('\nbench/RESULTS.md: section "HTTP/2 and gRPC" written');
+    console.log();
+    console.log('bench/RESULTS.md: section "HTTP/2 and gRPC" written');
   }
 }
 
