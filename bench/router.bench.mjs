@@ -21,9 +21,25 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir, userInfo } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  busyPct,
+  childrenOf,
+  cpuMs,
+  cpuTimes,
+  freePort,
+  killAll,
+  median,
+  need,
+  nginxConf,
+  pinned,
+  rssKb,
+  sleep,
+  started,
+  startPinned,
+  stop,
+} from './lib/processes.mjs';
 import { summarise } from './router-bench/cpu-profile.mjs';
 
 const DURATION = Number(process.env.DURATION ?? 10);
@@ -32,7 +48,6 @@ const RATE = Number(process.env.RATE ?? 1000);
 const RATE_DURATION = Number(process.env.RATE_DURATION ?? DURATION);
 const WARMUP = Number(process.env.WARMUP ?? 2);
 const PROFILE = process.env.PROFILE !== '0';
-const pinned = (cpu, cmd, args) => ['taskset', ['-c', String(cpu), cmd, ...args]];
 const CONNECTIONS = 50;
 const BODY = 'hello, world\n'; // 13 bytes
 const L5D_DTAB = '/srv/canary => /srv/web-b; /svc/web => 3 * /srv/web-a & 1 * /srv/canary; /svc/api => /srv/web-a';
@@ -40,21 +55,14 @@ const L5D_DTAB = '/srv/canary => /srv/web-b; /svc/web => 3 * /srv/web-a & 1 * /s
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'switchyard.js');
 const tmp = mkdtempSync(join(tmpdir(), 'sy-bench-router-'));
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 
-// ---- process bookkeeping: every pid started here is killed on the way out ----
+// ---- process bookkeeping: every pid started here is killed on the way out (bench/lib/processes.mjs) ----
 
-const started = new Set();
-function killAll() {
-  for (const pid of started) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {}
-  }
-  started.clear();
+function cleanUp() {
+  killAll();
   rmSync(tmp, { recursive: true, force: true });
 }
-process.on('exit', killAll);
+process.on('exit', cleanUp);
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 const budgetS =
   60 +
@@ -65,125 +73,6 @@ setTimeout(() => {
   console.error(`router bench: over its time budget of ${budgetS} s, giving up`);
   process.exit(1);
 }, budgetS * 1000).unref();
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-function need(cmd, hint) {
-  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) {
-    const alt = cmd === 'nginx' && spawnSync('test', ['-x', '/usr/sbin/nginx']).status === 0;
-    if (alt) return '/usr/sbin/nginx';
-    throw new Error(`${cmd} is not installed: ${hint}`);
-  }
-  return cmd;
-}
-
-/** Starts `cmd args` pinned to `cpu`; resolves once `ready()` is true (polled), with the child. */
-async function startPinned(name, cpu, cmd, args, ready, options = {}) {
-  const child = spawn(...pinned(cpu, cmd, args), { stdio: ['ignore', 'pipe', 'pipe'], ...options });
-  started.add(child.pid);
-  let output = '';
-  child.stdout.on('data', (c) => (output = (output + c).slice(-4000)));
-  child.stderr.on('data', (c) => (output = (output + c).slice(-4000)));
-  let exited = null;
-  child.on('exit', (code, signal) => {
-    exited = { code, signal };
-    started.delete(child.pid);
-  });
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (exited) throw new Error(`${name} exited (${JSON.stringify(exited)}): ${output}`);
-    if (await ready(output).catch(() => false)) break;
-    if (Date.now() > deadline) throw new Error(`${name} did not start within 15 s: ${output}`);
-    await sleep(50);
-  }
-  return {
-    name,
-    child,
-    pid: child.pid,
-    pids: [child.pid, ...childrenOf(child.pid)],
-    get exited() {
-      return exited;
-    },
-    output: () => output,
-  };
-}
-
-/** Stops a subject politely, then by force after `graceMs`. */
-async function stop(proc, signal = 'SIGTERM', graceMs = 5000) {
-  if (!proc || proc.exited) return;
-  const done = new Promise((r) => proc.child.once('exit', r));
-  try {
-    process.kill(proc.pid, signal);
-  } catch {}
-  await Promise.race([done, sleep(graceMs)]);
-  for (const pid of proc.pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {}
-    started.delete(pid);
-  }
-}
-
-function childrenOf(pid) {
-  const out = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === pid) out.push(Number(entry));
-    } catch {}
-  }
-  for (const p of out) started.add(p);
-  return out;
-}
-
-/** CPU time (user + system) of these processes, ms. */
-function cpuMs(pids) {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {}
-  }
-  return (ticks * 1000) / CLK_TCK;
-}
-
-/** Busy and total jiffies per CPU, from /proc/stat (everything on the machine, not only ours). */
-function cpuTimes() {
-  const out = {};
-  for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
-    const m = /^cpu(\d+) (.*)$/.exec(line);
-    if (!m) continue;
-    const v = m[2].trim().split(/\s+/).map(Number);
-    const idle = v[3] + (v[4] ?? 0);
-    const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-    out[m[1]] = { busy: total - idle, total };
-  }
-  return out;
-}
-
-const busyPct = (a, b, cpu) =>
-  Math.round((100 * (b[cpu].busy - a[cpu].busy)) / Math.max(1, b[cpu].total - a[cpu].total));
-
-function rssKb(pids) {
-  const r = spawnSync('ps', ['-o', 'rss=', '-p', pids.join(',')], { encoding: 'utf8' });
-  return r.stdout
-    .split('\n')
-    .map((l) => Number(l.trim()))
-    .filter((n) => n > 0)
-    .reduce((a, b) => a + b, 0);
-}
 
 function get(port, path = '/', headers = {}) {
   return new Promise((resolve, reject) => {
@@ -205,32 +94,6 @@ const serves13 = (port, headers) => async () => {
 };
 
 // ---- nginx ----
-
-function nginxConf(dir, http) {
-  mkdirSync(join(dir, 'tmp'), { recursive: true });
-  const user = process.getuid?.() === 0 ? `user ${userInfo().username};\n` : '';
-  const file = join(dir, 'nginx.conf');
-  writeFileSync(
-    file,
-    `${user}worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/tmp/body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
-  keepalive_requests 1000000000;
-  keepalive_timeout 60s;
-${http}
-}
-`,
-  );
-  return file;
-}
 
 async function startNginx(name, cpu, nginx, http, port, headers) {
   const dir = join(tmp, name);
@@ -345,11 +208,6 @@ async function startRouter(name, cpu, up1, up2, nodeArgs = []) {
 
 // ---- main ----
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n === 0 ? Number.NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
 const k = (rps) => `${(rps / 1000).toFixed(1)}k`;
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 const f3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : '–');

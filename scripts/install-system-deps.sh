@@ -4,7 +4,8 @@
 #   promtool      (Debian's prometheus package) checks the admin port's Prometheus text
 #   kubectl       (Debian's kubernetes-client) cross-checks the fake Kubernetes API server
 # With --bench also wrk (load generator) and nginx (upstream and reference proxy) for
-# `npm run bench:router`.
+# `npm run bench:router`, and h2load (Debian's nghttp2-client, the HTTP/2 and gRPC load generator)
+# for `npm run bench:h2`.
 #
 # `npm test` runs this first (the `pretest` script), so it must stay quiet: when everything is
 # there it prints nothing; when it installs it prints one line and keeps apt's output in a log
@@ -13,7 +14,7 @@ set -euo pipefail
 
 # command:package pairs; nginx lives in /usr/sbin, which a normal user's PATH may lack.
 wanted=(redis-server:redis-server promtool:prometheus kubectl:kubernetes-client)
-if [ "${1:-}" = --bench ]; then wanted+=(wrk:wrk nginx:nginx); fi
+if [ "${1:-}" = --bench ]; then wanted+=(wrk:wrk nginx:nginx h2load:nghttp2-client); fi
 
 missing_cmds=()
 missing_pkgs=()

@@ -50,4 +50,25 @@ describe('scripts/install-system-deps.sh', () => {
     expect(run.stderr).toContain('apt-get install redis-server');
     expect(run.stderr).not.toContain('promtool');
   });
+
+  it('with --bench also wants h2load, from Debian package nghttp2-client, for `npm run bench:h2`', () => {
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+    expect(pkg.scripts['prebench:h2']).toBe('bash scripts/install-system-deps.sh --bench');
+    // Everything --bench wants is there as a stand-in except h2load, and there is no apt-get.
+    const bin = join(work, 'bench-bin');
+    execFileSync('mkdir', ['-p', bin]);
+    for (const tool of ['redis-server', 'promtool', 'kubectl', 'wrk', 'nginx']) {
+      writeFileSync(join(bin, tool), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    }
+    for (const tool of ['id', 'mktemp']) {
+      symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
+    }
+    const run = spawnSync(bash, [script, '--bench'], { encoding: 'utf8', env: { PATH: bin } });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('h2load missing');
+    expect(run.stderr).toContain('apt-get install nghttp2-client');
+    // Without --bench the same PATH lacks nothing.
+    const plain = spawnSync(bash, [script], { encoding: 'utf8', env: { PATH: bin } });
+    expect({ status: plain.status, stderr: plain.stderr }).toEqual({ status: 0, stderr: '' });
+  });
 });
