@@ -22,6 +22,7 @@ import { OverridePolicy } from './core/dtab-override-policy.js';
 import { buildIdentifier } from './core/identifier.js';
 import { LocalDtabReader } from './core/local-dtab-reader.js';
 import { OwnListeners } from './core/own-listeners.js';
+import { rescue } from './core/rescue.js';
 import { RouteCache } from './core/route-cache.js';
 import type { BaseDtab, RouterRuntime } from './core/runtime.js';
 import { RouterStats } from './core/stats.js';
@@ -33,6 +34,7 @@ import { P2cEwmaBalancer } from './policy/balancer.js';
 import { responseClassifier } from './policy/response-classifier.js';
 import { RetryBudget } from './policy/retry-budget.js';
 import { http1Handler } from './protocol/http1/exchange.js';
+import { rawErrorResponse } from './protocol/http1/raw-error.js';
 import { RouterServer } from './protocol/http1/server.js';
 import { websocketHandler } from './protocol/http1/websocket.js';
 import { H2cServer } from './protocol/http2/h2c-server.js';
@@ -164,7 +166,11 @@ export async function startRouter(
   metrics.gauge('rt:bindcache:clients', { rt: config.label }, () => clients.size);
   metrics.gauge('rt:pools', { rt: config.label }, () => pools.size);
   metrics.gauge('rt:server:pending', { rt: config.label }, () => (server.current?.inFlight ?? 0) + h2.streamCount);
-  metrics.gauge('rt:server:connections', { rt: config.label }, () => server.current?.connections ?? 0);
+  metrics.gauge(
+    'rt:server:connections',
+    { rt: config.label },
+    () => (server.current?.connections ?? 0) + h2.sessionCount + detector.undecided,
+  );
   metrics.gauge('rt:server:h2_sessions', { rt: config.label }, () => h2.sessionCount);
   metrics.counter('rt:server:h2_sessions_refused', { rt: config.label }, () => h2.refusedSessions);
   metrics.counter('rt:server:connections_refused', { rt: config.label }, () => server.current?.refusedConnections ?? 0);
@@ -186,7 +192,14 @@ export async function startRouter(
   });
   const detector = createDetectingListener(
     { http1: config.protocol === 'h2' ? null : routerServer.server, h2: h2.server },
-    { mode: config.protocol },
+    {
+      mode: config.protocol,
+      // The head timeout counts from the accept, whichever protocol the bytes turn out to be.
+      peekTimeoutMs: limits.headersTimeoutMs,
+      silentAnswer: rawErrorResponse(rescue(createError('SY_ERR_REQUEST_TIMEOUT', ['head', limits.headersTimeoutMs]))),
+      // One cap over every client connection: HTTP/1.1, h2 sessions and sockets still undecided.
+      admit: (socket, undecided) => routerServer.admit(socket, undecided + h2.sessionCount),
+    },
   );
   routerServer.listenThrough(detector.server);
   const markDraining = () => {

@@ -210,15 +210,27 @@ export class RouterServer {
     await closed;
   }
 
+  /**
+   * The cap at the moment a socket is accepted, for a listener shared with other protocols:
+   * `othersHeld` counts what this server does not see (h2 sessions, sockets not yet decided).
+   * A socket past the cap is answered 503 and false is returned.
+   */
+  admit(socket: Socket, othersHeld: number): boolean {
+    if (this.#connections.size + this.#upgraded.size + othersHeld < this.options.maxConnections) return true;
+    this.#refuse(socket);
+    return false;
+  }
+
+  #refuse(socket: Socket): void {
+    this.#refused++;
+    this.#refusedSockets.add(socket);
+    socket.on('error', () => socket.destroy());
+    socket.end(rawErrorResponse(rescue(createError('SY_ERR_TOO_MANY_CONNECTIONS', [this.options.maxConnections]))));
+    setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
+  }
+
   #accept(socket: Socket): void {
-    if (this.#connections.size + this.#upgraded.size >= this.options.maxConnections) {
-      this.#refused++;
-      this.#refusedSockets.add(socket);
-      socket.on('error', () => socket.destroy());
-      socket.end(rawErrorResponse(rescue(createError('SY_ERR_TOO_MANY_CONNECTIONS', [this.options.maxConnections]))));
-      setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
-      return;
-    }
+    if (this.#connections.size + this.#upgraded.size >= this.options.maxConnections) return this.#refuse(socket);
     this.#lastAccept = performance.now();
     this.#connections.set(socket, { requests: 0, active: 0, idleSince: this.#lastAccept });
     socket.once('close', () => this.#connections.delete(socket));

@@ -25,6 +25,13 @@ export interface ProtocolDetectOptions {
   readonly mode: ListenerProtocols;
   /** How long a new connection may stay silent before it is decided anyway. */
   readonly peekTimeoutMs: number;
+  /**
+   * In `auto` mode, the bytes a connection that sent nothing within `peekTimeoutMs` gets before
+   * it is closed (the router's 408), instead of being handed to HTTP/1.1 to wait once more.
+   */
+  readonly silentAnswer?: string;
+  /** Called first with every accepted socket; false means it was refused (and answered) there. */
+  readonly admit?: (socket: Socket, undecided: number) => boolean;
 }
 
 /**
@@ -58,7 +65,7 @@ export function createDetectingListener(
   servers: { readonly http1: HttpServer | null; readonly h2: Http2Server },
   options: Partial<ProtocolDetectOptions> = {},
 ): DetectingListener {
-  const { mode, peekTimeoutMs } = { ...DETECT_DEFAULTS, ...options };
+  const { mode, peekTimeoutMs, silentAnswer, admit } = { ...DETECT_DEFAULTS, ...options };
   if (mode === 'auto' && !servers.http1) throw new Error("protocol detection in 'auto' mode needs an HTTP/1.1 server");
   let undecided = 0;
 
@@ -82,6 +89,7 @@ export function createDetectingListener(
   };
 
   const server = createServer((socket) => {
+    if (admit && !admit(socket, undecided)) return;
     undecided++;
     let seen: Buffer = Buffer.alloc(0);
     let decided = false;
@@ -109,6 +117,14 @@ export function createDetectingListener(
       clearTimeout(timer);
     };
     const timer = setTimeout(() => {
+      if (seen.length === 0 && mode === 'auto' && silentAnswer !== undefined) {
+        decided = true;
+        undecided--;
+        socket.off('data', onData);
+        socket.end(silentAnswer);
+        setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
+        return;
+      }
       // A silent (or stalled mid-preface) client: HTTP/1.1's own head timeout answers it in auto mode.
       decide(seen.length === 0 && mode === 'auto' ? 'http1' : 'undecided');
     }, peekTimeoutMs);
