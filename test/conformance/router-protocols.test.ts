@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRouter } from '../../src/router/router.js';
 import { type ForbiddenListener, startForbiddenListener } from '../helpers/forbidden-listener.js';
+import { until } from '../helpers/h2-upstream-harness.js';
 import {
+  loadLoop,
   startWireUpstream,
   WIRE_PROTOCOLS,
   type WireClient,
@@ -25,41 +27,6 @@ import { testScope } from '../helpers/test-scope.js';
 const CHI2_1DF_P1E6 = 23.93;
 
 const { cleanups, tempDir } = testScope();
-
-const until = async (check: () => boolean, ms: number) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
-/** Requests back to back from `concurrency` workers until `stop()`, bounded in time; answers counted by body. */
-function loadLoop(client: WireClient, url: string, host: string, concurrency = 8, maxMs = 20_000) {
-  const counts = new Map<string, number>();
-  const failures: string[] = [];
-  let running = true;
-  const deadline = Date.now() + maxMs;
-  const workers = Array.from({ length: concurrency }, async () => {
-    while (running && Date.now() < deadline) {
-      try {
-        const r = await client.send(url, { host });
-        if (r.status !== 200) failures.push(`${r.status} ${r.headers['l5d-err'] ?? ''}`);
-        else counts.set(r.body, (counts.get(r.body) ?? 0) + 1);
-      } catch (e) {
-        failures.push(String(e));
-      }
-    }
-  });
-  return {
-    counts,
-    failures,
-    async stop() {
-      running = false;
-      await Promise.all(workers);
-    },
-  };
-}
 
 const errText = (h: Record<string, string | string[] | undefined>) => decodeURIComponent(String(h['l5d-err'] ?? ''));
 
@@ -184,15 +151,15 @@ dtab: /svc/web => /#/io.l5d.fs/web | /#/io.l5d.fs/web-backup
 `);
     cleanups.push(() => r.close());
     const loop = loadLoop(client, r.url, 'web');
-    await until(() => (loop.counts.get('primary\n') ?? 0) > 200, 5000);
+    await until(() => (loop.counts.get('primary\n') ?? 0) > 200, 'load progress', 5000);
     writeFileSync(join(disco, 'web'), '');
-    await until(() => (loop.counts.get('fallback\n') ?? 0) > 200, 5000);
+    await until(() => (loop.counts.get('fallback\n') ?? 0) > 200, 'load progress', 5000);
     rmSync(join(disco, 'web'));
     const before = loop.counts.get('fallback\n') ?? 0;
-    await until(() => (loop.counts.get('fallback\n') ?? 0) > before + 200, 5000);
+    await until(() => (loop.counts.get('fallback\n') ?? 0) > before + 200, 'load progress', 5000);
     writeFileSync(join(disco, 'web'), `127.0.0.1 ${primary.port}\n`);
     const primaryBefore = loop.counts.get('primary\n') ?? 0;
-    await until(() => (loop.counts.get('primary\n') ?? 0) > primaryBefore + 200, 5000);
+    await until(() => (loop.counts.get('primary\n') ?? 0) > primaryBefore + 200, 'load progress', 5000);
     await loop.stop();
     expect(loop.failures).toEqual([]);
   }, 30_000);
@@ -206,7 +173,7 @@ drainGraceMs: 1500
 `);
     cleanups.push(() => r.close());
     const loop = loadLoop(client, r.url, 'web');
-    await until(() => (loop.counts.get('app\n') ?? 0) > 300, 5000);
+    await until(() => (loop.counts.get('app\n') ?? 0) > 300, 'load progress', 5000);
     const drained = r.drain('test');
     expect((await get(`${r.adminUrl}/ready`)).status).toBe(503);
     const atDrain = loop.counts.get('app\n') ?? 0;

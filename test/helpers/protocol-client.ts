@@ -16,7 +16,7 @@ import {
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { client as h1Agent } from './router-harness.js';
+import { answerWithName, client as h1Agent } from './router-harness.js';
 
 export type WireProtocol = 'http/1.1' | 'h2';
 export const WIRE_PROTOCOLS: readonly WireProtocol[] = ['http/1.1', 'h2'];
@@ -147,24 +147,12 @@ export interface WireUpstream {
   close(): Promise<void>;
 }
 
-type Handler = (
-  req: { headers: IncomingHttpHeaders; resume(): void; on(e: 'end', f: () => void): void },
-  res: { setHeader(n: string, v: string): void; end(body: string): void },
-) => void;
+type Handler = ReturnType<typeof answerWithName>;
 
 /** An upstream speaking `protocol` (h2: cleartext, prior knowledge) that answers `<name>\n`. */
 export async function startWireUpstream(name: string, protocol: WireProtocol, handle?: Handler): Promise<WireUpstream> {
   const seen: IncomingHttpHeaders[] = [];
-  const handler: Handler =
-    handle ??
-    ((req, res) => {
-      seen.push(req.headers);
-      req.resume();
-      req.on('end', () => {
-        res.setHeader('x-served-by', name);
-        res.end(`${name}\n`);
-      });
-    });
+  const handler: Handler = handle ?? answerWithName(name, seen);
   const server: Server | Http2Server =
     protocol === 'h2'
       ? createH2Server((req: Http2ServerRequest, res: Http2ServerResponse) =>
@@ -184,5 +172,32 @@ export async function startWireUpstream(name: string, protocol: WireProtocol, ha
         else (server as Server).closeAllConnections();
         server.close(() => r());
       }),
+  };
+}
+
+/** Requests back to back from `concurrency` workers until `stop()`, bounded in time; answers counted by body. */
+export function loadLoop(client: WireClient, url: string, host: string, concurrency = 8, maxMs = 20_000) {
+  const counts = new Map<string, number>();
+  const failures: string[] = [];
+  let running = true;
+  const deadline = Date.now() + maxMs;
+  const workers = Array.from({ length: concurrency }, async () => {
+    while (running && Date.now() < deadline) {
+      try {
+        const r = await client.send(url, { host });
+        if (r.status !== 200) failures.push(`${r.status} ${r.headers['l5d-err'] ?? ''}`);
+        else counts.set(r.body, (counts.get(r.body) ?? 0) + 1);
+      } catch (e) {
+        failures.push(String(e));
+      }
+    }
+  });
+  return {
+    counts,
+    failures,
+    async stop() {
+      running = false;
+      await Promise.all(workers);
+    },
   };
 }

@@ -23,19 +23,24 @@ export interface NamedUpstream {
   close(): Promise<void>;
 }
 
+/** The named upstreams' answer, for HTTP/1.1 and h2 servers alike: record the headers, answer `<name>\n`. */
+export function answerWithName(name: string, seen: IncomingHttpHeaders[]) {
+  return (
+    req: { headers: IncomingHttpHeaders; resume(): void; on(e: 'end', f: () => void): void },
+    res: { setHeader(n: string, v: string): void; end(body: string): void },
+  ): void => {
+    seen.push(req.headers);
+    req.resume();
+    req.on('end', () => {
+      res.setHeader('x-served-by', name);
+      res.end(`${name}\n`);
+    });
+  };
+}
+
 export async function startNamedUpstream(name: string, handle?: RequestListener): Promise<NamedUpstream> {
   const seen: IncomingHttpHeaders[] = [];
-  const server: Server = createServer(
-    handle ??
-      ((req, res) => {
-        seen.push(req.headers);
-        req.resume();
-        req.on('end', () => {
-          res.setHeader('x-served-by', name);
-          res.end(`${name}\n`);
-        });
-      }),
-  );
+  const server: Server = createServer(handle ?? answerWithName(name, seen));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     name,

@@ -1,15 +1,16 @@
 /**
- * The router through bad days, with real processes: the primary's endpoints vanish under load
- * (fallback, 0 failed requests); a SIGTERM drain under load (0 failed requests, exit 0); namerd
+ * The router through bad days, with real processes (fallback under load is in the protocol
+ * conformance suite): a SIGTERM drain under load (0 failed requests, exit 0); namerd
  * killed and restarted while routing continues; and its metrics scraped as Prometheus text.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { until } from '../helpers/h2-upstream-harness.js';
 import { freePort, putDtab, startNamerdProcess } from '../helpers/namerd-process.js';
 import { LINKERD_NAMING_LINTS, promtoolCheckMetrics } from '../helpers/promtool.js';
+import { loadLoop, wireClient } from '../helpers/protocol-client.js';
 import { get, startRouterProcess, startTestRouter } from '../helpers/router-harness.js';
 import { testScope } from '../helpers/test-scope.js';
 
@@ -21,72 +22,6 @@ function tempDir(): string {
   return dir;
 }
 
-/** Sends requests back to back from `concurrency` workers until `stop()`; counts answers by body and failures. */
-function loadLoop(url: string, host: string, concurrency = 8, maxMs = 20_000) {
-  const counts = new Map<string, number>();
-  const failures: string[] = [];
-  let running = true;
-  const deadline = Date.now() + maxMs;
-  const workers = Array.from({ length: concurrency }, async () => {
-    while (running && Date.now() < deadline) {
-      try {
-        const r = await get(url, { host });
-        if (r.status !== 200) failures.push(`${r.status} ${r.headers['l5d-err'] ?? ''}`);
-        else counts.set(r.body, (counts.get(r.body) ?? 0) + 1);
-      } catch (e) {
-        failures.push(String(e));
-      }
-    }
-  });
-  return {
-    counts,
-    failures,
-    async stop() {
-      running = false;
-      await Promise.all(workers);
-    },
-  };
-}
-
-const until = async (check: () => boolean, ms: number) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
-describe('fallback at runtime', () => {
-  it('moves to the fallback when the primary’s endpoints vanish, with 0 failed requests under load', async () => {
-    const primary = await upstream('primary');
-    const fallback = await upstream('fallback');
-    const disco = tempDir();
-    writeFileSync(join(disco, 'web'), `127.0.0.1 ${primary.port}\n`);
-    writeFileSync(join(disco, 'web-backup'), `127.0.0.1 ${fallback.port}\n`);
-    const router = await startTestRouter(`
-namers:
-  - kind: io.l5d.fs
-    rootDir: ${disco}
-dtab: /svc/web => /#/io.l5d.fs/web | /#/io.l5d.fs/web-backup
-`);
-    cleanups.push(() => router.close());
-    const loop = loadLoop(router.url, 'web');
-    await until(() => (loop.counts.get('primary\n') ?? 0) > 200, 5000);
-    // The endpoints go away (the file empties), then the name itself (the file is deleted).
-    writeFileSync(join(disco, 'web'), '');
-    await until(() => (loop.counts.get('fallback\n') ?? 0) > 200, 5000);
-    await rm(join(disco, 'web'));
-    const before = loop.counts.get('fallback\n') ?? 0;
-    await until(() => (loop.counts.get('fallback\n') ?? 0) > before + 200, 5000);
-    // And back when the primary returns.
-    writeFileSync(join(disco, 'web'), `127.0.0.1 ${primary.port}\n`);
-    const primaryBefore = loop.counts.get('primary\n') ?? 0;
-    await until(() => (loop.counts.get('primary\n') ?? 0) > primaryBefore + 200, 5000);
-    await loop.stop();
-    expect(loop.failures).toEqual([]);
-  }, 30_000);
-});
-
 describe('drain', () => {
   it('keeps serving through a SIGTERM drain with 0 failed requests, is not ready meanwhile, and exits 0', async () => {
     const app = await upstream('app');
@@ -95,10 +30,10 @@ describe('drain', () => {
     const router = await startRouterProcess(['--dtab', join(dir, 'dtab'), '--drain-grace-ms', '1500']);
     cleanups.push(() => void router.child.kill('SIGKILL'));
     expect((await get(`${router.adminUrl}/ready`)).status).toBe(200);
-    const loop = loadLoop(router.url, 'web');
-    await until(() => (loop.counts.get('app\n') ?? 0) > 300, 5000);
+    const loop = loadLoop(wireClient('http/1.1'), router.url, 'web');
+    await until(() => (loop.counts.get('app\n') ?? 0) > 300, 'progress', 5000);
     router.child.kill('SIGTERM');
-    await until(() => router.log().includes('draining'), 2000);
+    await until(() => router.log().includes('draining'), 'progress', 2000);
     expect((await get(`${router.adminUrl}/ready`)).status).toBe(503);
     const atTerm = loop.counts.get('app\n') ?? 0;
     // Traffic continues during the grace period (kube-proxy has not caught up yet), then stops.
@@ -122,18 +57,18 @@ describe('namerd outage', () => {
     await putDtab(namerdUrl, 'default', `/svc/web => /$/inet/127.0.0.1/${a.port}`);
     const router = await startRouterProcess(['--namerd', namerdUrl, '--namespace', 'default']);
     cleanups.push(() => void router.child.kill('SIGKILL'));
-    await until(() => router.log().includes('base dtab in use'), 5000);
-    const loop = loadLoop(router.url, 'web', 4);
-    await until(() => (loop.counts.get('a\n') ?? 0) > 100, 5000);
+    await until(() => router.log().includes('base dtab in use'), 'progress', 5000);
+    const loop = loadLoop(wireClient('http/1.1'), router.url, 'web', 4);
+    await until(() => (loop.counts.get('a\n') ?? 0) > 100, 'progress', 5000);
     await namerd.kill();
     const duringOutage = loop.counts.get('a\n') ?? 0;
-    await until(() => (loop.counts.get('a\n') ?? 0) > duringOutage + 200, 5000);
+    await until(() => (loop.counts.get('a\n') ?? 0) > duringOutage + 200, 'progress', 5000);
     const state = await get(`${router.adminUrl}/admin/dtab`);
     expect(JSON.parse(state.body).stale).toMatch(/unreachable/);
     expect((await get(`${router.adminUrl}/ready`)).status).toBe(200);
     namerd = await startNamerdProcess(port, store);
     await putDtab(namerdUrl, 'default', `/svc/web => /$/inet/127.0.0.1/${b.port}`);
-    await until(() => (loop.counts.get('b\n') ?? 0) > 100, 15_000);
+    await until(() => (loop.counts.get('b\n') ?? 0) > 100, 'progress', 15_000);
     await loop.stop();
     expect(loop.failures).toEqual([]);
   }, 40_000);

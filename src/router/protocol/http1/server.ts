@@ -230,7 +230,10 @@ export class RouterServer {
   }
 
   #accept(socket: Socket): void {
-    if (this.#connections.size + this.#upgraded.size >= this.options.maxConnections) return this.#refuse(socket);
+    if (this.#connections.size + this.#upgraded.size >= this.options.maxConnections) {
+      this.#refuse(socket);
+      return;
+    }
     this.#lastAccept = performance.now();
     this.#connections.set(socket, { requests: 0, active: 0, idleSince: this.#lastAccept });
     socket.once('close', () => this.#connections.delete(socket));
