@@ -16,7 +16,7 @@ import {
 } from '../policy/deadline.js';
 import { attemptTimeoutMs, requestDeadlineMs } from '../policy/timeouts.js';
 import { attempt } from './attempt.js';
-import type { Exchange, HeaderList, Upstream, UpstreamRequest } from './exchange.js';
+import type { Exchange, HeaderList, RequestBody, Upstream, UpstreamRequest } from './exchange.js';
 import { upstreamHeaders } from './header-policy.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import { checkRequestTarget } from './request-target.js';
@@ -116,8 +116,6 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
   let requeues = 0;
   let retries = 0;
   const responseBy = performance.now() + s.responseTimeoutMs;
-  // The body can go again when there is none, or when all of it is held in the replay buffer.
-  const resendable = (): boolean => body === null || (replay?.replayable ?? false);
   /** The gRPC status of the last head a retry was decided on (trailers-only or non-gRPC answers). */
   let headGrpcStatus = -1;
   const retryStatus =
@@ -134,7 +132,7 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
           return (
             retries < s.maxRetries &&
             grpc.classifier.classify(code) === 'retryable-failure' &&
-            resendable() &&
+            canResend(body, replay) &&
             budget.tryWithdraw()
           );
         };
@@ -207,7 +205,7 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
       case 'failed': {
         pick.done(latency, false);
         clientStats.record(0, false, latency);
-        if (!result.sent && resendable() && requeues < s.maxRequeues && rt.requeueBudget.tryWithdraw()) {
+        if (!result.sent && canResend(body, replay) && requeues < s.maxRequeues && rt.requeueBudget.tryWithdraw()) {
           requeues++;
           rt.stats.requeues.inc();
           continue;
@@ -241,6 +239,11 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
         throw deadlineFailure(incoming, t, endpoint.key);
     }
   }
+}
+
+/** The body can go again when there is none, or when all of it is held in the replay buffer. */
+function canResend(body: RequestBody | null, replay: ReplayBuffer | null): boolean {
+  return body === null || replay?.replayable === true;
 }
 
 /** Out of time: the caller's own deadline (DEADLINE_EXCEEDED) or the router's timeouts (UPSTREAM_TIMEOUT). */
