@@ -79,11 +79,6 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
   // gRPC calls are judged by grpc-status and carry their deadline in grpc-timeout too.
   const grpc = head.grpc ? rt.grpc : null;
   const body = head.hasBody ? ex.body : null;
-  // A body is kept for a retry only where one can happen: a gRPC call on a router that retries.
-  const replay =
-    body !== null && grpc !== null && s.maxRetries > 0
-      ? new ReplayBuffer(body.stream, s.retryBufferBytes ?? DEFAULT_RETRY_BUFFER_BYTES)
-      : null;
   const now = Date.now();
   const incoming =
     grpc !== null
@@ -93,6 +88,11 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
         : readDeadlineHeader(head.deadline);
   const deadline = requestDeadlineMs(now, s.totalTimeoutMs, incoming);
   if (deadline <= now) throw createError('SY_ERR_DEADLINE_EXCEEDED', [t.service]);
+  // A body is kept for a retry only where one can happen: a gRPC call on a router that retries.
+  const replay =
+    body !== null && grpc !== null && s.maxRetries > 0
+      ? new ReplayBuffer(body.stream, s.retryBufferBytes ?? DEFAULT_RETRY_BUFFER_BYTES)
+      : null;
   const protocol = s.upstreamProtocol ?? head.protocol;
   const headers = upstreamHeaders(head.headers, {
     service: t.service,
