@@ -31,8 +31,10 @@ import { FileDtabSource } from './dtab-source/file-dtab-source.js';
 import { NamerdDtabSource } from './dtab-source/namerd-dtab-source.js';
 import { StaticDtabSource } from './dtab-source/static-dtab-source.js';
 import { P2cEwmaBalancer } from './policy/balancer.js';
+import { DEFAULT_GRPC_CLASSIFIER, grpcClassifier } from './policy/grpc-classifier.js';
 import { responseClassifier } from './policy/response-classifier.js';
 import { RetryBudget } from './policy/retry-budget.js';
+import { grpcSemantics } from './protocol/grpc/semantics.js';
 import { http1Handler } from './protocol/http1/exchange.js';
 import { rawErrorResponse } from './protocol/http1/raw-error.js';
 import { RouterServer } from './protocol/http1/server.js';
@@ -147,11 +149,16 @@ export async function startRouter(
       clearContext: config.clearContext,
       maxRequeues: 5,
       maxRetries: config.maxRetries,
+      retryBufferBytes: config.retryBufferSize.requestBytes,
       responseTimeoutMs: limits.responseTimeoutMs > 0 ? limits.responseTimeoutMs : Number.POSITIVE_INFINITY,
       bodyIdleTimeoutMs: limits.bodyIdleTimeoutMs,
       upstreamProtocol: config.client.protocol === 'inbound' ? null : config.client.protocol,
     },
     classifier: responseClassifier(config.responseClassifier)!,
+    // Under an HTTP kind, gRPC calls are still judged by their status, as the default gRPC kind does.
+    grpc: grpcSemantics(
+      grpcClassifier(config.responseClassifier, config.retryableStatusCodes) ?? DEFAULT_GRPC_CLASSIFIER,
+    ),
     retryBudget: (service) => {
       let b = budgets.get(service);
       if (b === undefined) budgets.set(service, (b = new RetryBudget()));

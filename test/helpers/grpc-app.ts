@@ -20,6 +20,8 @@ export interface UnaryRequest {
   /** Answer with this gRPC status (non-zero) instead of a message. */
   readonly status?: number;
   readonly statusMessage?: string;
+  /** Trailing metadata sent with a failing `status`. */
+  readonly trailers?: Readonly<Record<string, string>>;
   /** Wait this long before answering. */
   readonly delayMs?: number;
 }
@@ -140,7 +142,7 @@ export async function startGrpcApp(options: { readonly name?: string } = {}): Pr
       const answer = () => {
         if (call.cancelled) return;
         if (req.status !== undefined && req.status !== 0)
-          callback({ code: req.status, details: req.statusMessage ?? '' });
+          callback({ code: req.status, details: req.statusMessage ?? '', metadata: toMetadata(req.trailers) });
         else callback(null, { message: req.message ?? '', server: name });
       };
       if (!req.delayMs) return answer();
@@ -210,6 +212,12 @@ export async function startGrpcApp(options: { readonly name?: string } = {}): Pr
   };
 }
 
+function toMetadata(values: Readonly<Record<string, string>> | undefined): grpc.Metadata {
+  const md = new grpc.Metadata();
+  for (const [k, v] of Object.entries(values ?? {})) md.set(k, v);
+  return md;
+}
+
 function flatMetadata(metadata: grpc.Metadata): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, values] of Object.entries(metadata.getMap())) {
@@ -247,7 +255,12 @@ export function echoClient(target: string, options: { readonly authority?: strin
 /** How a call ended, as the client saw it. */
 export type CallResult<T> =
   | { readonly ok: true; readonly value: T; readonly trailers: Readonly<Record<string, string>> }
-  | { readonly ok: false; readonly code: number; readonly details: string };
+  | {
+      readonly ok: false;
+      readonly code: number;
+      readonly details: string;
+      readonly metadata: Readonly<Record<string, string>>;
+    };
 
 export interface CallOptions {
   /** The call's deadline, in ms from now (sent as grpc-timeout). */
@@ -331,5 +344,5 @@ export async function bidi(client: EchoClient, pings: readonly number[], opts: C
 }
 
 function failed(err: grpc.ServiceError): CallResult<never> {
-  return { ok: false, code: err.code, details: err.details };
+  return { ok: false, code: err.code, details: err.details, metadata: flatMetadata(err.metadata) };
 }

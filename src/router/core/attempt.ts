@@ -23,8 +23,17 @@ import type {
 import { downstreamHeaders } from './header-policy.js';
 
 export type AttemptResult =
-  /** The response went (or is going) to the caller; `ok` is false when it broke midway. */
-  | { readonly kind: 'responded'; readonly status: number; readonly ok: boolean }
+  /**
+   * The response went (or is going) to the caller; `ok` is false when it broke midway. `headers`
+   * and `trailers` are what the caller got (a gRPC call is judged by the `grpc-status` in them).
+   */
+  | {
+      readonly kind: 'responded';
+      readonly status: number;
+      readonly ok: boolean;
+      readonly headers: HeaderList | null;
+      readonly trailers: HeaderList | null;
+    }
   /** A status the caller may retry; nothing was written. */
   | { readonly kind: 'retryable'; readonly status: number }
   /** Failed before any response byte; `sent` says whether the request may have reached the upstream. */
@@ -48,8 +57,8 @@ export interface AttemptOptions {
   readonly responseTimeoutMs: number;
   /** Longest pause in the request body; 0 for none. */
   readonly bodyIdleTimeoutMs: number;
-  /** Whether a response with this status should be handed back for a retry instead of written. */
-  readonly retryStatus: (status: number) => boolean;
+  /** Whether a response with this head should be handed back for a retry instead of written. */
+  readonly retryStatus: (status: number, headers: HeaderList) => boolean;
   readonly clearContext: boolean;
 }
 
@@ -58,6 +67,7 @@ class AttemptHandler implements UpstreamHandler {
   #settled = false;
   #started = false;
   #status = 0;
+  #headers: HeaderList | null = null;
   #timer: NodeJS.Timeout | undefined;
   #responseTimer: NodeJS.Timeout | undefined;
   #bodyTimer: NodeJS.Timeout | undefined;
@@ -133,14 +143,15 @@ class AttemptHandler implements UpstreamHandler {
   onHead(status: number, headers: HeaderList, statusText?: string): void {
     if (status < 200 || this.#settled) return;
     if (this.#responseTimer) clearTimeout(this.#responseTimer);
-    if (this.o.retryStatus(status)) {
+    if (this.o.retryStatus(status, headers)) {
       this.#finish({ kind: 'retryable', status });
       this.#controller?.abort(new Error('retrying'));
       return;
     }
     this.#started = true;
     this.#status = status;
-    this.o.sink.start(status, downstreamHeaders(headers, this.o.clearContext), statusText);
+    this.#headers = downstreamHeaders(headers, this.o.clearContext);
+    this.o.sink.start(status, this.#headers, statusText);
   }
 
   onData(chunk: Buffer): void {
@@ -153,8 +164,9 @@ class AttemptHandler implements UpstreamHandler {
 
   onEnd(trailers: HeaderList | null): void {
     if (this.#settled) return;
-    this.o.sink.end(trailers === null ? undefined : downstreamHeaders(trailers, this.o.clearContext));
-    this.#finish({ kind: 'responded', status: this.#status, ok: true });
+    const sent = trailers === null ? null : downstreamHeaders(trailers, this.o.clearContext);
+    this.o.sink.end(sent ?? undefined);
+    this.#finish(this.#responded(true, sent));
   }
 
   onError(error: Error, failure: UpstreamFailure): void {
@@ -165,7 +177,7 @@ class AttemptHandler implements UpstreamHandler {
     }
     if (this.#started) {
       this.o.sink.abort(error);
-      this.#finish({ kind: 'responded', status: this.#status, ok: false });
+      this.#finish(this.#responded(false, null));
       return;
     }
     if (failure === 'rejected') {
@@ -179,12 +191,16 @@ class AttemptHandler implements UpstreamHandler {
     if (this.#settled) return;
     if (this.#started) {
       this.o.sink.abort();
-      this.#finish({ kind: 'responded', status: this.#status, ok: false });
+      this.#finish(this.#responded(false, null));
     } else {
       const body = this.o.body;
       this.#finish({ kind: 'timeout', bodyPending: body !== null && !body.complete });
     }
     this.#controller?.abort(new Error('timed out'));
+  }
+
+  #responded(ok: boolean, trailers: HeaderList | null): AttemptResult {
+    return { kind: 'responded', status: this.#status, ok, headers: this.#headers, trailers };
   }
 
   #finish(result: AttemptResult): void {

@@ -7,15 +7,26 @@
  * through rescue.ts and the sink's `rescue`.
  */
 import { createError } from '../../errors.js';
-import { DEADLINE_HEADER, formatDeadline, outgoingDeadline, readDeadlineHeader } from '../policy/deadline.js';
+import {
+  DEADLINE_HEADER,
+  type Deadline,
+  formatDeadline,
+  outgoingDeadline,
+  readDeadlineHeader,
+} from '../policy/deadline.js';
 import { attemptTimeoutMs, requestDeadlineMs } from '../policy/timeouts.js';
 import { attempt } from './attempt.js';
-import type { Exchange, Upstream } from './exchange.js';
+import type { Exchange, HeaderList, RequestBody, Upstream, UpstreamRequest } from './exchange.js';
 import { upstreamHeaders } from './header-policy.js';
+import { ReplayBuffer } from './replay-buffer.js';
 import { checkRequestTarget } from './request-target.js';
 import { rescue } from './rescue.js';
 import { resolve, type Target } from './resolve.js';
 import type { RouterRuntime } from './runtime.js';
+import type { ScopeStats } from './stats.js';
+
+/** `retryBufferSize.requestBytes` when the settings leave it out. */
+const DEFAULT_RETRY_BUFFER_BYTES = 8192;
 
 /** Serves one exchange; never rejects (failures are rendered on the sink and counted). */
 export function serve(rt: RouterRuntime, ex: Exchange): Promise<void> {
@@ -28,6 +39,7 @@ export function serve(rt: RouterRuntime, ex: Exchange): Promise<void> {
       const status = failure.status;
       const latency = performance.now() - ex.started;
       rt.stats.server.record(status, false, latency);
+      if (ex.head.grpc) rt.stats.server.grpcStatus(failure.grpcStatus).inc();
       // Names that found no route share one series: what callers send cannot mint series.
       if (!routed.done && status >= 500) rt.stats.other.record(status, false, latency);
     },
@@ -43,7 +55,14 @@ async function handle(rt: RouterRuntime, ex: Exchange, routed: { done: boolean }
   routed.done = true;
   // Only now that the request has somewhere to go is the caller told to send its body.
   if (head.expectContinue) ex.sink.continue();
-  const status = await dispatch(rt, ex, target, host);
+  let status: number;
+  try {
+    status = await dispatch(rt, ex, target, host);
+  } catch (error) {
+    // A gRPC call the router answers itself (deadline, no endpoint) is counted on its service too.
+    if (head.grpc) target.route.stats.grpcStatus(rescue(error).grpcStatus).inc();
+    throw error;
+  }
   target.route.stats.record(status, status > 0 && status < 500, performance.now() - ex.started);
   return status;
 }
@@ -57,12 +76,23 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
   const head = ex.head;
   const sink = ex.sink;
   const method = head.method;
-  // A request without a body can be sent again; one with a body streams and cannot.
+  // gRPC calls are judged by grpc-status and carry their deadline in grpc-timeout too.
+  const grpc = head.grpc ? rt.grpc : null;
   const body = head.hasBody ? ex.body : null;
   const now = Date.now();
-  const incoming = head.deadline === undefined ? null : readDeadlineHeader(head.deadline);
+  const incoming =
+    grpc !== null
+      ? grpc.callerDeadline(head, now)
+      : head.deadline === undefined
+        ? null
+        : readDeadlineHeader(head.deadline);
   const deadline = requestDeadlineMs(now, s.totalTimeoutMs, incoming);
   if (deadline <= now) throw createError('SY_ERR_DEADLINE_EXCEEDED', [t.service]);
+  // A body is kept for a retry only where one can happen: a gRPC call on a router that retries.
+  const replay =
+    body !== null && grpc !== null && s.maxRetries > 0
+      ? new ReplayBuffer(body.stream, s.retryBufferBytes ?? DEFAULT_RETRY_BUFFER_BYTES)
+      : null;
   const protocol = s.upstreamProtocol ?? head.protocol;
   const headers = upstreamHeaders(head.headers, {
     service: t.service,
@@ -77,7 +107,8 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
     ...(host === undefined ? {} : { host }),
   });
   const outgoing = outgoingDeadline(incoming, s.totalTimeoutMs, now);
-  if (outgoing !== null && outgoing !== incoming) replaceHeader(headers, DEADLINE_HEADER, formatDeadline(outgoing));
+  if (grpc === null && outgoing !== null && outgoing !== incoming)
+    replaceHeader(headers, DEADLINE_HEADER, formatDeadline(outgoing));
   const budget = t.route.budget;
   budget.deposit();
   t.client.stats ??= rt.stats.client(t.client.id, t.client.accrualCounters);
@@ -85,24 +116,50 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
   let requeues = 0;
   let retries = 0;
   const responseBy = performance.now() + s.responseTimeoutMs;
-  const retryStatus = (status: number): boolean =>
-    body === null &&
-    retries < s.maxRetries &&
-    rt.classifier.classify(method, status, false) === 'retryable-failure' &&
-    budget.tryWithdraw();
-  const request = {
+  /** The gRPC status of the last head a retry was decided on (trailers-only or non-gRPC answers). */
+  let headGrpcStatus = -1;
+  const retryStatus =
+    grpc === null
+      ? (status: number): boolean =>
+          body === null &&
+          retries < s.maxRetries &&
+          rt.classifier.classify(method, status, false) === 'retryable-failure' &&
+          budget.tryWithdraw()
+      : (status: number, responseHeaders: HeaderList): boolean => {
+          const code = grpc.statusOfHead(status, responseHeaders);
+          if (code === undefined) return false;
+          headGrpcStatus = code;
+          return (
+            retries < s.maxRetries &&
+            grpc.classifier.classify(code) === 'retryable-failure' &&
+            canResend(body, replay) &&
+            budget.tryWithdraw()
+          );
+        };
+  const request: { -readonly [K in keyof UpstreamRequest]: UpstreamRequest[K] } = {
     method,
     path: t.url ?? head.path,
     authority: head.authority,
     headers,
-    body: body === null ? null : body.stream,
+    body: body === null ? null : (replay?.first ?? body.stream),
   };
-  for (;;) {
+  for (let n = 0; ; n++) {
     const pick = t.client.pick();
     if (pick === null) throw createError('SY_ERR_NO_BROKERS', [t.service, t.base.shown, t.local?.shown ?? '']);
     const { endpoint } = pick;
     const attemptStarted = performance.now();
-    const timeout = attemptTimeoutMs(Date.now(), deadline, s.attemptTimeoutMs);
+    const wallNow = Date.now();
+    const timeout = attemptTimeoutMs(wallNow, deadline, s.attemptTimeoutMs);
+    if (n > 0) {
+      // A retry or requeue starts only with time left, and sends the body again from the buffer.
+      if (timeout <= 0) {
+        pick.done(0, null);
+        throw deadlineFailure(incoming, t, endpoint.key);
+      }
+      if (replay !== null) request.body = replay.replay();
+    }
+    // What is left of the deadline when this attempt leaves, as grpc-timeout and l5d-ctx-deadline.
+    if (grpc !== null) request.headers = grpc.withDeadline(headers, outgoing, wallNow);
     let upstream: Upstream;
     try {
       upstream = endpoint.upstream(protocol);
@@ -124,7 +181,16 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
     const latency = performance.now() - attemptStarted;
     switch (result.kind) {
       case 'responded': {
-        const ok = result.ok && rt.classifier.classify(method, result.status, body !== null) === 'success';
+        let ok: boolean;
+        if (grpc === null) ok = result.ok && rt.classifier.classify(method, result.status, body !== null) === 'success';
+        else {
+          // A gRPC call is judged at its trailers; one cut midway is a reset, whatever came before.
+          const outcome = result.ok
+            ? grpc.statusOfResponse(result.status, result.headers ?? [], result.trailers)
+            : 'reset';
+          ok = grpc.classifier.classify(outcome) === 'success';
+          if (outcome !== 'reset') countGrpc(rt, t, clientStats, outcome === 'no-status' ? -1 : outcome);
+        }
         pick.done(latency, ok);
         clientStats.record(result.status, ok, latency);
         return result.status;
@@ -132,13 +198,14 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
       case 'retryable':
         pick.done(latency, false);
         clientStats.record(result.status, false, latency);
+        if (grpc !== null) clientStats.grpcStatus(headGrpcStatus).inc();
         retries++;
         clientStats.retried();
         continue;
       case 'failed': {
         pick.done(latency, false);
         clientStats.record(0, false, latency);
-        if (!result.sent && body === null && requeues < s.maxRequeues && rt.requeueBudget.tryWithdraw()) {
+        if (!result.sent && canResend(body, replay) && requeues < s.maxRequeues && rt.requeueBudget.tryWithdraw()) {
           requeues++;
           rt.stats.requeues.inc();
           continue;
@@ -146,6 +213,10 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
         const code = result.sent ? 'SY_ERR_UPSTREAM_FAILED' : 'SY_ERR_UPSTREAM_CONNECT';
         const failure = rescue(createError(code, [endpoint.key, result.error.message]), !result.sent);
         sink.rescue(failure);
+        if (grpc !== null) {
+          t.route.stats.grpcStatus(failure.grpcStatus).inc();
+          rt.stats.server.grpcStatus(failure.grpcStatus).inc();
+        }
         return failure.status;
       }
       case 'abandoned':
@@ -162,16 +233,32 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
         pick.done(latency, null);
         clientStats.record(0, false, latency);
         throw createError('SY_ERR_BAD_REQUEST', [result.error.message]);
-      case 'timeout': {
+      case 'timeout':
         pick.done(latency, result.bodyPending ? null : false);
         clientStats.record(0, false, latency);
-        const byDeadline = incoming !== null && Date.now() >= incoming.deadlineMs;
-        throw byDeadline
-          ? createError('SY_ERR_DEADLINE_EXCEEDED', [t.service])
-          : createError('SY_ERR_UPSTREAM_TIMEOUT', [endpoint.key, Math.round(performance.now() - t.started)]);
-      }
+        throw deadlineFailure(incoming, t, endpoint.key);
     }
   }
+}
+
+/** The body can go again when there is none, or when all of it is held in the replay buffer. */
+function canResend(body: RequestBody | null, replay: ReplayBuffer | null): boolean {
+  return body === null || replay?.replayable === true;
+}
+
+/** Out of time: the caller's own deadline (DEADLINE_EXCEEDED) or the router's timeouts (UPSTREAM_TIMEOUT). */
+function deadlineFailure(incoming: Deadline | null, t: Target, endpoint: string): Error {
+  const byDeadline = incoming !== null && Date.now() >= incoming.deadlineMs;
+  return byDeadline
+    ? createError('SY_ERR_DEADLINE_EXCEEDED', [t.service])
+    : createError('SY_ERR_UPSTREAM_TIMEOUT', [endpoint, Math.round(performance.now() - t.started)]);
+}
+
+/** One gRPC status the caller got, on the client, service and server scopes (-1: none, counted as `unknown`). */
+function countGrpc(rt: RouterRuntime, t: Target, client: ScopeStats, code: number): void {
+  client.grpcStatus(code).inc();
+  t.route.stats.grpcStatus(code).inc();
+  rt.stats.server.grpcStatus(code).inc();
 }
 
 function replaceHeader(headers: string[], name: string, value: string): void {

@@ -28,8 +28,10 @@ import { RouteCache } from '../../../src/router/core/route-cache.js';
 import type { RequestSettings, RouterRuntime } from '../../../src/router/core/runtime.js';
 import { RouterStats } from '../../../src/router/core/stats.js';
 import { P2cEwmaBalancer } from '../../../src/router/policy/balancer.js';
+import { DEFAULT_GRPC_CLASSIFIER, grpcClassifier } from '../../../src/router/policy/grpc-classifier.js';
 import { responseClassifier } from '../../../src/router/policy/response-classifier.js';
 import { RetryBudget } from '../../../src/router/policy/retry-budget.js';
+import { grpcSemantics } from '../../../src/router/protocol/grpc/semantics.js';
 import { MetricsRegistry } from '../../../src/telemetry/metrics.js';
 
 export type SinkEvent =
@@ -236,7 +238,13 @@ export interface MemoryRouter {
 export function memoryRouter(
   upstream: Upstream,
   settings: Partial<RequestSettings> = {},
-  options: { classifier?: string; dtab?: string; missing?: Protocol } = {},
+  options: {
+    classifier?: string;
+    grpcClassifier?: string;
+    retryableCodes?: number[];
+    dtab?: string;
+    missing?: Protocol;
+  } = {},
 ): MemoryRouter {
   const acquired: string[] = [];
   const source = {
@@ -267,6 +275,9 @@ export function memoryRouter(
     stats: new RouterStats(new MetricsRegistry(), 'mem'),
     settings: { ...SETTINGS, ...settings },
     classifier: responseClassifier(options.classifier ?? 'io.l5d.http.retryableRead5XX')!,
+    grpc: grpcSemantics(
+      grpcClassifier(options.grpcClassifier ?? '', options.retryableCodes) ?? DEFAULT_GRPC_CLASSIFIER,
+    ),
     retryBudget: (service) => {
       let b = budgets.get(service);
       if (b === undefined) budgets.set(service, (b = new RetryBudget()));

@@ -40,6 +40,12 @@ export class H2StreamSink implements ResponseSink {
   #finished = false;
   #abandoned = false;
   #trailers: OutgoingHeaders | undefined;
+  /**
+   * A gRPC caller's response head, held until the first message or the end: an upstream's
+   * trailers-only answer (its status in a head that ends the stream) must reach the caller as one
+   * HEADERS frame with END_STREAM, or gRPC clients miss its status.
+   */
+  #pendingHead: OutgoingHeaders | undefined;
   readonly #abandon = new Set<() => void>();
 
   constructor(
@@ -76,12 +82,18 @@ export class H2StreamSink implements ResponseSink {
     if (this.#started || this.#finished) return;
     this.#started = true;
     if (!this.#open()) return;
+    const outgoing = toOutgoing(headers, { ':status': status });
+    if (this.head.grpc) this.#pendingHead = outgoing;
+    else this.#respond(outgoing);
+  }
+
+  #respond(outgoing: OutgoingHeaders): void {
     this.stream.once('wantTrailers', () => {
       // Empty trailers become an empty DATA frame that ends the stream.
       if (this.#open()) this.stream.sendTrailers(this.#trailers ?? {});
     });
     try {
-      this.stream.respond(toOutgoing(headers, { ':status': status }), { waitForTrailers: true });
+      this.stream.respond(outgoing, { waitForTrailers: true });
     } catch (error) {
       // A header node refuses to send (an invalid name or value from the upstream).
       this.abort(error as Error);
@@ -91,6 +103,10 @@ export class H2StreamSink implements ResponseSink {
   write(chunk: Uint8Array): boolean {
     // node ends the stream at respond() for HEAD, 204, 205 and 304: such a body is dropped.
     if (this.#finished || !this.#open() || this.stream.writableEnded) return true;
+    if (this.#pendingHead !== undefined) {
+      this.#flushHead();
+      if (this.#finished || !this.#open()) return true;
+    }
     return this.stream.write(chunk);
   }
 
@@ -102,8 +118,27 @@ export class H2StreamSink implements ResponseSink {
     if (this.#finished) return;
     if (!this.#started) this.start(200, []);
     this.#finished = true;
-    if (trailers && trailers.length > 0) this.#trailers = toOutgoing(trailers);
+    const hasTrailers = trailers !== undefined && trailers.length > 0;
+    if (hasTrailers) this.#trailers = toOutgoing(trailers);
+    const pending = this.#pendingHead;
+    if (pending !== undefined && !hasTrailers && this.#open()) {
+      // Nothing but a head: a trailers-only answer, sent as it came.
+      this.#pendingHead = undefined;
+      try {
+        this.stream.respond(pending, { endStream: true });
+      } catch (error) {
+        this.abort(error as Error);
+      }
+      return;
+    }
+    if (pending !== undefined) this.#flushHead();
     if (this.#open() && !this.stream.writableEnded) this.stream.end();
+  }
+
+  #flushHead(): void {
+    const pending = this.#pendingHead!;
+    this.#pendingHead = undefined;
+    if (this.#open()) this.#respond(pending);
   }
 
   abort(error?: Error): void {
