@@ -21,7 +21,7 @@ import {
   wireClient,
 } from '../helpers/protocol-client.js';
 import { get, load, startTestRouter } from '../helpers/router-harness.js';
-import { testScope } from '../helpers/test-scope.js';
+import { metrics, testScope } from '../helpers/test-scope.js';
 
 /** The 1 - 1e-6 quantile of χ² with one degree of freedom (Math.random drives the split). */
 const CHI2_1DF_P1E6 = 23.93;
@@ -66,7 +66,7 @@ totalTimeoutMs: 500
     await Promise.all([v1.close(), v2.close(), canary.close(), stall.close(), forbidden.close()]);
   });
 
-  it('routes by name through the dtab, adding the l5d-dst-* headers', async () => {
+  it('routes by name through the dtab, adding the l5d-dst-* headers and counting it under its protocol', async () => {
     const r = await client.send(router.url, { host: 'web', path: '/hello?x=1' });
     expect(r.status).toBe(200);
     expect(r.body).toBe('v1\n');
@@ -74,6 +74,8 @@ totalTimeoutMs: 500
     expect(seen['l5d-dst-service']).toBe('/svc/web');
     expect(seen['l5d-dst-client']).toBe(`/$/inet/127.0.0.1/${v1.port}`);
     expect(seen.via).toMatch(/switchyard$/);
+    const label = protocol === 'h2' ? 'h2' : 'http';
+    expect((await metrics(router.adminUrl))[`rt/http/server/protocol/${label}/requests`]).toBeGreaterThan(0);
   });
 
   it('splits 10,000 requests 1:19 within χ² bounds', async () => {

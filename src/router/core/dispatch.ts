@@ -32,13 +32,18 @@ const DEFAULT_RETRY_BUFFER_BYTES = 8192;
 export function serve(rt: RouterRuntime, ex: Exchange): Promise<void> {
   const routed = { done: false };
   return handle(rt, ex, routed).then(
-    (status) => rt.stats.server.record(status, status > 0 && status < 500, performance.now() - ex.started),
+    (status) => {
+      const ok = status > 0 && status < 500;
+      rt.stats.server.record(status, ok, performance.now() - ex.started);
+      rt.stats.protocol(ex.head.protocol, ok);
+    },
     (error) => {
       const failure = rescue(error);
       ex.sink.rescue(failure);
       const status = failure.status;
       const latency = performance.now() - ex.started;
       rt.stats.server.record(status, false, latency);
+      rt.stats.protocol(ex.head.protocol, false);
       if (ex.head.grpc) rt.stats.server.grpcStatus(failure.grpcStatus).inc();
       // Names that found no route share one series: what callers send cannot mint series.
       if (!routed.done && status >= 500) rt.stats.other.record(status, false, latency);

@@ -13,6 +13,7 @@
 
 import type { MetricsRegistry } from '../../telemetry/metrics.js';
 import type { FailureAccrualCounters } from '../policy/failure-accrual.js';
+import type { Protocol } from './exchange.js';
 
 type Counter = ReturnType<MetricsRegistry['counter']>;
 type Histogram = ReturnType<MetricsRegistry['histogram']>;
@@ -217,6 +218,8 @@ export class RouterStats {
   readonly #clients: CappedScopes;
   readonly requeues: Counter;
   readonly overridesRefused: Counter;
+  /** Requests and failures by inbound protocol (label `protocol`: linkerd's router names `http` and `h2`). */
+  readonly #byProtocol: Record<Protocol, { requests: Counter; failures: Counter }>;
 
   constructor(
     readonly registry: MetricsRegistry,
@@ -226,10 +229,22 @@ export class RouterStats {
     this.server = new ScopeStats(registry, 'server', { rt: router });
     this.requeues = registry.counter('rt:requeues', { rt: router });
     this.overridesRefused = registry.counter('rt:dtab_overrides_refused', { rt: router });
+    const protocolCounters = (protocol: string) => ({
+      requests: registry.counter('rt:server:protocol:requests', { rt: router, protocol }),
+      failures: registry.counter('rt:server:protocol:failures', { rt: router, protocol }),
+    });
+    this.#byProtocol = { 'http/1.1': protocolCounters('http'), h2: protocolCounters('h2') };
     this.#services = new CappedScopes(registry, 'service', router, limits.maxServices);
     this.#clients = new CappedScopes(registry, 'client', router, limits.maxClients);
     registry.gauge('rt:service_scopes', { rt: router }, () => this.#services.size);
     registry.gauge('rt:client_scopes', { rt: router }, () => this.#clients.size);
+  }
+
+  /** One finished request on the server, counted by the protocol it came in on. */
+  protocol(protocol: Protocol, ok: boolean): void {
+    const c = this.#byProtocol[protocol];
+    c.requests.inc();
+    if (!ok) c.failures.inc();
   }
 
   /** `name` is the logical name as shown, e.g. /svc/web (linkerd drops the leading slash). */
