@@ -8,7 +8,7 @@ import { constants, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { H2Upstream, type H2UpstreamOptions } from '../../src/router/protocol/upstream/h2-upstream.js';
 import {
   upstreamRequest as get,
@@ -21,11 +21,9 @@ import {
   until,
 } from '../helpers/h2-upstream-harness.js';
 import { seededRandom } from '../helpers/seeded-random.js';
+import { testScope } from '../helpers/test-scope.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const { cleanups } = testScope();
 
 async function setup(onStream?: StreamHandler, options: Partial<H2UpstreamOptions> = {}) {
   const server = await startH2Upstream(onStream);

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { H2Upstream, type H2UpstreamOptions } from '../../src/router/protocol/upstream/h2-upstream.js';
 import {
   bigBody,
@@ -19,11 +19,9 @@ import {
   startH2Upstream,
   until,
 } from '../helpers/h2-upstream-harness.js';
+import { testScope } from '../helpers/test-scope.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const { cleanups } = testScope();
 
 async function setup(onStream?: StreamHandler, settings = {}, options: Partial<H2UpstreamOptions> = {}) {
   const server = await startH2Upstream(onStream, settings);

@@ -16,14 +16,11 @@
  * would report (protocol/grpc/status.ts `grpcStatusOfResponse`), then classified like any code.
  * Requeues of calls that never reached an upstream are a separate decision (`isRequeueable`).
  */
+import { GRPC_CLASSIFIERS } from '../../config/h2-keys.js';
 import type { ErrorKind, ResponseClass } from './response-classifier.js';
 
-export const GRPC_CLASSIFIERS = [
-  'io.l5d.h2.grpc.default',
-  'io.l5d.h2.grpc.neverRetryable',
-  'io.l5d.h2.grpc.alwaysRetryable',
-  'io.l5d.h2.grpc.retryableStatusCodes',
-] as const;
+// The kinds are the config's (one list for validation, the schema and this module).
+export { GRPC_CLASSIFIERS };
 
 export type GrpcClassifierKind = (typeof GRPC_CLASSIFIERS)[number];
 
