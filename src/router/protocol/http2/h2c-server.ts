@@ -28,6 +28,7 @@ import {
   type ServerHttp2Stream,
   type ServerOptions,
 } from 'node:http2';
+import { Readable } from 'node:stream';
 import { createError } from '../../../errors.js';
 import type { Exchange, RequestBody } from '../../core/exchange.js';
 import { rescue } from '../../core/rescue.js';
@@ -76,20 +77,56 @@ export function headerListSize(rawHeaders: readonly string[]): number {
   return size;
 }
 
-/** The request body as it streams in; `received` counts what node pushed, read or not. */
+/**
+ * The request body as it streams in; `received` counts what node pushed, read or not.
+ *
+ * Core and the upstreams get a Readable of their own, not the h2 stream: that stream is also
+ * the response, and a consumer that destroys its request body once sent (undici does) would
+ * close the caller's stream before any answer went out. The view reads the stream only when
+ * read from and pauses it when full, so the caller's flow-control window still follows the
+ * upstream's pace; destroying it stops reading and leaves the response side alone.
+ */
 function bodyOf(stream: ServerHttp2Stream): RequestBody {
   let received = 0;
   let complete = false;
-  // Counting in push() sees bytes as they arrive without a 'data' listener, which would start
-  // the stream flowing before core has attached its consumer.
+  // Counting in push() sees bytes as they arrive, before anyone reads them.
   const push = stream.push.bind(stream);
   stream.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
     if (chunk === null) complete = true;
     else if (chunk instanceof Uint8Array) received += chunk.byteLength;
     return push(chunk, encoding);
   };
+  let reading = false;
+  const onData = (chunk: Buffer) => {
+    if (!view.push(chunk)) stream.pause();
+  };
+  const onEnd = () => view.push(null);
+  // A stream closed before its body ended: the caller reset it or its connection went.
+  const onClose = () => {
+    if (!stream.readableEnded) view.destroy(new Error('the caller closed its stream before its body ended'));
+  };
+  const view = new Readable({
+    read() {
+      if (reading) return void stream.resume();
+      reading = true;
+      // node ends an empty body's stream by itself (no 'data' to wait for): nothing to read.
+      if (stream.readableEnded) return void view.push(null);
+      stream.on('data', onData);
+      stream.once('end', onEnd);
+    },
+    destroy(error, callback) {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('close', onClose);
+      stream.pause();
+      callback(error);
+    },
+  });
+  stream.once('close', onClose);
+  // Nobody may be reading yet when the caller resets; the consumers that are listen for themselves.
+  view.on('error', () => {});
   return {
-    stream,
+    stream: view,
     get complete() {
       return complete;
     },
