@@ -33,6 +33,7 @@ import { createError } from '../../../errors.js';
 import type { Exchange, RequestBody } from '../../core/exchange.js';
 import { rescue } from '../../core/rescue.js';
 import { headFromH2 } from './request-head.js';
+import { ResetBudget, type ResetBudgetOptions } from './reset-budget.js';
 import { H2StreamSink } from './stream-sink.js';
 
 export interface H2cServerOptions {
@@ -48,6 +49,8 @@ export interface H2cServerOptions {
   readonly maxSessions: number;
   /** Memory node lets one session hold (queued frames, headers), in MB. */
   readonly maxSessionMemoryMB: number;
+  /** In-flight streams a caller may reset at once, and per second after that (reset-budget.ts). */
+  readonly resets: ResetBudgetOptions;
 }
 
 export const H2C_DEFAULTS: H2cServerOptions = {
@@ -57,6 +60,7 @@ export const H2C_DEFAULTS: H2cServerOptions = {
   sessionIdleMs: 10_000,
   maxSessions: 10_000,
   maxSessionMemoryMB: 10,
+  resets: { burst: 200, perSecond: 20 },
 };
 
 /** Entries one SETTINGS frame may carry (h2 defines 6; a few more for extensions). */
@@ -140,6 +144,10 @@ export class H2cServer {
   #draining = false;
   #stopped = false;
   #refused = 0;
+  #resetFloods = 0;
+  readonly #resetBudgets = new WeakMap<Http2Session, ResetBudget>();
+  /** Sessions past their reset budget: their GOAWAY is on its way, their new streams are refused. */
+  readonly #flooded = new WeakSet<Http2Session>();
   /** Open streams per session: an idle session is one with none. */
   readonly #sessions = new Map<Http2Session, number>();
   #onEmpty: (() => void) | undefined;
@@ -188,6 +196,11 @@ export class H2cServer {
     return this.#refused;
   }
 
+  /** Sessions ended with ENHANCE_YOUR_CALM because their caller reset streams past its budget. */
+  get resetFloods(): number {
+    return this.#resetFloods;
+  }
+
   get draining(): boolean {
     return this.#draining;
   }
@@ -215,6 +228,11 @@ export class H2cServer {
   #serve(stream: ServerHttp2Stream, rawHeaders: string[]): void {
     stream.on('error', () => {});
     const session = stream.session;
+    // nghttp2 goes on reading the frames already received after our GOAWAY: none of them is served.
+    if (session && this.#flooded.has(session)) {
+      stream.close(h2.NGHTTP2_ENHANCE_YOUR_CALM);
+      return;
+    }
     if (session && this.#sessions.has(session)) {
       this.#sessions.set(session, (this.#sessions.get(session) ?? 0) + 1);
       stream.once('close', () => {
@@ -232,6 +250,7 @@ export class H2cServer {
       sink.rescue(rescue(createError('SY_ERR_HEADERS_TOO_LARGE', [this.options.maxHeaderListBytes])));
       return;
     }
+    if (session) sink.onAbandon(() => this.#callerReset(session));
     const exchange: Exchange = {
       head,
       body: head.hasBody ? bodyOf(stream) : null,
@@ -244,6 +263,19 @@ export class H2cServer {
       // A handler bug must cost one stream, not the process.
       exchange.sink.abort();
     }
+  }
+
+  /** A caller reset (or dropped) a stream still being served: past the budget, the session ends. */
+  #callerReset(session: Http2Session): void {
+    if (session.destroyed || this.#flooded.has(session)) return;
+    let budget = this.#resetBudgets.get(session);
+    if (budget === undefined) this.#resetBudgets.set(session, (budget = new ResetBudget(this.options.resets)));
+    if (budget.spend()) return;
+    this.#resetFloods++;
+    this.#flooded.add(session);
+    // The GOAWAY goes out first; destroying then cancels what the session still has in flight.
+    session.goaway(h2.NGHTTP2_ENHANCE_YOUR_CALM);
+    setImmediate(() => session.destroy(undefined, h2.NGHTTP2_ENHANCE_YOUR_CALM));
   }
 
   /** Not ready any more: every session gets a GOAWAY and its in-flight streams finish. */
