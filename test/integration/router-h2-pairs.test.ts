@@ -161,6 +161,21 @@ describe('HTTP/1.1 caller → h2 upstream (client.protocol: h2)', () => {
     expect(seen['x-end-to-end']).toBe('kept');
   }, 30_000);
 
+  it('an h2 upstream’s trailers reach an HTTP/1.1 caller as chunked trailers', async () => {
+    const up = await h2Upstream(); // echoes, and ends with grpc-status 0 trailers when asked with te: trailers
+    const router = await scope.router(`client:\n  protocol: h2\ndtab: /svc/echo => /$/inet/127.0.0.1/${up.port}`);
+    const trailers = await new Promise<Record<string, string | undefined>>((resolve, reject) => {
+      const req = h1Request(`${router.url}/t`, { method: 'POST', headers: { host: 'echo', te: 'trailers' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.trailers));
+      });
+      req.on('error', reject);
+      req.end('with trailers');
+    });
+    expect(up.streams[0]!.headers.te).toBe('trailers');
+    expect(trailers['grpc-status']).toBe('0');
+  });
+
   it('a te other than trailers does not reach the h2 upstream', async () => {
     const up = await h2Upstream();
     const router = await scope.router(`client:\n  protocol: h2\ndtab: /svc/echo => /$/inet/127.0.0.1/${up.port}`);

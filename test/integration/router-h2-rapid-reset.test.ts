@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { startH2Upstream, until } from '../helpers/h2-upstream-harness.js';
 import { connectH2, h2Frame, h2Request } from '../helpers/h2c-echo.js';
 import { startRouterProcess } from '../helpers/router-harness.js';
-import { testScope } from '../helpers/test-scope.js';
+import { metrics, testScope } from '../helpers/test-scope.js';
 
 const scope = testScope();
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -131,6 +131,7 @@ describe('rapid reset', () => {
     expect(goaway).toBe(ENHANCE_YOUR_CALM);
     expect(upstreamStreams).toBeLessThan(1_000);
     expect(peak - before).toBeLessThan(100);
+    expect((await metrics(router.adminUrl))['rt/http/server/h2_reset_floods']).toBe(1);
     // The router still serves a well-behaved client.
     const s = connectH2(port);
     scope.cleanups.push(() => void s.destroy());
