@@ -245,4 +245,35 @@ describe('resets, plain h2 both hops', () => {
     expect(req.rstCode).not.toBe(constants.NGHTTP2_NO_ERROR);
     expect(ended && req.rstCode === constants.NGHTTP2_NO_ERROR).toBe(false);
   });
+
+  it('a caller resetting mid-upload aborts the HTTP/1.1 upstream request (client.protocol: http/1.1)', async () => {
+    let received = 0;
+    const upstreamGone = new Promise<boolean>((resolve) => {
+      void scope
+        .upstream('h1', (req) => {
+          req.on('data', (c: Buffer) => (received += c.length));
+          req.on('end', () => resolve(false));
+          req.on('close', () => resolve(!req.complete));
+        })
+        .then((up) =>
+          scope
+            .router(`client:\n  protocol: http/1.1\ndtab: /svc/up => /$/inet/127.0.0.1/${up.port}`)
+            .then((router) => {
+              const s = connectH2(Number(new URL(router.url).port));
+              scope.cleanups.push(() => void s.destroy());
+              const req = s.request({ ':method': 'POST', ':path': '/', ':authority': 'up' });
+              req.on('error', () => {});
+              req.write(Buffer.alloc(32 * 1024));
+              const check = setInterval(() => {
+                if (received > 0) {
+                  clearInterval(check);
+                  // destroy(): node's close(code) sends END_STREAM before its RST_STREAM.
+                  req.destroy(new Error('caller gone'));
+                }
+              }, 5);
+            }),
+        );
+    });
+    expect(await upstreamGone).toBe(true);
+  });
 });

@@ -91,12 +91,14 @@ export function headerListSize(rawHeaders: readonly string[]): number {
  * upstream's pace; destroying it stops reading and leaves the response side alone.
  */
 function bodyOf(stream: ServerHttp2Stream): RequestBody {
+  // node marks a stream closed while its response was still open as aborted, and a reset with its code.
+  const cut = () => stream.aborted || (stream.rstCode ?? 0) !== 0;
   let received = 0;
   let complete = false;
   // Counting in push() sees bytes as they arrive, before anyone reads them.
   const push = stream.push.bind(stream);
   stream.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
-    if (chunk === null) complete = true;
+    if (chunk === null) complete = !cut();
     else if (chunk instanceof Uint8Array) received += chunk.byteLength;
     return push(chunk, encoding);
   };
@@ -104,7 +106,12 @@ function bodyOf(stream: ServerHttp2Stream): RequestBody {
   const onData = (chunk: Buffer) => {
     if (!view.push(chunk)) stream.pause();
   };
-  const onEnd = () => view.push(null);
+  // The body is complete only on END_STREAM: the caller resetting the stream also ends its
+  // readable side, and forwarding that as an end would hand the upstream a truncated body as whole.
+  const onEnd = () => {
+    if (cut()) view.destroy(new Error('the caller reset its stream before its body ended'));
+    else view.push(null);
+  };
   // A stream closed before its body ended: the caller reset it or its connection went.
   const onClose = () => {
     if (!stream.readableEnded) view.destroy(new Error('the caller closed its stream before its body ended'));
