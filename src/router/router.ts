@@ -36,7 +36,7 @@ import { http1Handler } from './protocol/http1/exchange.js';
 import { RouterServer } from './protocol/http1/server.js';
 import { websocketHandler } from './protocol/http1/websocket.js';
 import { H2cServer } from './protocol/http2/h2c-server.js';
-import { createDetectingListener } from './protocol/http2/protocol-detect.js';
+import { createDetectingListener, DETECT_DEFAULTS } from './protocol/http2/protocol-detect.js';
 import { UpstreamPools } from './protocol/upstream/pools.js';
 
 export interface RunningRouter {
@@ -175,6 +175,8 @@ export async function startRouter(
     keepAliveMs: limits.keepAliveIdleMs,
     headersTimeoutMs: limits.headersTimeoutMs,
     maxConnections: limits.maxConnections,
+    // Sockets still being told apart and h2 sessions share the port's connection cap.
+    heldElsewhere: () => detector.undecided + h2.sessionCount,
   });
   server.current = routerServer;
   // h2c with prior knowledge shares the port with HTTP/1.1 (the first bytes decide), or has it alone.
@@ -187,7 +189,12 @@ export async function startRouter(
   });
   const detector = createDetectingListener(
     { http1: config.protocol === 'h2' ? null : routerServer.server, h2: h2.server },
-    { mode: config.protocol },
+    {
+      mode: config.protocol,
+      // A silent client waits no longer for its protocol than HTTP/1.1 would for its head.
+      peekTimeoutMs: Math.min(DETECT_DEFAULTS.peekTimeoutMs, limits.headersTimeoutMs),
+      atCapacity: () => routerServer.connections + detector.undecided + h2.sessionCount >= limits.maxConnections,
+    },
   );
   routerServer.listenThrough(detector.server);
   const markDraining = () => {

@@ -33,6 +33,11 @@ export interface RouterServerOptions {
   readonly headersTimeoutMs: number;
   /** Client connections held at most; the next one is answered 503. */
   readonly maxConnections: number;
+  /**
+   * Connections held on the same port by someone else (a protocol detector's undecided sockets,
+   * h2 sessions), counted against `maxConnections` too.
+   */
+  readonly heldElsewhere?: () => number;
 }
 
 /** The methods the router forwards, for CONNECT's 405. */
@@ -211,7 +216,10 @@ export class RouterServer {
   }
 
   #accept(socket: Socket): void {
-    if (this.#connections.size + this.#upgraded.size >= this.options.maxConnections) {
+    if (
+      this.#connections.size + this.#upgraded.size + (this.options.heldElsewhere?.() ?? 0) >=
+      this.options.maxConnections
+    ) {
       this.#refused++;
       this.#refusedSockets.add(socket);
       socket.on('error', () => socket.destroy());

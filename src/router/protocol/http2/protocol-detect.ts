@@ -56,7 +56,10 @@ export interface DetectingListener {
 
 export function createDetectingListener(
   servers: { readonly http1: HttpServer | null; readonly h2: Http2Server },
-  options: Partial<ProtocolDetectOptions> = {},
+  options: Partial<ProtocolDetectOptions> & {
+    /** Whether the port holds all the connections it may: the next one is HTTP/1.1's to refuse (503). */
+    readonly atCapacity?: () => boolean;
+  } = {},
 ): DetectingListener {
   const { mode, peekTimeoutMs } = { ...DETECT_DEFAULTS, ...options };
   if (mode === 'auto' && !servers.http1) throw new Error("protocol detection in 'auto' mode needs an HTTP/1.1 server");
@@ -82,6 +85,9 @@ export function createDetectingListener(
   };
 
   const server = createServer((socket) => {
+    // Past the cap nothing is worth peeking at: HTTP/1.1 answers 503 at once (an h2 client reads
+    // that as a failed connection and tries elsewhere, which is what it should do).
+    if (mode === 'auto' && options.atCapacity?.()) return void handOver(socket, Buffer.alloc(0), 'http1');
     undecided++;
     let seen: Buffer = Buffer.alloc(0);
     let decided = false;
