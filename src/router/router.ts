@@ -180,6 +180,7 @@ export async function startRouter(
   );
   metrics.gauge('rt:server:h2_sessions', { rt: config.label }, () => h2.sessionCount);
   metrics.counter('rt:server:h2_sessions_refused', { rt: config.label }, () => h2.refusedSessions);
+  metrics.counter('rt:server:h2_reset_floods', { rt: config.label }, () => h2.resetFloods);
   metrics.counter('rt:server:connections_refused', { rt: config.label }, () => server.current?.refusedConnections ?? 0);
 
   const routerServer = new RouterServer(http1Handler(runtime, closingConnections), websocketHandler(runtime), {

@@ -29,9 +29,11 @@ import {
   type ServerOptions,
 } from 'node:http2';
 import { createError } from '../../../errors.js';
-import type { Exchange, RequestBody } from '../../core/exchange.js';
+import type { Exchange } from '../../core/exchange.js';
 import { rescue } from '../../core/rescue.js';
+import { bodyOf } from './request-body.js';
 import { headFromH2 } from './request-head.js';
+import { ResetBudget, type ResetBudgetOptions } from './reset-budget.js';
 import { H2StreamSink } from './stream-sink.js';
 
 export interface H2cServerOptions {
@@ -47,6 +49,8 @@ export interface H2cServerOptions {
   readonly maxSessions: number;
   /** Memory node lets one session hold (queued frames, headers), in MB. */
   readonly maxSessionMemoryMB: number;
+  /** In-flight streams a caller may reset at once, and per second after that (reset-budget.ts). */
+  readonly resets: ResetBudgetOptions;
 }
 
 export const H2C_DEFAULTS: H2cServerOptions = {
@@ -56,6 +60,7 @@ export const H2C_DEFAULTS: H2cServerOptions = {
   sessionIdleMs: 10_000,
   maxSessions: 10_000,
   maxSessionMemoryMB: 10,
+  resets: { burst: 200, perSecond: 20 },
 };
 
 /** Entries one SETTINGS frame may carry (h2 defines 6; a few more for extensions). */
@@ -76,33 +81,16 @@ export function headerListSize(rawHeaders: readonly string[]): number {
   return size;
 }
 
-/** The request body as it streams in; `received` counts what node pushed, read or not. */
-function bodyOf(stream: ServerHttp2Stream): RequestBody {
-  let received = 0;
-  let complete = false;
-  // Counting in push() sees bytes as they arrive without a 'data' listener, which would start
-  // the stream flowing before core has attached its consumer.
-  const push = stream.push.bind(stream);
-  stream.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
-    if (chunk === null) complete = true;
-    else if (chunk instanceof Uint8Array) received += chunk.byteLength;
-    return push(chunk, encoding);
-  };
-  return {
-    stream,
-    get complete() {
-      return complete;
-    },
-    received: () => received,
-  };
-}
-
 export class H2cServer {
   readonly server: Http2Server;
   readonly options: H2cServerOptions;
   #draining = false;
   #stopped = false;
   #refused = 0;
+  #resetFloods = 0;
+  readonly #resetBudgets = new WeakMap<Http2Session, ResetBudget>();
+  /** Sessions past their reset budget: their GOAWAY is on its way, their new streams are refused. */
+  readonly #flooded = new WeakSet<Http2Session>();
   /** Open streams per session: an idle session is one with none. */
   readonly #sessions = new Map<Http2Session, number>();
   #onEmpty: (() => void) | undefined;
@@ -151,6 +139,11 @@ export class H2cServer {
     return this.#refused;
   }
 
+  /** Sessions ended with ENHANCE_YOUR_CALM because their caller reset streams past its budget. */
+  get resetFloods(): number {
+    return this.#resetFloods;
+  }
+
   get draining(): boolean {
     return this.#draining;
   }
@@ -178,6 +171,11 @@ export class H2cServer {
   #serve(stream: ServerHttp2Stream, rawHeaders: string[]): void {
     stream.on('error', () => {});
     const session = stream.session;
+    // nghttp2 goes on reading the frames already received after our GOAWAY: none of them is served.
+    if (session && this.#flooded.has(session)) {
+      stream.close(h2.NGHTTP2_ENHANCE_YOUR_CALM);
+      return;
+    }
     if (session && this.#sessions.has(session)) {
       this.#sessions.set(session, (this.#sessions.get(session) ?? 0) + 1);
       stream.once('close', () => {
@@ -195,6 +193,7 @@ export class H2cServer {
       sink.rescue(rescue(createError('SY_ERR_HEADERS_TOO_LARGE', [this.options.maxHeaderListBytes])));
       return;
     }
+    if (session) sink.onAbandon(() => this.#callerReset(session));
     const exchange: Exchange = {
       head,
       body: head.hasBody ? bodyOf(stream) : null,
@@ -207,6 +206,19 @@ export class H2cServer {
       // A handler bug must cost one stream, not the process.
       exchange.sink.abort();
     }
+  }
+
+  /** A caller reset (or dropped) a stream still being served: past the budget, the session ends. */
+  #callerReset(session: Http2Session): void {
+    if (session.destroyed || this.#flooded.has(session)) return;
+    let budget = this.#resetBudgets.get(session);
+    if (budget === undefined) this.#resetBudgets.set(session, (budget = new ResetBudget(this.options.resets)));
+    if (budget.spend()) return;
+    this.#resetFloods++;
+    this.#flooded.add(session);
+    // The GOAWAY goes out first; destroying then cancels what the session still has in flight.
+    session.goaway(h2.NGHTTP2_ENHANCE_YOUR_CALM);
+    setImmediate(() => session.destroy(undefined, h2.NGHTTP2_ENHANCE_YOUR_CALM));
   }
 
   /** Not ready any more: every session gets a GOAWAY and its in-flight streams finish. */
