@@ -21,6 +21,7 @@ import { type GenClient, type GenResponse, gob, type WordClient } from '../../sr
 import { WORDS } from '../../src/quickstart/gob/word.js';
 import type { RunningRouter } from '../../src/router/router.js';
 import { spawnBin } from '../helpers/cli-run.js';
+import { rawExchange } from '../helpers/raw-http.js';
 import { repoRoot } from '../helpers/repo.js';
 import { get, startTestRouter } from '../helpers/router-harness.js';
 
@@ -244,6 +245,13 @@ describe('web, calling word and gen through the router', () => {
     await post.body.text();
     expect(post.statusCode).toBe(405);
     expect(post.headers.allow).toBe('GET');
+  });
+
+  it('a request target that is no URL (node passes `http://[` on) is a 400, and web keeps serving', async () => {
+    const r = await rawExchange(webUrl, 'GET http://[ HTTP/1.1\r\nHost: web\r\nConnection: close\r\n\r\n');
+    expect(r.status).toBe(400);
+    expect(r.text).toContain('web: the request target is not a URL');
+    expect((await get(`${webUrl}/`)).status).toBe(200);
   });
 
   it('a gen the router cannot reach is a 502 naming the gRPC status', async () => {

@@ -43,7 +43,11 @@ export async function listenGrpc(
   services: readonly [grpc.ServiceDefinition, grpc.UntypedServiceImplementation][],
   http: HttpHandler,
 ): Promise<App> {
-  const grpcServer = new grpc.Server();
+  // The apps' messages are a few bytes; a caller gets no more room than they need.
+  const grpcServer = new grpc.Server({
+    'grpc.max_receive_message_length': 64 * 1024,
+    'grpc.max_concurrent_streams': 100,
+  });
   for (const [definition, implementation] of services) grpcServer.addService(definition, implementation);
   const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   // The detector hands an h2 socket on by emitting 'connection' on "the h2 server"; grpc-js keeps

@@ -32,7 +32,8 @@ export function startWeb(port: number, routerUrl: string | (() => string), liste
   const router = viaRouter(routerUrl);
   return listenHttp('web', port, listenHost, (req, res) => {
     req.resume();
-    const url = new URL(req.url ?? '/', 'http://web');
+    const url = URL.parse(req.url ?? '/', 'http://web');
+    if (url === null) return text(res, 400, 'web: the request target is not a URL\n');
     if (url.pathname !== '/' && url.pathname !== '/gob') {
       return text(res, 404, `web: no page ${JSON.stringify(url.pathname)}; see / for what there is\n`);
     }
