@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type App,
@@ -245,6 +246,43 @@ describe('web, calling word and gen through the router', () => {
     await post.body.text();
     expect(post.statusCode).toBe(405);
     expect(post.headers.allow).toBe('GET');
+  });
+
+  it('any text and limit: 200 with the text repeated when both are within bounds, else a 400 saying why', async () => {
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 120 }),
+      fc.string({ unit: 'grapheme-ascii', minLength: 95, maxLength: 105 }),
+    );
+    const limit = fc.oneof(
+      fc.integer({ min: 1, max: 3 }).map(String),
+      fc.constantFrom('', '0x1', '1e3', '+2', ' 2', '10001', '-1'),
+      // Not all digits: a valid limit like 0 (endless) or 5000 belongs to the other tests.
+      fc.string({ maxLength: 8 }).filter((s) => !/^\d+$/.test(s)),
+    );
+    await fc.assert(
+      fc.asyncProperty(text, limit, async (t, l) => {
+        const sent = Buffer.from(t, 'utf8').toString('utf8'); // what a query carries: lone surrogates become U+FFFD
+        const chars = [...sent];
+        const ok =
+          sent !== '' &&
+          chars.length <= 100 &&
+          !chars.some((c) => c.codePointAt(0)! < 0x20 || (c >= '\x7f' && c <= '\x9f')) &&
+          /^\d+$/.test(l) &&
+          Number(l) >= 1 &&
+          Number(l) <= 3;
+        const r = await get(`${webUrl}/gob?${new URLSearchParams({ text: sent, limit: l })}`);
+        if (ok) {
+          expect(r.status).toBe(200);
+          expect(r.body).toBe(`${`${sent} `.repeat(Number(l))}\n`);
+        } else if (sent === '' && /^[1-3]$/.test(l)) {
+          expect(r.status).toBe(200); // word picked the text
+        } else {
+          expect(r.status).toBe(400);
+          expect(r.body).toMatch(/^web: (limit|text) /);
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('a request target that is no URL (node passes `http://[` on) is a 400, and web keeps serving', async () => {
