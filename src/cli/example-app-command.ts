@@ -19,7 +19,7 @@ export const exampleAppHelp = new UsageText(
 Usage:
   switchyard example-app NAME [flags]
 
-Apps (proto/gob.proto in the package):
+Apps:
   word            gRPC proto.WordSvc: GetWord answers a random word
   gen             gRPC proto.GenSvc: Gen streams a text back N times ("gob gob gob"),
                   with x-version: gen
@@ -27,8 +27,9 @@ Apps (proto/gob.proto in the package):
   web             HTTP/1.1 front end: GET /gob?text=gob&limit=10 calls word and gen through
                   the router over h2c, passing l5d-ctx-* and l5d-dtab on; GET / says more
 
-word, gen and gen-growthhack also answer a plain HTTP/1.1 GET on their port (their version,
-for readiness probes and for routers that name them by Host).
+The gRPC services are those of proto/gob.proto, shipped in the package. word, gen and
+gen-growthhack also answer a plain HTTP/1.1 GET on their port with their version, for
+readiness probes and for routers that name them by Host.
 
 Flags:
       --listen HOST:PORT   where the app listens (default 127.0.0.1:8080; 0.0.0.0:8080 in a pod)

@@ -221,6 +221,9 @@ describe('web, calling word and gen through the router', () => {
       'l5d-ctx-dtab': '/srv/proto.GenSvc => /srv/gen-growthhack',
     });
     expect(ctx.body).toBe('gob <3 k8s\n'.repeat(2));
+    // Without a text, the word call and then the gen call each carry it.
+    const asked = await get(`${webUrl}/gob?limit=2`, { 'l5d-dtab': '/srv/proto.GenSvc => /srv/gen-growthhack' });
+    expect(asked.body).toMatch(/^(\w+) <3 k8s\n\1 <3 k8s\n$/);
     // Everybody else still gets gen.
     expect((await get(`${webUrl}/gob?text=gob&limit=2`)).body).toBe('gob gob \n');
   });

@@ -71,13 +71,12 @@ function parseQuery(params: URLSearchParams): GenRequest | string {
 }
 
 async function serveGob(req: IncomingMessage, res: ServerResponse, router: ViaRouter, query: GenRequest) {
-  const context = routingContext(req.headers);
   let hungUp = false;
   res.once('close', () => (hungUp = !res.writableFinished));
-  const request = query.text === '' ? { ...query, text: await getWord(router, context) } : query;
+  const request = query.text === '' ? { ...query, text: await getWord(router, routingContext(req.headers)) } : query;
   if (hungUp) return;
 
-  const call = router.gen().Gen(request, context);
+  const call = router.gen().Gen(request, routingContext(req.headers));
   res.once('close', () => {
     if (!res.writableFinished) call.cancel();
   });
