@@ -23,6 +23,7 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
 COPY dtabs ./dtabs
+COPY proto ./proto
 COPY scripts/docker-healthcheck.mjs ./scripts/
 # namectl and switchyard on PATH, for `kubectl exec` and the dtab-seeding Job's shell script.
 # /data is where state lives: the processes run there, so namerd's default file store

@@ -6,6 +6,7 @@
 
 import { hostPort, Problems } from '../config/validation.js';
 import { type App, startGen, startWeb, startWord } from '../quickstart/example-apps.js';
+import { routerTarget } from '../quickstart/gob/via-router.js';
 import { ExitCode, type Options } from './args.js';
 import type { CliIo } from './io.js';
 import { stopSignal } from './stop-signal.js';
@@ -19,14 +20,21 @@ Usage:
   switchyard example-app NAME [flags]
 
 Apps:
-  word            answers a word
-  gen             answers a sentence, with x-version: gen
-  gen-growthhack  the new gen: a louder sentence, with x-version: gen-growthhack
-  web             the front end: asks gen and word through the router, passing l5d-ctx-* on
+  word            gRPC proto.WordSvc: GetWord answers a random word
+  gen             gRPC proto.GenSvc: Gen streams a text back N times ("gob gob gob"),
+                  with x-version: gen
+  gen-growthhack  the new gen: "gob <3 k8s" per line, with x-version: gen-growthhack
+  web             HTTP/1.1 front end: GET /gob?text=gob&limit=10 calls word and gen through
+                  the router over h2c, passing l5d-ctx-* and l5d-dtab on; GET / says more
+
+The gRPC services are those of proto/gob.proto, shipped in the package. word, gen and
+gen-growthhack also answer a plain HTTP/1.1 GET on their port with their version, for
+readiness probes and for routers that name them by Host.
 
 Flags:
       --listen HOST:PORT   where the app listens (default 127.0.0.1:8080; 0.0.0.0:8080 in a pod)
-      --router URL         the router web calls through (web only; default http://127.0.0.1:4140)
+      --router URL         the router web calls through, http://HOST:PORT (web only;
+                           default http://127.0.0.1:4140)
   -h, --help               help for example-app
 
 Examples:
@@ -53,8 +61,11 @@ export async function exampleAppCommand(args: readonly string[], io: CliIo): Pro
   const problems = new Problems();
   const listen = hostPort((values.listen as string | undefined) ?? '127.0.0.1:8080', 'listen', problems);
   const router = (values.router as string | undefined) ?? 'http://127.0.0.1:4140';
-  if (!/^https?:\/\/[^/]+/.test(router))
-    problems.add('router', `must be an http:// URL, got ${JSON.stringify(router)}`);
+  try {
+    routerTarget(router);
+  } catch (e) {
+    problems.add('router', (e as Error).message);
+  }
   if (values.router !== undefined && name !== 'web') problems.add('router', 'only web calls through a router');
   if (!problems.ok || listen === undefined) {
     io.stderr.write(`switchyard example-app: ${problems.error().message}\n`);

@@ -52,8 +52,8 @@ ${apps}
   state            ${dir}
 
 Try:
-  curl -H 'Host: web' ${m.routerUrl}/
-  curl -H 'Host: web' -H 'l5d-dtab: /grpc/gen => /srv/gen-growthhack' ${m.routerUrl}/     # stage the new gen for one request
+  curl -H 'Host: web' '${m.routerUrl}/gob?text=gob&limit=10'
+  curl -H 'Host: web' -H 'l5d-dtab: /grpc/gen => /srv/gen-growthhack' '${m.routerUrl}/gob?text=gob&limit=3'     # stage the new gen for one request
   ${namectl} dtab get default
   ${namectl} dtab update default ${example('canary-5.dtab')}     # 5% to gen-growthhack
   ${switchyard} traffic --url ${m.routerUrl}/ -H 'Host: gen' --requests 2000 --track-header x-version

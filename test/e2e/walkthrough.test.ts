@@ -124,15 +124,20 @@ function withinBounds(counts: Record<string, number>, canaryShare: number): bool
 
 describe('the linkerd canary walkthrough on the quickstart mesh', () => {
   it('routes by the default dtab', async () => {
-    const r = await get(`${router}/`, { host: 'web' });
+    const r = await get(`${router}/gob?text=gob&limit=10`, { host: 'web' });
     expect(r.status).toBe(200);
-    expect(r.body).toMatch(/^Hello from gen\. Today's word: \w+\.\n$/);
+    expect(r.body.trim().split(' ')).toEqual(Array(10).fill('gob'));
+    // Without a text, web asks word for one, through the router too.
+    expect((await get(`${router}/gob?limit=2`, { host: 'web' })).body).toMatch(/^(\w+) \1 \n$/);
   });
 
   it('stages gen-growthhack for one request with l5d-dtab while others still see gen', async () => {
-    const staged = await get(`${router}/`, { host: 'web', 'l5d-dtab': '/grpc/gen => /srv/gen-growthhack' });
-    expect(staged.body).toMatch(/^HELLO FROM GEN-GROWTHHACK/);
-    expect((await get(`${router}/`, { host: 'web' })).body).toMatch(/^Hello from gen\./);
+    const staged = await get(`${router}/gob?text=gob&limit=2`, {
+      host: 'web',
+      'l5d-dtab': '/grpc/gen => /srv/gen-growthhack',
+    });
+    expect(staged.body).toBe('gob <3 k8s\ngob <3 k8s\n');
+    expect((await get(`${router}/gob?text=gob&limit=2`, { host: 'web' })).body).toBe('gob gob \n');
   });
 
   it.each([
@@ -191,10 +196,10 @@ describe('the linkerd canary walkthrough on the quickstart mesh', () => {
     const until = Date.now() + 5000;
     let last = '';
     while (Date.now() < until) {
-      last = (await get(`${router}/`, { host: 'web' })).body;
-      if (last.startsWith('Hello from gen.')) break;
+      last = (await get(`${router}/gob?text=gob&limit=1`, { host: 'web' })).body;
+      if (last === 'gob \n') break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(last).toMatch(/^Hello from gen\./);
+    expect(last).toBe('gob \n');
   });
 });

@@ -88,6 +88,7 @@ describe('the packed package, installed and run outside the repository', () => {
     expect(packed).toContain('dist/index.js');
     expect(packed).toContain('dist/dtab/generated/dtab-grammar.js');
     expect(packed).toContain('dtabs/default.dtab');
+    expect(packed).toContain('proto/gob.proto');
     expect(packed.some((f) => f.startsWith('docs/'))).toBe(true);
     expect(packed.filter((f) => /^(test|src|bench|\.ci|node_modules)\//.test(f))).toEqual([]);
   });
@@ -100,8 +101,15 @@ describe('the packed package, installed and run outside the repository', () => {
     // The state lives where the user started it, not inside the package.
     expect(existsSync(join(elsewhere, '.switchyard', 'dtabs'))).toBe(true);
 
-    const viaCurl = await run('curl', ['-sS', '--max-time', '10', '-H', 'Host: web', `${router}/`], { env });
-    expect(viaCurl.stdout).toBe("Hello from gen. Today's word: banana.\n");
+    // web calls gen over gRPC through the router: grpc-js, proto-loader and proto/ come with the package.
+    const viaCurl = await run(
+      'curl',
+      ['-sS', '--max-time', '10', '-H', 'Host: web', `${router}/gob?text=gob&limit=3`],
+      {
+        env,
+      },
+    );
+    expect(viaCurl.stdout).toBe('gob gob gob \n');
 
     // Each suggested namectl command, run as printed from a third directory.
     const hints = banner
