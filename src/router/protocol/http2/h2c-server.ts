@@ -28,6 +28,7 @@ import {
   type ServerHttp2Stream,
   type ServerOptions,
 } from 'node:http2';
+import { Readable } from 'node:stream';
 import { createError } from '../../../errors.js';
 import type { Exchange, RequestBody } from '../../core/exchange.js';
 import { rescue } from '../../core/rescue.js';
@@ -76,26 +77,44 @@ export function headerListSize(rawHeaders: readonly string[]): number {
   return size;
 }
 
+const kReceived = Symbol('h2 body bytes received');
+const kComplete = Symbol('h2 body complete');
+type CountedStream = ServerHttp2Stream & { [kReceived]: number; [kComplete]: boolean };
+const readablePush = Readable.prototype.push;
+
+/**
+ * Counting in push() sees bytes as they arrive without a 'data' listener, which would start the
+ * stream flowing before core has attached its consumer. One function for every stream, keeping
+ * its counts on the stream: no bound copy or closure per request.
+ */
+function countingPush(this: CountedStream, chunk: unknown, encoding?: BufferEncoding): boolean {
+  if (chunk === null) this[kComplete] = true;
+  else if (chunk instanceof Uint8Array) this[kReceived] += chunk.byteLength;
+  return readablePush.call(this, chunk, encoding);
+}
+
+/** The request body of a counted stream, as core reads it. */
+class H2RequestBody implements RequestBody {
+  constructor(readonly stream: CountedStream) {}
+  get complete(): boolean {
+    return this.stream[kComplete];
+  }
+  received(): number {
+    return this.stream[kReceived];
+  }
+}
+
 /** The request body as it streams in; `received` counts what node pushed, read or not. */
 function bodyOf(stream: ServerHttp2Stream): RequestBody {
-  let received = 0;
-  let complete = false;
-  // Counting in push() sees bytes as they arrive without a 'data' listener, which would start
-  // the stream flowing before core has attached its consumer.
-  const push = stream.push.bind(stream);
-  stream.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
-    if (chunk === null) complete = true;
-    else if (chunk instanceof Uint8Array) received += chunk.byteLength;
-    return push(chunk, encoding);
-  };
-  return {
-    stream,
-    get complete() {
-      return complete;
-    },
-    received: () => received,
-  };
+  const counted = stream as CountedStream;
+  counted[kReceived] = 0;
+  counted[kComplete] = false;
+  counted.push = countingPush;
+  return new H2RequestBody(counted);
 }
+
+/** Errors end the stream they belong to; none may take the process down. */
+function ignore(): void {}
 
 export class H2cServer {
   readonly server: Http2Server;
@@ -175,20 +194,27 @@ export class H2cServer {
     });
   }
 
+  /** A counted stream closed (the sink tells on its 'close'): one fewer open on its session. */
+  readonly #streamClosed = (session: Http2Session): void => {
+    const open = this.#sessions.get(session);
+    if (open !== undefined) this.#sessions.set(session, open - 1);
+  };
+
   #serve(stream: ServerHttp2Stream, rawHeaders: string[]): void {
-    stream.on('error', () => {});
+    stream.on('error', ignore);
     const session = stream.session;
-    if (session && this.#sessions.has(session)) {
-      this.#sessions.set(session, (this.#sessions.get(session) ?? 0) + 1);
-      stream.once('close', () => {
-        const open = this.#sessions.get(session);
-        if (open !== undefined) this.#sessions.set(session, open - 1);
-      });
-      // A session that arrived while draining serves this stream, then is sent away.
-      if (this.#draining && !session.closed) session.close();
+    let counted: Http2Session | undefined;
+    if (session) {
+      const open = this.#sessions.get(session);
+      if (open !== undefined) {
+        this.#sessions.set(session, open + 1);
+        counted = session;
+        // A session that arrived while draining serves this stream, then is sent away.
+        if (this.#draining && !session.closed) session.close();
+      }
     }
     const head = headFromH2(rawHeaders, stream.endAfterHeaders, session?.socket?.remoteAddress);
-    const sink = new H2StreamSink(stream, head);
+    const sink = new H2StreamSink(stream, head, this.#streamClosed, counted);
     // nghttp2 enforces the limit only once the client has acknowledged our SETTINGS (a larger
     // block then resets the stream); a request sent before that is measured here and answered 431.
     if (headerListSize(rawHeaders) > this.options.maxHeaderListBytes) {
