@@ -5,6 +5,7 @@
  * onEnd / onError whatever order node's events come in.
  */
 import { type ClientHttp2Stream, constants, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import type { Readable } from 'node:stream';
 import { createError } from '../../../errors.js';
 import type {
   HeaderList,
@@ -40,6 +41,22 @@ function onError(this: AttemptStream, error: Error): void {
 }
 function onClose(this: AttemptStream): void {
   this[kAttempt].closed();
+}
+
+// The request body goes up the stream as pipe() would send it (a full stream window pauses the
+// body until 'drain'), with three shared listeners instead of the eight closures pipe() makes
+// for every request.
+const kUpstream = Symbol('h2 body upstream');
+type BodySource = Readable & { [kUpstream]?: AttemptStream };
+function onBodyData(this: BodySource, chunk: Buffer): void {
+  const up = this[kUpstream];
+  if (up !== undefined && !up.write(chunk)) this.pause();
+}
+function onBodyEnd(this: BodySource): void {
+  this[kUpstream]?.end();
+}
+function onUpstreamDrain(this: AttemptStream): void {
+  this[kAttempt].request.body?.resume();
 }
 
 export class H2Attempt implements UpstreamController {
@@ -87,11 +104,16 @@ export class H2Attempt implements UpstreamController {
     stream.on('end', onEnd);
     stream.on('error', onError);
     stream.on('close', onClose);
-    const { body } = request;
+    const body = request.body as BodySource | null;
     if (body !== null) {
-      // pipe() waits for 'drain' when the stream's window is full, so the body is read no faster
-      // than the upstream takes it.
-      body.pipe(stream);
+      // Read no faster than the upstream takes it: a full stream window pauses the body.
+      body[kUpstream] = stream;
+      body.on('data', onBodyData);
+      stream.on('drain', onUpstreamDrain);
+      // A body that has already ended (as pipe() checks) only ends the stream.
+      if (body.readableEnded) stream.end();
+      else body.on('end', onBodyEnd);
+      body.resume();
     }
   }
 
@@ -188,8 +210,16 @@ export class H2Attempt implements UpstreamController {
   private settle(): boolean {
     if (this.state === 'done') return false;
     this.state = 'done';
-    const { body } = this.request;
-    if (body && this.stream) body.unpipe(this.stream);
+    const body = this.request.body as BodySource | null;
+    const stream = this.stream;
+    if (body && stream && body[kUpstream] === stream) {
+      // What unpipe() did: the body stops going up and is left paused.
+      body[kUpstream] = undefined;
+      body.off('data', onBodyData);
+      body.off('end', onBodyEnd);
+      stream.off('drain', onUpstreamDrain);
+      body.pause();
+    }
     return true;
   }
 
