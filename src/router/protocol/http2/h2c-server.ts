@@ -81,6 +81,9 @@ export function headerListSize(rawHeaders: readonly string[]): number {
   return size;
 }
 
+/** Errors end the stream they belong to; none may take the process down. */
+function ignore(): void {}
+
 export class H2cServer {
   readonly server: Http2Server;
   readonly options: H2cServerOptions;
@@ -168,25 +171,32 @@ export class H2cServer {
     });
   }
 
+  /** A counted stream closed (the sink tells on its 'close'): one fewer open on its session. */
+  readonly #streamClosed = (session: Http2Session): void => {
+    const open = this.#sessions.get(session);
+    if (open !== undefined) this.#sessions.set(session, open - 1);
+  };
+
   #serve(stream: ServerHttp2Stream, rawHeaders: string[]): void {
-    stream.on('error', () => {});
+    stream.on('error', ignore);
     const session = stream.session;
     // nghttp2 goes on reading the frames already received after our GOAWAY: none of them is served.
     if (session && this.#flooded.has(session)) {
       stream.close(h2.NGHTTP2_ENHANCE_YOUR_CALM);
       return;
     }
-    if (session && this.#sessions.has(session)) {
-      this.#sessions.set(session, (this.#sessions.get(session) ?? 0) + 1);
-      stream.once('close', () => {
-        const open = this.#sessions.get(session);
-        if (open !== undefined) this.#sessions.set(session, open - 1);
-      });
-      // A session that arrived while draining serves this stream, then is sent away.
-      if (this.#draining && !session.closed) session.close();
+    let counted: Http2Session | undefined;
+    if (session) {
+      const open = this.#sessions.get(session);
+      if (open !== undefined) {
+        this.#sessions.set(session, open + 1);
+        counted = session;
+        // A session that arrived while draining serves this stream, then is sent away.
+        if (this.#draining && !session.closed) session.close();
+      }
     }
     const head = headFromH2(rawHeaders, stream.endAfterHeaders, session?.socket?.remoteAddress);
-    const sink = new H2StreamSink(stream, head);
+    const sink = new H2StreamSink(stream, head, this.#streamClosed, counted);
     // nghttp2 enforces the limit only once the client has acknowledged our SETTINGS (a larger
     // block then resets the stream); a request sent before that is measured here and answered 431.
     if (headerListSize(rawHeaders) > this.options.maxHeaderListBytes) {

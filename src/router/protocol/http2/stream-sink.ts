@@ -5,7 +5,7 @@
  * buffer (false: wait for 'drain'), which follows the caller's h2 flow-control window, so a slow
  * reader holds the upstream back instead of filling the router's memory.
  */
-import { constants as h2, type ServerHttp2Stream } from 'node:http2';
+import { type Http2Session, constants as h2, type ServerHttp2Stream } from 'node:http2';
 import type { HeaderList, RequestHead, ResponseSink, Synthetic } from '../../core/exchange.js';
 import { plainFailure } from '../../core/rescue.js';
 import { trailersOnlyHeaders } from '../grpc/trailers-only.js';
@@ -14,6 +14,10 @@ import { trailersOnlyHeaders } from '../grpc/trailers-only.js';
 const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
 type OutgoingHeaders = Record<string, string | string[] | number>;
+
+/** node copies both before use, so shared frozen objects do for every response. */
+const WAIT_FOR_TRAILERS = Object.freeze({ waitForTrailers: true });
+const NO_TRAILERS: OutgoingHeaders = Object.freeze({}) as OutgoingHeaders;
 
 /** A header list as node's header object, repeated names kept as arrays; pseudo and connection fields dropped. */
 export function toOutgoing(list: HeaderList, into: OutgoingHeaders = {}): OutgoingHeaders {
@@ -35,6 +39,18 @@ export function abortCode(error: Error | undefined): number {
   return error?.name === 'AbortError' ? h2.NGHTTP2_CANCEL : h2.NGHTTP2_INTERNAL_ERROR;
 }
 
+const kSink = Symbol('h2 sink');
+type SinkStream = ServerHttp2Stream & { [kSink]: H2StreamSink };
+
+// Listeners shared by every stream, finding their sink through the stream: no closure is
+// allocated per request for them.
+function onClose(this: SinkStream): void {
+  this[kSink].closed();
+}
+function onWantTrailers(this: SinkStream): void {
+  this[kSink].sendTrailers();
+}
+
 export class H2StreamSink implements ResponseSink {
   #started = false;
   #finished = false;
@@ -46,20 +62,36 @@ export class H2StreamSink implements ResponseSink {
    * HEADERS frame with END_STREAM, or gRPC clients miss its status.
    */
   #pendingHead: OutgoingHeaders | undefined;
-  readonly #abandon = new Set<() => void>();
+  /** Callbacks for a caller that goes away (core registers one per attempt: an array, not a Set). */
+  readonly #abandon: Array<() => void> = [];
 
   constructor(
     private readonly stream: ServerHttp2Stream,
     private readonly head: RequestHead,
+    /** Told when the stream closes, whoever ended it (the server counts open streams per session). */
+    private readonly onClosed?: (session: Http2Session) => void,
+    /** The stream's session, kept here: node unsets `stream.session` before 'close'. */
+    private readonly session?: Http2Session,
   ) {
-    // 'close' comes for every stream; before our end it means the caller reset or dropped it.
-    stream.once('close', () => {
-      if (this.#finished) return;
-      this.#finished = true;
-      this.#abandoned = true;
-      for (const callback of [...this.#abandon]) callback();
-      this.#abandon.clear();
-    });
+    (stream as SinkStream)[kSink] = this;
+    // 'close' comes once for every stream; before our end it means the caller reset or dropped it.
+    stream.on('close', onClose);
+  }
+
+  /** @internal the stream's 'close'. */
+  closed(): void {
+    if (this.session) this.onClosed?.(this.session);
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#abandoned = true;
+    const callbacks = this.#abandon.splice(0);
+    for (const callback of callbacks) callback();
+  }
+
+  /** @internal node asks for the trailers (the head went out with `waitForTrailers`). */
+  sendTrailers(): void {
+    // Empty trailers become an empty DATA frame that ends the stream.
+    if (this.#open()) this.stream.sendTrailers(this.#trailers ?? NO_TRAILERS);
   }
 
   get started(): boolean {
@@ -88,12 +120,9 @@ export class H2StreamSink implements ResponseSink {
   }
 
   #respond(outgoing: OutgoingHeaders): void {
-    this.stream.once('wantTrailers', () => {
-      // Empty trailers become an empty DATA frame that ends the stream.
-      if (this.#open()) this.stream.sendTrailers(this.#trailers ?? {});
-    });
+    this.stream.on('wantTrailers', onWantTrailers);
     try {
-      this.stream.respond(outgoing, { waitForTrailers: true });
+      this.stream.respond(outgoing, WAIT_FOR_TRAILERS);
     } catch (error) {
       // A header node refuses to send (an invalid name or value from the upstream).
       this.abort(error as Error);
@@ -171,7 +200,10 @@ export class H2StreamSink implements ResponseSink {
   onAbandon(callback: () => void): () => void {
     if (this.#abandoned) queueMicrotask(callback);
     if (this.#finished) return () => {};
-    this.#abandon.add(callback);
-    return () => this.#abandon.delete(callback);
+    this.#abandon.push(callback);
+    return () => {
+      const i = this.#abandon.indexOf(callback);
+      if (i >= 0) this.#abandon.splice(i, 1);
+    };
   }
 }

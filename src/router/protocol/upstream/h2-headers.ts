@@ -9,35 +9,26 @@ import type { HeaderList, UpstreamRequest } from '../../core/exchange.js';
 
 /** RFC 9110 token characters, lower-case only: h2 field names must be lower-case. */
 const fieldName = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+/** A method is a token (any case). */
+const methodToken = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Field values: visible ASCII, obs-text, space and tab; no CR, LF, NUL or other controls. */
 const badValue = /[\x00-\x08\x0a-\x1f\x7f]/;
 /** Connection-specific headers h2 forbids (node refuses them too). `te` is allowed only as `trailers`. */
 const connectionSpecific = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
-/** Why the request cannot be sent as given, or undefined when it can. */
-export function invalidRequestHeader(request: UpstreamRequest): string | undefined {
-  const { headers } = request;
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(request.method)) return `invalid method ${JSON.stringify(request.method)}`;
+/**
+ * The request's pseudo-headers and headers as node:http2 takes them (repeated names become
+ * arrays), or, as a string, why the request cannot be sent as given. One pass: each name is
+ * lower-cased and checked once.
+ */
+export function requestHeaders(request: UpstreamRequest): OutgoingHttpHeaders | string {
+  if (!methodToken.test(request.method)) return `invalid method ${JSON.stringify(request.method)}`;
   if (request.path === '' || badValue.test(request.path) || request.path.includes(' ')) {
     return `invalid path ${JSON.stringify(request.path)}`;
   }
   if (request.authority !== undefined && badValue.test(request.authority)) {
     return `invalid authority ${JSON.stringify(request.authority)}`;
   }
-  for (let i = 0; i + 1 < headers.length; i += 2) {
-    const name = (headers[i] as string).toLowerCase();
-    const value = headers[i + 1] as string;
-    if (!fieldName.test(name)) return `invalid header name ${JSON.stringify(headers[i])}`;
-    if (badValue.test(value)) return `invalid value for header ${name}`;
-    if (connectionSpecific.has(name)) return `connection-specific header ${name} is not allowed in h2`;
-    if (name === 'te' && value.trim().toLowerCase() !== 'trailers')
-      return 'te other than "trailers" is not allowed in h2';
-  }
-  return undefined;
-}
-
-/** The request's pseudo-headers and headers as node:http2 takes them; repeated names become arrays. */
-export function toRequestHeaders(request: UpstreamRequest): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {
     ':method': request.method,
     ':path': request.path,
@@ -47,7 +38,12 @@ export function toRequestHeaders(request: UpstreamRequest): OutgoingHttpHeaders 
   const { headers } = request;
   for (let i = 0; i + 1 < headers.length; i += 2) {
     const name = (headers[i] as string).toLowerCase();
-    const value = trimOws(headers[i + 1] as string);
+    const raw = headers[i + 1] as string;
+    if (!fieldName.test(name)) return `invalid header name ${JSON.stringify(headers[i])}`;
+    if (badValue.test(raw)) return `invalid value for header ${name}`;
+    if (connectionSpecific.has(name)) return `connection-specific header ${name} is not allowed in h2`;
+    const value = trimOws(raw);
+    if (name === 'te' && value.toLowerCase() !== 'trailers') return 'te other than "trailers" is not allowed in h2';
     // Host is :authority in h2: it stands in only when core gave no authority, and never goes twice.
     if (name === 'host') {
       if (out[':authority'] === undefined) out[':authority'] = value;

@@ -39,6 +39,10 @@ export interface H2SessionEvents {
  */
 const lingerMs = 1_000;
 
+/** node copies the options it is given, so two shared objects do for every request. */
+const END_STREAM = Object.freeze({ endStream: true });
+const MORE_TO_COME = Object.freeze({ endStream: false });
+
 export type H2SessionState = 'connecting' | 'ready' | 'retired' | 'closed';
 
 export class H2Session {
@@ -114,18 +118,24 @@ export class H2Session {
     return this.state === 'ready' && this.active < this.capacity;
   }
 
-  /** Opens a stream; throws what node throws (the caller tells a session problem from a bad request). */
+  /**
+   * Opens a stream; throws what node throws (the caller tells a session problem from a bad
+   * request). Its owner calls `streamClosed` once when the stream closes: one 'close' listener
+   * per stream, not two.
+   */
   open(headers: OutgoingHttpHeaders, endStream: boolean): ClientHttp2Stream {
-    const stream = this.session.request(headers, { endStream });
+    const stream = this.session.request(headers, endStream ? END_STREAM : MORE_TO_COME);
     this.active++;
     clearTimeout(this.idleTimer);
-    stream.once('close', () => {
-      this.active--;
-      if (this.active === 0) this.armIdle();
-      this.lingerIfDone();
-      this.events.onStreamClosed(this);
-    });
     return stream;
+  }
+
+  /** A stream `open` returned has closed (its owner calls this once, from the stream's 'close'). */
+  streamClosed(): void {
+    this.active--;
+    if (this.active === 0) this.armIdle();
+    this.lingerIfDone();
+    this.events.onStreamClosed(this);
   }
 
   /** Socket bytes read so far (how much the peer got to send us). */

@@ -8,7 +8,7 @@
 import { createError } from '../../../errors.js';
 import type { Upstream, UpstreamHandler, UpstreamRequest } from '../../core/exchange.js';
 import { H2Attempt } from './h2-attempt.js';
-import { invalidRequestHeader } from './h2-headers.js';
+import { requestHeaders } from './h2-headers.js';
 import { H2Session, type H2SessionLimits } from './h2-session.js';
 
 export interface H2UpstreamOptions extends H2SessionLimits {
@@ -73,11 +73,12 @@ export class H2Upstream implements Upstream {
     const attempt = new H2Attempt(this.origin, request, handler, (a) => this.withdraw(a));
     handler.onStart(attempt);
     if (attempt.state === 'done') return;
-    const invalid = invalidRequestHeader(request);
-    if (invalid !== undefined) {
-      attempt.fail(createError('SY_ERR_UPSTREAM_FAILED', [this.origin, invalid]), 'rejected');
+    const headers = requestHeaders(request);
+    if (typeof headers === 'string') {
+      attempt.fail(createError('SY_ERR_UPSTREAM_FAILED', [this.origin, headers]), 'rejected');
       return;
     }
+    attempt.headers = headers;
     if (this.closing) {
       attempt.fail(createError('SY_ERR_UPSTREAM_CONNECT', [this.origin, 'the upstream is closing']), 'not-sent');
       return;
@@ -86,6 +87,15 @@ export class H2Upstream implements Upstream {
       const why = `${this.options.maxPending} requests already wait for an h2 stream`;
       attempt.fail(createError('SY_ERR_UPSTREAM_FAILED', [this.origin, why]), 'not-sent');
       return;
+    }
+    // The common case, a session with room and nobody waiting, starts at once.
+    if (this.queue.length === 0) {
+      const session = this.withRoom();
+      if (session !== undefined) {
+        this.startOn(session, attempt);
+        if (this.queue.length > 0) this.pump();
+        return;
+      }
     }
     this.queue.push(attempt);
     this.pump();
@@ -106,31 +116,38 @@ export class H2Upstream implements Upstream {
   /** Starts queued attempts on sessions with room, opening a session when none has any. */
   private pump(): void {
     while (this.queue.length > 0) {
-      const session = this.usable.find((s) => s.hasRoom);
+      const session = this.withRoom();
       if (session === undefined) break;
-      const attempt = this.queue.shift() as H2Attempt;
-      try {
-        attempt.start(session);
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code !== undefined && sessionGone.has(code)) {
-          session.retire();
-          this.queue.unshift(attempt);
-        } else {
-          attempt.fail(
-            createError('SY_ERR_UPSTREAM_FAILED', [this.origin, (error as Error).message], error),
-            'rejected',
-          );
-        }
-      }
+      this.startOn(session, this.queue.shift() as H2Attempt);
     }
     if (this.queue.length === 0 || this.closing) return;
     // A connecting session may yet have room: wait for its SETTINGS before opening another.
-    if (this.usable.some((s) => s.state === 'connecting')) return;
+    for (const s of this.usable) if (s.state === 'connecting') return;
     if (this.usable.length >= this.options.maxSessions) return;
     const session = new H2Session(this.origin, this.options, this.events);
     this.usable.push(session);
     this.open.add(session);
+  }
+
+  /** The first usable session with a free stream slot (a loop: no closure per request). */
+  private withRoom(): H2Session | undefined {
+    for (const s of this.usable) if (s.hasRoom) return s;
+    return undefined;
+  }
+
+  /** Starts `attempt` on `session`; a session that turns out to take no streams sends it back to the queue's head. */
+  private startOn(session: H2Session, attempt: H2Attempt): void {
+    try {
+      attempt.start(session);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== undefined && sessionGone.has(code)) {
+        session.retire();
+        this.queue.unshift(attempt);
+      } else {
+        attempt.fail(createError('SY_ERR_UPSTREAM_FAILED', [this.origin, (error as Error).message], error), 'rejected');
+      }
+    }
   }
 
   /** A session that never became ready failed: the queue waits only if a ready one remains. */
