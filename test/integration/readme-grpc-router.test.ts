@@ -1,7 +1,7 @@
 /**
  * The gRPC router config shown in README.md is the one tested here, read out of the README so
  * the two cannot drift: it loads, and with its two /$/inet addresses pointed at real h2
- * upstreams it routes `/proto.GenSvc/Get` 1:19 to gen-growthhack and gen; the README's curl
+ * upstreams it routes `/proto.GenSvc/Gen` 1:19 to gen-growthhack and gen; the README's curl
  * command (run through bash, port swapped) gets a gRPC answer with its trailers.
  */
 import { execFile } from 'node:child_process';
@@ -55,7 +55,7 @@ describe('README: HTTP/2 and gRPC', () => {
     expect(yaml).toContain('/srv/proto.GenSvc   => 1 * /srv/gen-growthhack & 19 * /srv/gen');
   });
 
-  it('routes /proto.GenSvc/Get 1:19 between gen-growthhack and gen, and its curl command works', async () => {
+  it('routes /proto.GenSvc/Gen 1:19 between gen-growthhack and gen, and its curl command works', async () => {
     const gen = await grpcUpstream('gen');
     const growthhack = await grpcUpstream('gen-growthhack');
     const live = yaml
@@ -71,7 +71,7 @@ describe('README: HTTP/2 and gRPC', () => {
         s,
         {
           ':method': 'POST',
-          ':path': '/proto.GenSvc/Get',
+          ':path': '/proto.GenSvc/Gen',
           'content-type': 'application/grpc',
           te: 'trailers',
         },
@@ -87,7 +87,7 @@ describe('README: HTTP/2 and gRPC', () => {
     expect(canary).toBeLessThan(45);
     expect(canary + (served.get('gen') ?? 0)).toBe(400);
 
-    const command = fenced('sh', 'proto.GenSvc/Get').replaceAll('127.0.0.1:4140', new URL(router.url).host);
+    const command = fenced('sh', 'proto.GenSvc/Gen').replaceAll('127.0.0.1:4140', new URL(router.url).host);
     const { stdout } = await run('bash', ['-c', command], { encoding: 'utf8' });
     expect(stdout).toMatch(/^HTTP\/2 200/);
     expect(stdout).toMatch(/content-type: application\/grpc/);
