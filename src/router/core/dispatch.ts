@@ -108,8 +108,8 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
     clearContext: s.clearContext,
     inbound: head.protocol,
     upstream: protocol,
-    ...(head.authority === undefined ? {} : { authority: head.authority }),
-    ...(host === undefined ? {} : { host }),
+    authority: head.authority,
+    host,
   });
   const outgoing = outgoingDeadline(incoming, s.totalTimeoutMs, now);
   if (grpc === null && outgoing !== null && outgoing !== incoming)
