@@ -29,47 +29,43 @@ import type { ScopeStats } from './stats.js';
 const DEFAULT_RETRY_BUFFER_BYTES = 8192;
 
 /** Serves one exchange; never rejects (failures are rendered on the sink and counted). */
-export function serve(rt: RouterRuntime, ex: Exchange): Promise<void> {
-  const routed = { done: false };
-  return handle(rt, ex, routed).then(
-    (status) => {
-      const ok = status > 0 && status < 500;
-      rt.stats.server.record(status, ok, performance.now() - ex.started);
-      rt.stats.protocol(ex.head.protocol, ok);
-    },
-    (error) => {
-      const failure = rescue(error);
-      ex.sink.rescue(failure);
-      const status = failure.status;
-      const latency = performance.now() - ex.started;
-      rt.stats.server.record(status, false, latency);
-      rt.stats.protocol(ex.head.protocol, false);
-      if (ex.head.grpc) rt.stats.server.grpcStatus(failure.grpcStatus).inc();
-      // Names that found no route share one series: what callers send cannot mint series.
-      if (!routed.done && status >= 500) rt.stats.other.record(status, false, latency);
-    },
-  );
-}
-
-async function handle(rt: RouterRuntime, ex: Exchange, routed: { done: boolean }): Promise<number> {
+export async function serve(rt: RouterRuntime, ex: Exchange): Promise<void> {
   const head = ex.head;
-  const host = checkRequestTarget(head);
-  const resolved = resolve(rt, head, ex.started);
-  // Once a route and its client are warm, resolving takes no await (and no microtask hop).
-  const target = resolved instanceof Promise ? await resolved : resolved;
-  routed.done = true;
-  // Only now that the request has somewhere to go is the caller told to send its body.
-  if (head.expectContinue) ex.sink.continue();
+  // Whether the name found a route: failures before that are counted on `other`.
+  let routed = false;
   let status: number;
+  // One async function for the whole exchange: no promise, closures or state object of its own per request.
   try {
-    status = await dispatch(rt, ex, target, host);
+    const host = checkRequestTarget(head);
+    const resolved = resolve(rt, head, ex.started);
+    // Once a route and its client are warm, resolving takes no await (and no microtask hop).
+    const target = resolved instanceof Promise ? await resolved : resolved;
+    routed = true;
+    // Only now that the request has somewhere to go is the caller told to send its body.
+    if (head.expectContinue) ex.sink.continue();
+    try {
+      status = await dispatch(rt, ex, target, host);
+    } catch (error) {
+      // A gRPC call the router answers itself (deadline, no endpoint) is counted on its service too.
+      if (head.grpc) target.route.stats.grpcStatus(rescue(error).grpcStatus).inc();
+      throw error;
+    }
+    target.route.stats.record(status, status > 0 && status < 500, performance.now() - ex.started);
   } catch (error) {
-    // A gRPC call the router answers itself (deadline, no endpoint) is counted on its service too.
-    if (head.grpc) target.route.stats.grpcStatus(rescue(error).grpcStatus).inc();
-    throw error;
+    const failure = rescue(error);
+    ex.sink.rescue(failure);
+    const failed = failure.status;
+    const latency = performance.now() - ex.started;
+    rt.stats.server.record(failed, false, latency);
+    rt.stats.protocol(head.protocol, false);
+    if (head.grpc) rt.stats.server.grpcStatus(failure.grpcStatus).inc();
+    // Names that found no route share one series: what callers send cannot mint series.
+    if (!routed && failed >= 500) rt.stats.other.record(failed, false, latency);
+    return;
   }
-  target.route.stats.record(status, status > 0 && status < 500, performance.now() - ex.started);
-  return status;
+  const ok = status > 0 && status < 500;
+  rt.stats.server.record(status, ok, performance.now() - ex.started);
+  rt.stats.protocol(head.protocol, ok);
 }
 
 /**
