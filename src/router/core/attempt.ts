@@ -68,8 +68,25 @@ class AttemptHandler implements UpstreamHandler {
   #started = false;
   #status = 0;
   #headers: HeaderList | null = null;
+  /**
+   * One timer for both the attempt and the response-head timeouts (set and cleared once per
+   * attempt): it is armed for the earlier of the two deadlines and, on firing, times out only if
+   * one has really passed (the head may have come since), else is armed again for what is left.
+   */
   #timer: NodeJS.Timeout | undefined;
-  #responseTimer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires (performance.now() time). */
+  #timerAt = Number.POSITIVE_INFINITY;
+  #attemptBy = Number.POSITIVE_INFINITY;
+  #responseBy = Number.POSITIVE_INFINITY;
+  #onTimer = (): void => {
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    if (this.#settled) return;
+    // Node's timers count whole milliseconds: allow that much early firing rather than spin.
+    const now = performance.now() + 1;
+    if (now >= this.#attemptBy || (!this.#started && now >= this.#responseBy)) this.#timeout();
+    else this.#schedule();
+  };
   #bodyTimer: NodeJS.Timeout | undefined;
   #clientGone = false;
   readonly #unsubscribe: () => void;
@@ -85,20 +102,31 @@ class AttemptHandler implements UpstreamHandler {
     private readonly o: AttemptOptions,
     private readonly settle: (r: AttemptResult) => void,
   ) {
-    if (o.timeoutMs > 0) this.#timer = setTimeout(() => this.#timeout(), o.timeoutMs);
+    if (o.timeoutMs > 0) this.#attemptBy = performance.now() + o.timeoutMs;
     this.#unsubscribe = o.sink.onAbandon(this.#onAbandon);
     const body = o.body;
     if (o.responseTimeoutMs > 0) {
       // The upstream cannot be blamed for waiting on a body the caller has not finished sending.
-      if (body === null || body.complete) this.#armResponseTimer();
+      if (body === null || body.complete) this.#responseBy = performance.now() + o.responseTimeoutMs;
       else body.stream.once('end', () => this.#armResponseTimer());
     }
+    this.#schedule();
     if (body !== null && !body.complete && o.bodyIdleTimeoutMs > 0) this.#watchBody(body);
   }
 
   #armResponseTimer(): void {
-    if (this.#settled || this.#started || this.#responseTimer) return;
-    this.#responseTimer = setTimeout(() => this.#timeout(), this.o.responseTimeoutMs);
+    if (this.#settled || this.#started || this.#responseBy !== Number.POSITIVE_INFINITY) return;
+    this.#responseBy = performance.now() + this.o.responseTimeoutMs;
+    this.#schedule();
+  }
+
+  /** Arms the timer for the earliest deadline still in force, unless it already fires by then. */
+  #schedule(): void {
+    const at = this.#started ? this.#attemptBy : Math.min(this.#attemptBy, this.#responseBy);
+    if (at === Number.POSITIVE_INFINITY || at >= this.#timerAt) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(this.#onTimer, Math.max(1, at - performance.now()));
   }
 
   /**
@@ -142,7 +170,8 @@ class AttemptHandler implements UpstreamHandler {
 
   onHead(status: number, headers: HeaderList, statusText?: string): void {
     if (status < 200 || this.#settled) return;
-    if (this.#responseTimer) clearTimeout(this.#responseTimer);
+    // The head came: the response timeout no longer applies (the shared timer sees that when it fires).
+    this.#responseBy = Number.POSITIVE_INFINITY;
     if (this.o.retryStatus(status, headers)) {
       this.#finish({ kind: 'retryable', status });
       this.#controller?.abort(new Error('retrying'));
@@ -207,7 +236,7 @@ class AttemptHandler implements UpstreamHandler {
     if (this.#settled) return;
     this.#settled = true;
     if (this.#timer) clearTimeout(this.#timer);
-    if (this.#responseTimer) clearTimeout(this.#responseTimer);
+    this.#timer = undefined;
     this.#stopBodyWatch();
     this.#unsubscribe();
     this.settle(result);

@@ -15,13 +15,13 @@ import {
   readDeadlineHeader,
 } from '../policy/deadline.js';
 import { attemptTimeoutMs, requestDeadlineMs } from '../policy/timeouts.js';
-import { attempt } from './attempt.js';
-import type { Exchange, HeaderList, RequestBody, Upstream, UpstreamRequest } from './exchange.js';
+import { type AttemptOptions, attempt } from './attempt.js';
+import type { Exchange, HeaderList, RequestBody, ResponseSink, Upstream, UpstreamRequest } from './exchange.js';
 import { upstreamHeaders } from './header-policy.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import { checkRequestTarget } from './request-target.js';
 import { rescue } from './rescue.js';
-import { resolve, type Target } from './resolve.js';
+import { resolve, type Target, type WarmRoute } from './resolve.js';
 import type { RouterRuntime } from './runtime.js';
 import type { ScopeStats } from './stats.js';
 
@@ -29,47 +29,43 @@ import type { ScopeStats } from './stats.js';
 const DEFAULT_RETRY_BUFFER_BYTES = 8192;
 
 /** Serves one exchange; never rejects (failures are rendered on the sink and counted). */
-export function serve(rt: RouterRuntime, ex: Exchange): Promise<void> {
-  const routed = { done: false };
-  return handle(rt, ex, routed).then(
-    (status) => {
-      const ok = status > 0 && status < 500;
-      rt.stats.server.record(status, ok, performance.now() - ex.started);
-      rt.stats.protocol(ex.head.protocol, ok);
-    },
-    (error) => {
-      const failure = rescue(error);
-      ex.sink.rescue(failure);
-      const status = failure.status;
-      const latency = performance.now() - ex.started;
-      rt.stats.server.record(status, false, latency);
-      rt.stats.protocol(ex.head.protocol, false);
-      if (ex.head.grpc) rt.stats.server.grpcStatus(failure.grpcStatus).inc();
-      // Names that found no route share one series: what callers send cannot mint series.
-      if (!routed.done && status >= 500) rt.stats.other.record(status, false, latency);
-    },
-  );
-}
-
-async function handle(rt: RouterRuntime, ex: Exchange, routed: { done: boolean }): Promise<number> {
+export async function serve(rt: RouterRuntime, ex: Exchange): Promise<void> {
   const head = ex.head;
-  const host = checkRequestTarget(head);
-  const resolved = resolve(rt, head, ex.started);
-  // Once a route and its client are warm, resolving takes no await (and no microtask hop).
-  const target = resolved instanceof Promise ? await resolved : resolved;
-  routed.done = true;
-  // Only now that the request has somewhere to go is the caller told to send its body.
-  if (head.expectContinue) ex.sink.continue();
+  // Whether the name found a route: failures before that are counted on `other`.
+  let routed = false;
   let status: number;
+  // One async function for the whole exchange: no promise, closures or state object of its own per request.
   try {
-    status = await dispatch(rt, ex, target, host);
+    const host = checkRequestTarget(head);
+    const resolved = resolve(rt, head, ex.started);
+    // Once a route and its client are warm, resolving takes no await (and no microtask hop).
+    const target = resolved instanceof Promise ? await resolved : resolved;
+    routed = true;
+    // Only now that the request has somewhere to go is the caller told to send its body.
+    if (head.expectContinue) ex.sink.continue();
+    try {
+      status = await dispatch(rt, ex, target, host);
+    } catch (error) {
+      // A gRPC call the router answers itself (deadline, no endpoint) is counted on its service too.
+      if (head.grpc) target.route.stats.grpcStatus(rescue(error).grpcStatus).inc();
+      throw error;
+    }
+    target.route.stats.record(status, status > 0 && status < 500, performance.now() - ex.started);
   } catch (error) {
-    // A gRPC call the router answers itself (deadline, no endpoint) is counted on its service too.
-    if (head.grpc) target.route.stats.grpcStatus(rescue(error).grpcStatus).inc();
-    throw error;
+    const failure = rescue(error);
+    ex.sink.rescue(failure);
+    const failed = failure.status;
+    const latency = performance.now() - ex.started;
+    rt.stats.server.record(failed, false, latency);
+    rt.stats.protocol(head.protocol, false);
+    if (head.grpc) rt.stats.server.grpcStatus(failure.grpcStatus).inc();
+    // Names that found no route share one series: what callers send cannot mint series.
+    if (!routed && failed >= 500) rt.stats.other.record(failed, false, latency);
+    return;
   }
-  target.route.stats.record(status, status > 0 && status < 500, performance.now() - ex.started);
-  return status;
+  const ok = status > 0 && status < 500;
+  rt.stats.server.record(status, ok, performance.now() - ex.started);
+  rt.stats.protocol(head.protocol, ok);
 }
 
 /**
@@ -108,8 +104,8 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
     clearContext: s.clearContext,
     inbound: head.protocol,
     upstream: protocol,
-    ...(head.authority === undefined ? {} : { authority: head.authority }),
-    ...(host === undefined ? {} : { host }),
+    authority: head.authority,
+    host,
   });
   const outgoing = outgoingDeadline(incoming, s.totalTimeoutMs, now);
   if (grpc === null && outgoing !== null && outgoing !== incoming)
@@ -119,28 +115,7 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
   t.client.stats ??= rt.stats.client(t.client.id, t.client.accrualCounters);
   const clientStats = t.client.stats;
   let requeues = 0;
-  let retries = 0;
   const responseBy = performance.now() + s.responseTimeoutMs;
-  /** The gRPC status of the last head a retry was decided on (trailers-only or non-gRPC answers). */
-  let headGrpcStatus = -1;
-  const retryStatus =
-    grpc === null
-      ? (status: number): boolean =>
-          body === null &&
-          retries < s.maxRetries &&
-          rt.classifier.classify(method, status, false) === 'retryable-failure' &&
-          budget.tryWithdraw()
-      : (status: number, responseHeaders: HeaderList): boolean => {
-          const code = grpc.statusOfHead(status, responseHeaders);
-          if (code === undefined) return false;
-          headGrpcStatus = code;
-          return (
-            retries < s.maxRetries &&
-            grpc.classifier.classify(code) === 'retryable-failure' &&
-            canResend(body, replay) &&
-            budget.tryWithdraw()
-          );
-        };
   const request: { -readonly [K in keyof UpstreamRequest]: UpstreamRequest[K] } = {
     method,
     path: t.url ?? head.path,
@@ -148,6 +123,8 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
     headers,
     body: body === null ? null : (replay?.first ?? body.stream),
   };
+  // One options object for every attempt of this exchange: its retry test is a method, not a closure.
+  const plan = new AttemptPlan(rt, method, grpc, body, replay, budget, request, sink);
   for (let n = 0; ; n++) {
     const pick = t.client.pick();
     if (pick === null) throw createError('SY_ERR_NO_BROKERS', [t.service, t.base.shown, t.local?.shown ?? '']);
@@ -173,16 +150,9 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
       pick.done(0, null);
       throw e;
     }
-    const result = await attempt(upstream, {
-      request,
-      body,
-      sink,
-      timeoutMs: Number.isFinite(timeout) ? Math.max(1, timeout) : 0,
-      responseTimeoutMs: Number.isFinite(responseBy) ? Math.max(1, responseBy - performance.now()) : 0,
-      bodyIdleTimeoutMs: Number.isFinite(s.bodyIdleTimeoutMs) ? s.bodyIdleTimeoutMs : 0,
-      retryStatus,
-      clearContext: s.clearContext,
-    });
+    plan.timeoutMs = Number.isFinite(timeout) ? Math.max(1, timeout) : 0;
+    plan.responseTimeoutMs = Number.isFinite(responseBy) ? Math.max(1, responseBy - performance.now()) : 0;
+    const result = await attempt(upstream, plan);
     const latency = performance.now() - attemptStarted;
     switch (result.kind) {
       case 'responded': {
@@ -203,8 +173,8 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
       case 'retryable':
         pick.done(latency, false);
         clientStats.record(result.status, false, latency);
-        if (grpc !== null) clientStats.grpcStatus(headGrpcStatus).inc();
-        retries++;
+        if (grpc !== null) clientStats.grpcStatus(plan.headGrpcStatus).inc();
+        plan.retries++;
         clientStats.retried();
         continue;
       case 'failed': {
@@ -243,6 +213,56 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
         clientStats.record(0, false, latency);
         throw deadlineFailure(incoming, t, endpoint.key);
     }
+  }
+}
+
+/** What every attempt of one exchange is given, and the retry decision on a response head. */
+class AttemptPlan implements AttemptOptions {
+  timeoutMs = 0;
+  responseTimeoutMs = 0;
+  readonly bodyIdleTimeoutMs: number;
+  readonly clearContext: boolean;
+  readonly #maxRetries: number;
+  retries = 0;
+  /** The gRPC status of the last head a retry was decided on (trailers-only or non-gRPC answers). */
+  headGrpcStatus = -1;
+
+  constructor(
+    private readonly rt: RouterRuntime,
+    private readonly method: string,
+    private readonly grpc: RouterRuntime['grpc'] | null,
+    readonly body: RequestBody | null,
+    private readonly replay: ReplayBuffer | null,
+    private readonly budget: WarmRoute['budget'],
+    readonly request: UpstreamRequest,
+    readonly sink: ResponseSink,
+  ) {
+    const s = rt.settings;
+    this.bodyIdleTimeoutMs = Number.isFinite(s.bodyIdleTimeoutMs) ? s.bodyIdleTimeoutMs : 0;
+    this.clearContext = s.clearContext;
+    this.#maxRetries = s.maxRetries;
+  }
+
+  retryStatus(status: number, responseHeaders: HeaderList): boolean {
+    const maxRetries = this.#maxRetries;
+    const grpc = this.grpc;
+    if (grpc === null) {
+      return (
+        this.body === null &&
+        this.retries < maxRetries &&
+        this.rt.classifier.classify(this.method, status, false) === 'retryable-failure' &&
+        this.budget.tryWithdraw()
+      );
+    }
+    const code = grpc.statusOfHead(status, responseHeaders);
+    if (code === undefined) return false;
+    this.headGrpcStatus = code;
+    return (
+      this.retries < maxRetries &&
+      grpc.classifier.classify(code) === 'retryable-failure' &&
+      canResend(this.body, this.replay) &&
+      this.budget.tryWithdraw()
+    );
   }
 }
 

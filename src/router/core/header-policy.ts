@@ -43,13 +43,13 @@ export interface Forwarding {
   readonly clientIp: string | undefined;
   readonly clearContext: boolean;
   /** A Host to send in place of the client's (an absolute-form target without one). */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /** The caller's protocol; HTTP/1.1 when not given. */
   readonly inbound?: Protocol;
   /** The upstream's protocol; HTTP/1.1 when not given. */
   readonly upstream?: Protocol;
   /** The caller's `:authority` (h2 callers): an HTTP/1.1 upstream gets it as Host. */
-  readonly authority?: string;
+  readonly authority?: string | undefined;
 }
 
 /**

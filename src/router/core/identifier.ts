@@ -110,17 +110,41 @@ function one(config: IdentifierConfig, prefix: Path): Identifier {
 
 /** The first `count` segments of the request path; with `consume` the rest is what is forwarded. */
 function pathIdentifier(prefix: Path, count: number, consume: boolean): Identifier {
+  // Keyed by the text of the first `count` segments: the name is made once per distinct prefix.
+  const names = new Map<string, Identified>();
   return (head) => {
     const url = head.path;
     const q = url.indexOf('?');
     const pathPart = q === -1 ? url : url.slice(0, q);
+    const end = segmentsEnd(pathPart, count);
+    if (end < 0) return `the path has fewer than ${count} segments`;
+    const key = pathPart.slice(0, end);
+    let named = names.get(key);
+    if (named === undefined) {
+      const segments = key.split('/').filter((s) => s !== '');
+      named = { name: prefix.concat(Path.utf8(...segments.map(decodeSegment))) };
+      if (names.size >= CACHE_LIMIT) names.clear();
+      names.set(key, named);
+    }
+    if (!consume) return named;
     const segments = pathPart.split('/').filter((s) => s !== '');
-    if (segments.length < count) return `the path has fewer than ${count} segments`;
-    const name = prefix.concat(Path.utf8(...segments.slice(0, count).map(decodeSegment)));
-    if (!consume) return { name };
     const rest = `/${segments.slice(count).join('/')}`;
-    return { name, url: q === -1 ? rest : `${rest}${url.slice(q)}` };
+    return { name: named.name, url: q === -1 ? rest : `${rest}${url.slice(q)}` };
   };
+}
+
+/** Where the `count`-th non-empty `/`-separated segment of `path` ends; -1 when it has fewer. */
+function segmentsEnd(path: string, count: number): number {
+  let seen = 0;
+  let i = 0;
+  const n = path.length;
+  while (seen < count) {
+    while (i < n && path.charCodeAt(i) === 47) i++;
+    if (i >= n) return -1;
+    while (i < n && path.charCodeAt(i) !== 47) i++;
+    seen++;
+  }
+  return i;
 }
 
 function decodeSegment(segment: string): string {

@@ -45,40 +45,53 @@ export function resolve(rt: RouterRuntime, head: RequestHead, started = performa
     throw e;
   }
   const settled = route.whenSettled(s.bindingTimeoutMs);
-  const pick = (): Target | Promise<Target> => {
-    if (route.state === 'pending') throw createError('SY_ERR_BINDING_TIMEOUT', [service, s.bindingTimeoutMs]);
-    if (route.state === 'failed') {
-      throw route.error ?? createError('SY_ERR_NO_BROKERS', [service, base.shown, local?.shown ?? '']);
-    }
-    route.stats ??= rt.stats.service(service);
-    route.budget ??= rt.retryBudget(service);
-    const picked = route.pick();
-    if ('none' in picked) throw createError('SY_ERR_NO_BROKERS', [service, base.shown, local?.shown ?? '']);
-    const warm = route as WarmRoute;
-    const target: Target = {
-      service,
-      route: warm,
-      local,
-      base,
-      bound: picked.bound,
-      client: picked.client,
-      started,
-      url: identified.url,
-    };
-    // Before any byte is sent: the leaf was judged, and no address is one of our own listeners.
-    const admit = (): Target => {
-      try {
-        route.admit(service, picked.bound);
-      } catch (e) {
-        countRefusal(rt, e);
-        throw e;
-      }
-      return target;
-    };
-    const resolved = picked.client.whenResolved(s.bindingTimeoutMs);
-    return resolved === null ? admit() : resolved.then(admit);
+  // A warm route takes no closure and no promise: the function is called directly.
+  if (settled === null) return pickTarget(rt, route, service, base, local, identified.url, started);
+  return settled.then(() => pickTarget(rt, route, service, base, local, identified.url, started));
+}
+
+/** The target on a settled route: its stats and budget, an endpoint's client, admitted before use. */
+function pickTarget(
+  rt: RouterRuntime,
+  route: Route,
+  service: string,
+  base: BaseDtab,
+  local: LocalDtab | null,
+  url: string | undefined,
+  started: number,
+): Target | Promise<Target> {
+  const s = rt.settings;
+  if (route.state === 'pending') throw createError('SY_ERR_BINDING_TIMEOUT', [service, s.bindingTimeoutMs]);
+  if (route.state === 'failed') {
+    throw route.error ?? createError('SY_ERR_NO_BROKERS', [service, base.shown, local?.shown ?? '']);
+  }
+  route.stats ??= rt.stats.service(service);
+  route.budget ??= rt.retryBudget(service);
+  const picked = route.pick();
+  if ('none' in picked) throw createError('SY_ERR_NO_BROKERS', [service, base.shown, local?.shown ?? '']);
+  const target: Target = {
+    service,
+    route: route as WarmRoute,
+    local,
+    base,
+    bound: picked.bound,
+    client: picked.client,
+    started,
+    url,
   };
-  return settled === null ? pick() : settled.then(pick);
+  const resolved = picked.client.whenResolved(s.bindingTimeoutMs);
+  return resolved === null ? admit(rt, target) : resolved.then(() => admit(rt, target));
+}
+
+/** Before any byte is sent: the leaf was judged, and no address is one of our own listeners. */
+function admit(rt: RouterRuntime, target: Target): Target {
+  try {
+    target.route.admit(target.service, target.bound);
+  } catch (e) {
+    countRefusal(rt, e);
+    throw e;
+  }
+  return target;
 }
 
 function countRefusal(rt: RouterRuntime, e: unknown): void {

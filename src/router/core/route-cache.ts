@@ -48,6 +48,10 @@ export class RouteCache {
   readonly #entries = new Map<string, Entry>();
   #weight = 0;
   #evictions = 0;
+  /** The last key made, by its parts: the identifiers hand back one Path per name, so a run of requests to one service makes its key once. */
+  #lastDtabKey = '';
+  #lastName: Path | null = null;
+  #lastKey = '';
 
   constructor(
     private readonly interpreter: NameInterpreter,
@@ -63,7 +67,14 @@ export class RouteCache {
    * error of a route whose binding failed.
    */
   get(dtabKey: string, dtab: Dtab, name: Path, judge?: () => OverrideVerdict): Route {
-    const key = `${dtabKey}\u0000${name.show()}`;
+    let key: string;
+    if (name === this.#lastName && dtabKey === this.#lastDtabKey) key = this.#lastKey;
+    else {
+      key = `${dtabKey}\u0000${name.show()}`;
+      this.#lastDtabKey = dtabKey;
+      this.#lastName = name;
+      this.#lastKey = key;
+    }
     const now = Date.now();
     const hit = this.#entries.get(key);
     if (hit !== undefined) {

@@ -38,6 +38,8 @@ export class ScopeStats {
   latency!: Histogram;
   retries!: Counter;
   readonly #status = new Map<number, Counter>();
+  /** The counters of HTTP statuses 100–599 by code - 100: an index, not a hashed lookup, per request. */
+  #byCode: (Counter | undefined)[] = [];
   /** By `grpc_status` label: at most the 17 codes and `unknown`. */
   readonly #grpcStatus = new Map<string, Counter>();
   /** Used since the last sweep. */
@@ -107,11 +109,17 @@ export class ScopeStats {
   }
 
   status(code: number): Counter {
+    const fast = code >= 100 && code <= 599;
+    if (fast) {
+      const known = this.#byCode[code - 100];
+      if (known !== undefined) return known;
+    }
     let c = this.#status.get(code);
     if (c === undefined) {
       c = this.registry.counter(`rt:${this.scope}:status`, { ...this.labels, status: String(code) });
       this.#status.set(code, c);
     }
+    if (fast) this.#byCode[code - 100] = c;
     return c;
   }
 
@@ -142,6 +150,7 @@ export class ScopeStats {
     for (const label of this.#grpcStatus.keys())
       registry.remove(`rt:${scope}:grpc:status`, { ...labels, grpc_status: label });
     this.#status.clear();
+    this.#byCode = [];
     this.#grpcStatus.clear();
     this.#removed = true;
   }
