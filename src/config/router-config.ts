@@ -18,8 +18,8 @@ import { yamlMapping } from './yaml-text.js';
 export type IdentifierSetting =
   | { readonly kind: 'io.l5d.header.token'; readonly header: string }
   | { readonly kind: 'io.l5d.methodAndHost' }
-  | { readonly kind: 'io.l5d.path'; readonly segments: number; readonly consume: boolean }
-  | { readonly kind: 'io.l5d.header.path'; readonly segments: number }
+  | { readonly kind: 'io.l5d.path'; readonly segments: number; readonly consume: boolean; readonly grpcOnly: boolean }
+  | { readonly kind: 'io.l5d.header.path'; readonly segments: number; readonly grpcOnly: boolean }
   | { readonly kind: 'io.l5d.header'; readonly header: string }
   | { readonly kind: 'io.l5d.static'; readonly path: string };
 
@@ -159,15 +159,20 @@ function identifier(raw: unknown, key: string, p: Problems): IdentifierSetting |
       unknownKeys(raw, ['kind'], key, p);
       return { kind: raw.kind };
     case 'io.l5d.path':
-      unknownKeys(raw, ['kind', 'segments', 'consume'], key, p);
+      unknownKeys(raw, ['kind', 'segments', 'consume', 'grpcOnly'], key, p);
       return {
         kind: raw.kind,
         segments: integer(raw.segments ?? 1, `${key}.segments`, 1, 100, p) ?? 1,
         consume: raw.consume === true,
+        grpcOnly: flag(raw.grpcOnly, `${key}.grpcOnly`, p),
       };
     case 'io.l5d.header.path':
-      unknownKeys(raw, ['kind', 'segments'], key, p);
-      return { kind: raw.kind, segments: integer(raw.segments ?? 1, `${key}.segments`, 1, 100, p) ?? 1 };
+      unknownKeys(raw, ['kind', 'segments', 'grpcOnly'], key, p);
+      return {
+        kind: raw.kind,
+        segments: integer(raw.segments ?? 1, `${key}.segments`, 1, 100, p) ?? 1,
+        grpcOnly: flag(raw.grpcOnly, `${key}.grpcOnly`, p),
+      };
     case 'io.l5d.header':
       unknownKeys(raw, ['kind', 'header'], key, p);
       return {
@@ -183,6 +188,12 @@ function identifier(raw: unknown, key: string, p: Problems): IdentifierSetting |
     default:
       return void p.add(`${key}.kind`, `unknown identifier ${JSON.stringify(raw.kind)}`);
   }
+}
+
+function flag(raw: unknown, key: string, p: Problems): boolean {
+  if (raw === undefined) return false;
+  if (typeof raw !== 'boolean') p.add(key, 'must be true or false');
+  return raw === true;
 }
 
 function checkPath(text: string, key: string, p: Problems): void {

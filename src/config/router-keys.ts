@@ -28,6 +28,7 @@ const IDENTIFIER_SCHEMA: JsonSchema = {
         kind: { const: 'io.l5d.path' },
         segments: { type: 'integer', minimum: 1, maximum: 100, default: 1 },
         consume: { type: 'boolean', default: false },
+        grpcOnly: { type: 'boolean', default: false },
       },
       additionalProperties: false,
     },
@@ -35,6 +36,7 @@ const IDENTIFIER_SCHEMA: JsonSchema = {
       properties: {
         kind: { const: 'io.l5d.header.path' },
         segments: { type: 'integer', minimum: 1, maximum: 100, default: 1 },
+        grpcOnly: { type: 'boolean', default: false },
       },
       additionalProperties: false,
     },
@@ -82,7 +84,7 @@ export const ROUTER_FIELDS: Fields = {
     type: 'identifier or list of identifiers',
     shown: '`{kind: io.l5d.header.token, header: host}`',
     schema: { oneOf: [IDENTIFIER_SCHEMA, { type: 'array', items: IDENTIFIER_SCHEMA, minItems: 1 }] },
-    doc: 'How a request is named: `io.l5d.header.token` (a header, Host by default), `io.l5d.methodAndHost`, `io.l5d.path` (`segments`, `consume`), `io.l5d.header.path` (the first `segments` of the request path, so a gRPC method `/package.Service/Method` names `/svc/package.Service`), `io.l5d.header` (a header holding a whole path), `io.l5d.static` (`path`). A list is tried in order.',
+    doc: 'How a request is named: `io.l5d.header.token` (a header, Host by default), `io.l5d.methodAndHost`, `io.l5d.path` (`segments`, `consume`), `io.l5d.header.path` (the first `segments` of the request path, so a gRPC method `/package.Service/Method` names `/svc/package.Service`; with `grpcOnly: true` either path identifier names only gRPC calls and leaves other requests to the next identifier), `io.l5d.header` (a header holding a whole path), `io.l5d.static` (`path`). A list is tried in order.',
   },
   dtab: {
     kind: 'shape',

@@ -77,11 +77,11 @@ function one(config: IdentifierConfig, prefix: Path): Identifier {
       };
     }
     case 'io.l5d.path':
-      return pathIdentifier(prefix, config.segments, config.consume);
+      return onlyGrpc(config.grpcOnly, pathIdentifier(prefix, config.segments, config.consume));
     // linkerd's name for the same reading of `:path`, used for gRPC (`/proto.GenSvc/Gen` names
     // `/svc/proto.GenSvc` with one segment); it never consumes.
     case 'io.l5d.header.path':
-      return pathIdentifier(prefix, config.segments, false);
+      return onlyGrpc(config.grpcOnly, pathIdentifier(prefix, config.segments, false));
     case 'io.l5d.header': {
       const header = config.header.toLowerCase();
       const cache = new Map<string, Identified | string>();
@@ -106,6 +106,20 @@ function one(config: IdentifierConfig, prefix: Path): Identifier {
       return () => identified;
     }
   }
+}
+
+/**
+ * With `grpcOnly`, a request that is not a gRPC call (its content-type does not start with
+ * `application/grpc`) is left to the next identifier: one port then names gRPC calls by service
+ * and a browser's or curl's HTTP request by Host, as linkerd did with an h2 and an http router.
+ */
+function onlyGrpc(grpcOnly: boolean, identify: Identifier): Identifier {
+  if (!grpcOnly) return identify;
+  return (head) => {
+    const type = headerValue(head, 'content-type');
+    if (type === undefined || !type.toLowerCase().startsWith('application/grpc')) return 'not a gRPC call';
+    return identify(head);
+  };
 }
 
 /** The first `count` segments of the request path; with `consume` the rest is what is forwarded. */

@@ -27,10 +27,29 @@ describe('identifiers on a RequestHead', () => {
   });
 
   it('io.l5d.header.path reads a gRPC :path, and io.l5d.path consumes what it names', () => {
-    const grpc = buildIdentifier([{ kind: 'io.l5d.header.path', segments: 1 }], prefix);
+    const grpc = buildIdentifier([{ kind: 'io.l5d.header.path', segments: 1, grpcOnly: false }], prefix);
     expect(shown(grpc(head({ protocol: 'h2', path: '/proto.GenSvc/Gen' })))).toBe('/svc/proto.GenSvc');
-    const consume = buildIdentifier([{ kind: 'io.l5d.path', segments: 1, consume: true }], prefix);
+    const consume = buildIdentifier([{ kind: 'io.l5d.path', segments: 1, consume: true, grpcOnly: false }], prefix);
     expect(consume(head({ path: '/api/users?x=1' }))).toMatchObject({ url: '/users?x=1' });
+  });
+
+  it('grpcOnly names gRPC calls by path and leaves every other request to the next identifier', () => {
+    const id = buildIdentifier(
+      [
+        { kind: 'io.l5d.header.path', segments: 1, grpcOnly: true },
+        { kind: 'io.l5d.header.token', header: 'host' },
+      ],
+      Path.read('/grpc'),
+    );
+    const call = (type: string) =>
+      head({ protocol: 'h2', authority: 'router', path: '/proto.GenSvc/Gen', headers: ['content-type', type] });
+    expect(shown(id(call('application/grpc')))).toBe('/grpc/proto.GenSvc');
+    expect(shown(id(call('Application/GRPC+proto')))).toBe('/grpc/proto.GenSvc');
+    // An HTTP request, over either protocol, is named by its Host, even on a gRPC-looking path.
+    expect(shown(id(call('application/json')))).toBe('/grpc/router');
+    expect(shown(id(head({ authority: 'web', path: '/gob?text=gob' })))).toBe('/grpc/web');
+    const alone = buildIdentifier([{ kind: 'io.l5d.path', segments: 1, consume: false, grpcOnly: true }], prefix);
+    expect(alone(head({ authority: 'web', path: '/gob' }))).toBe('not a gRPC call');
   });
 
   it('io.l5d.header reads a path from any header', () => {
