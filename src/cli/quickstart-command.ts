@@ -37,29 +37,38 @@ const options: Options = {
 
 function banner(m: Awaited<ReturnType<typeof startMesh>>, dtab: string, dir: string): string {
   // Every command works from any directory: the package's own executables and dtabs by absolute
-  // path (`npx namectl` outside a project that depends on switchyard would fetch some other package).
-  const namectl = `${shellWord(shippedBin('namectl'))} --base-url ${m.namerdUrl}`;
-  const switchyard = shellWord(shippedBin('switchyard'));
-  const example = (name: string) => shellWord(shippedDtab(name));
+  // path (`npx namectl` outside a project that depends on switchyard would fetch some other
+  // package), behind aliases so the walkthrough's commands read as written.
+  const step = (name: string) => shellWord(shippedDtab(name));
   const apps = m.apps.map((a) => `  ${a.name.padEnd(16)} http://127.0.0.1:${a.port}`).join('\n');
+  const web = m.apps.find((a) => a.name === 'web');
+  const call = `--url ${m.routerUrl} --grpc proto.GenSvc/Gen --data '{"text":"gob","limit":1}'`;
   return `
 switchyard quickstart is up.
 
-  router           ${m.routerUrl}      (admin ${m.adminUrl}: /ready, /admin/metrics, /delegator.json)
+  router           ${m.routerUrl}      (gRPC named by service under /grpc, HTTP by Host; admin ${m.adminUrl})
   namerd           ${m.namerdUrl}      (namespace "default" ${m.created ? `loaded from ${dtab}` : 'kept from the last run'})
 ${apps}
   endpoints        ${m.disco}/<service>  (io.l5d.fs files, mounted at /#/io.l5d.k8s)
   state            ${dir}
 
-Try:
-  curl -H 'Host: web' '${m.routerUrl}/gob?text=gob&limit=10'
-  curl -H 'Host: web' -H 'l5d-dtab: /grpc/gen => /srv/gen-growthhack' '${m.routerUrl}/gob?text=gob&limit=3'     # stage the new gen for one request
-  ${namectl} dtab get default
-  ${namectl} dtab update default ${example('canary-5.dtab')}     # 5% to gen-growthhack
-  ${switchyard} traffic --url ${m.routerUrl}/ -H 'Host: gen' --requests 2000 --track-header x-version
-  ${namectl} dtab update default ${example('cutover-with-fallback.dtab')}
-  ${namectl} dtab history default
-  curl '${m.adminUrl}/delegator.json?path=/svc/gen'
+The walkthrough, in a shell:
+  export GOB_HOST=127.0.0.1:${web?.port} NAMERCTL_BASE_URL=${m.namerdUrl}
+  alias namectl=${shellWord(shippedBin('namectl'))} switchyard=${shellWord(shippedBin('switchyard'))}
+
+  curl "$GOB_HOST/gob?text=gob&limit=10"
+  curl -H 'l5d-dtab: /srv/gen => /srv/gen-growthhack' "$GOB_HOST/gob?text=gob&limit=10"    # staging
+  namectl dtab get default
+  namectl dtab update default ${step('canary-5.dtab')}       # 1 call in 20 to gen-growthhack
+  switchyard traffic ${call} --requests 2000 --track-header x-version
+  namectl dtab update default ${step('canary-20.dtab')}      # 1 in 5
+  namectl dtab update default ${step('canary-50.dtab')}      # 1 in 2
+  namectl dtab update default ${step('cutover-with-fallback.dtab')}
+  switchyard traffic ${call} --qps 200 --duration 30s --track-header x-version &
+  rm ${shellWord(`${m.disco}/gen-growthhack`)}       # gen-growthhack gone: calls fall back to gen, none fail
+  namectl dtab history default
+  namectl dtab rollback default 1
+  curl '${m.adminUrl}/delegator.json?path=/grpc/proto.GenSvc'    # how a gen call binds now
 
 Ctrl-C stops everything.
 `;

@@ -4,6 +4,10 @@
  * dtab from namerd. The fs namer is mounted where the Kubernetes namer sits in a cluster
  * (`/#/io.l5d.k8s`), with files at `disco/<namespace>/<port>/<service>`, so the very dtabs in
  * `dtabs/` route the same way here and on Kubernetes. A second start reuses the stored dtabs.
+ *
+ * The router is set up as linkerd was for the walkthrough, on one port: a gRPC call is named by
+ * its service under /grpc (`/proto.GenSvc/Gen` is /grpc/proto.GenSvc), any other request by its
+ * Host (`Host: web` is /grpc/web), so the walkthrough's 4-rule dtab routes both.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -83,6 +87,12 @@ export async function startMesh(o: QuickstartOptions): Promise<RunningMesh> {
           `listen: 127.0.0.1:${o.ports.router}`,
           `admin: 127.0.0.1:${o.ports.admin}`,
           'drainGraceMs: 0',
+          'dstPrefix: /grpc',
+          'identifier:',
+          '  - kind: io.l5d.header.path',
+          '    segments: 1',
+          '    grpcOnly: true',
+          '  - kind: io.l5d.header.token',
           'namerd:',
           `  url: ${namerd.url}`,
           `  namespace: ${NAMESPACE}`,

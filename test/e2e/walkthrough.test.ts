@@ -1,9 +1,11 @@
 /**
- * linkerd's canary walkthrough, replayed against the quickstart mesh with real processes: the
- * mesh itself (`switchyard quickstart`), namectl to change the dtab, and the traffic generator
- * (`switchyard traffic --track-header x-version`) to measure each split. Default routing; staging
- * one request with l5d-dtab; canary 5%, 20%, 50% within χ² bounds; cut-over with fallback; the
- * canary disappearing under load with 0 failed requests; and a rollback.
+ * linkerd's gRPC "gob" walkthrough, replayed against the quickstart mesh with real processes and
+ * the walkthrough's own dtab files: the mesh itself (`switchyard quickstart`), namectl driven the
+ * way the walkthrough drives namerctl (`NAMERCTL_BASE_URL`, `dtab get|update default FILE`), and
+ * the traffic generator measuring each split on gRPC calls (`switchyard traffic --grpc`). Default
+ * routing through web; staging with l5d-dtab through web's gRPC call; canary 1/20, 1/5, 1/2
+ * within χ² bounds; cut-over with fallback; gen-growthhack's endpoints removed under 200 qps
+ * with 0 failed calls; history and a rollback.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
@@ -24,6 +26,7 @@ let dir: string;
 let router: string;
 let namerd: string;
 let disco: string;
+let gobHost: string;
 
 /** Ten consecutive free ports, so the mesh's fixed offsets are all free. */
 async function freeBlock(): Promise<number> {
@@ -69,6 +72,8 @@ beforeAll(async () => {
   });
   router = `http://127.0.0.1:${base}`;
   namerd = `http://127.0.0.1:${base + 2}`;
+  // word, gen, gen-growthhack, web from base + 3 on: GOB_HOST is web, reached directly as in the walkthrough.
+  gobHost = `http://127.0.0.1:${base + 6}`;
   disco = join(dir, 'disco', 'default', 'grpc');
 }, 30_000);
 
@@ -81,36 +86,52 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const update = (file: string) =>
-  run(process.execPath, [namectl, '--base-url', namerd, 'dtab', 'update', 'default', file, '-m', file], {
+/** namectl as the walkthrough runs namerctl: namerd's address from NAMERCTL_BASE_URL only. */
+const namectlRun = (...args: string[]) =>
+  run(process.execPath, [namectl, ...args], {
     cwd: repoRoot,
+    env: { ...process.env, NAMECTL_BASE_URL: '', NAMERCTL_BASE_URL: namerd },
   });
 
-/** The traffic generator's split of `requests` requests to Host gen, by x-version. */
-async function split(requests: number): Promise<Record<string, number>> {
+const update = (file: string) => namectlRun('dtab', 'update', 'default', file);
+
+interface GrpcResults {
+  readonly failed: number;
+  readonly bad: number;
+  readonly countsByGrpcStatus: Record<string, number>;
+  readonly countsByHeaders: Record<string, { countsByValues: Record<string, number> }>;
+}
+
+/** The traffic generator calling proto.GenSvc/Gen through the router, tracking who answered. */
+async function traffic(...flags: string[]): Promise<GrpcResults> {
   const { stdout } = await run(
     process.execPath,
     [
       switchyard,
       'traffic',
       '--url',
-      `${router}/`,
-      '-H',
-      'Host: gen',
-      '--requests',
-      String(requests),
-      '-c',
-      '16',
+      router,
+      '--grpc',
+      'proto.GenSvc/Gen',
+      '--data',
+      '{"text":"gob","limit":1}',
       '--track-header',
       'x-version',
       '--json',
       '-q',
+      ...flags,
     ],
     { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 },
   );
-  const results = JSON.parse(stdout).results;
-  expect(results.failed + results.bad).toBe(0);
-  return results.countsByHeaders['x-version'].countsByValues;
+  return JSON.parse(stdout).results as GrpcResults;
+}
+
+/** The split of `calls` gRPC calls to gen, by x-version; every call must end with grpc-status 0. */
+async function split(calls: number): Promise<Record<string, number>> {
+  const results = await traffic('--requests', String(calls), '-c', '16');
+  expect(results.failed + results.bad, JSON.stringify(results.countsByGrpcStatus)).toBe(0);
+  expect(results.countsByGrpcStatus).toEqual({ '0': calls });
+  return results.countsByHeaders['x-version']?.countsByValues ?? {};
 }
 
 /** χ² with one degree of freedom; 10.83 is its 0.999 quantile. */
@@ -122,84 +143,96 @@ function withinBounds(counts: Record<string, number>, canaryShare: number): bool
   return chi < 10.83;
 }
 
-describe('the linkerd canary walkthrough on the quickstart mesh', () => {
-  it('routes by the default dtab', async () => {
-    const r = await get(`${router}/gob?text=gob&limit=10`, { host: 'web' });
-    expect(r.status).toBe(200);
-    expect(r.body.trim().split(' ')).toEqual(Array(10).fill('gob'));
-    // Without a text, web asks word for one, through the router too.
-    expect((await get(`${router}/gob?limit=2`, { host: 'web' })).body).toMatch(/^(\w+) \1 \n$/);
+/** Waits until namerd's change has reached the router, judged by where calls go. */
+async function until(done: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && !(await done())) await new Promise((r) => setTimeout(r, 100));
+}
+
+describe('the linkerd gRPC walkthrough on the quickstart mesh', () => {
+  it("starts namerd with the walkthrough's 4-rule dtab, read back with namectl and NAMERCTL_BASE_URL", async () => {
+    const { stdout } = await namectlRun('dtab', 'get', 'default');
+    expect(stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#'))).toEqual([
+      '/srv                => /#/io.l5d.k8s/default/grpc ;',
+      '/srv/proto.GenSvc   => /srv/gen ;',
+      '/srv/proto.WordSvc  => /srv/word ;',
+      '/grpc               => /srv ;',
+    ]);
   });
 
-  it('stages gen-growthhack for one request with l5d-dtab while others still see gen', async () => {
-    const staged = await get(`${router}/gob?text=gob&limit=2`, {
-      host: 'web',
-      'l5d-dtab': '/grpc/gen => /srv/gen-growthhack',
-    });
-    expect(staged.body).toBe('gob <3 k8s\ngob <3 k8s\n');
-    expect((await get(`${router}/gob?text=gob&limit=2`, { host: 'web' })).body).toBe('gob gob \n');
+  it('answers /gob?text=gob&limit=10 with ten gobs, from web directly and through the router by Host', async () => {
+    for (const [url, headers] of [
+      [`${gobHost}/gob?text=gob&limit=10`, {}],
+      [`${router}/gob?text=gob&limit=10`, { host: 'web' }],
+    ] as const) {
+      const r = await get(url, headers);
+      expect(r.status).toBe(200);
+      expect(r.body.trim().split(' ')).toEqual(Array(10).fill('gob'));
+    }
+    // Without a text, web asks word for one, through the router too.
+    expect((await get(`${gobHost}/gob?limit=2`)).body).toMatch(/^(\w+) \1 \n$/);
+  });
+
+  it("stages gen-growthhack with l5d-dtab through web: the header reaches gen by web's gRPC call", async () => {
+    const staging = { 'l5d-dtab': '/srv/gen => /srv/gen-growthhack' };
+    expect((await get(`${gobHost}/gob?text=gob&limit=2`, staging)).body).toBe('gob <3 k8s\ngob <3 k8s\n');
+    expect((await get(`${router}/gob?text=gob&limit=2`, { host: 'web', ...staging })).body).toBe(
+      'gob <3 k8s\ngob <3 k8s\n',
+    );
+    expect((await get(`${gobHost}/gob?text=gob&limit=2`)).body).toBe('gob gob \n');
   });
 
   it.each([
     ['dtabs/canary-5.dtab', 1 / 20],
     ['dtabs/canary-20.dtab', 1 / 5],
-    ['dtabs/blue-green-50.dtab', 1 / 2],
+    ['dtabs/canary-50.dtab', 1 / 2],
   ])(
-    '%s splits within statistical bounds',
+    '%s splits gRPC calls within statistical bounds',
     async (file, share) => {
       await update(file);
-      // namerd streams the change to the router; wait until it shows.
-      const until = Date.now() + 5000;
-      while (Date.now() < until && share < 1 && !Object.keys(await split(200)).includes('gen-growthhack')) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await until(async () => Object.keys(await split(100)).includes('gen-growthhack'));
       const counts = await split(4000);
       expect(withinBounds(counts, share), JSON.stringify(counts)).toBe(true);
     },
     60_000,
   );
 
-  it('cuts over with fallback, and falls back with 0 failed requests when the canary disappears', async () => {
+  it("cuts over with fallback, and falls back with 0 failed calls at 200 qps when gen-growthhack's endpoints go", async () => {
     await update('dtabs/cutover-with-fallback.dtab');
-    const until = Date.now() + 5000;
-    while (Date.now() < until && (await split(100)).gen !== undefined) await new Promise((r) => setTimeout(r, 100));
+    await until(async () => (await split(100)).gen === undefined);
     expect(await split(500)).toEqual({ 'gen-growthhack': 500 });
-    const failures: string[] = [];
-    const seen = new Map<string, number>();
-    let running = true;
-    const workers = Array.from({ length: 8 }, async () => {
-      while (running) {
-        const r = await get(`${router}/`, { host: 'gen' }).catch(
-          (e): Awaited<ReturnType<typeof get>> => ({ status: 0, body: String(e), headers: {} }),
-        );
-        if (r.status !== 200) failures.push(`${r.status} ${r.body}`);
-        else seen.set(String(r.headers['x-version']), (seen.get(String(r.headers['x-version'])) ?? 0) + 1);
-      }
-    });
-    await new Promise((r) => setTimeout(r, 300));
+    // slow_cooker -qps 200 in the walkthrough: an open loop at a fixed rate, latency from the intended send time.
+    const load = traffic('--qps', '200', '--duration', '6s');
+    await new Promise((r) => setTimeout(r, 2000));
     unlinkSync(join(disco, 'gen-growthhack'));
-    const before = seen.get('gen') ?? 0;
-    const deadline = Date.now() + 8000;
-    while (Date.now() < deadline && (seen.get('gen') ?? 0) < before + 300) await new Promise((r) => setTimeout(r, 50));
-    running = false;
-    await Promise.all(workers);
-    expect(failures).toEqual([]);
-    expect(seen.get('gen') ?? 0).toBeGreaterThanOrEqual(before + 300);
+    const results = await load;
+    expect(results.failed + results.bad, JSON.stringify(results)).toBe(0);
+    const byVersion = results.countsByHeaders['x-version']?.countsByValues ?? {};
+    expect(byVersion['gen-growthhack']).toBeGreaterThan(100);
+    expect(byVersion.gen).toBeGreaterThan(100);
+    expect(results.countsByGrpcStatus).toEqual({ '0': byVersion['gen-growthhack']! + byVersion.gen! });
   }, 30_000);
 
-  it('rolls back to the default dtab with namectl', async () => {
-    await run(process.execPath, [namectl, '--base-url', namerd, 'dtab', 'rollback', 'default', '1'], { cwd: repoRoot });
-    const { stdout } = await run(process.execPath, [namectl, '--base-url', namerd, 'dtab', 'get', 'default'], {
-      cwd: repoRoot,
-    });
-    expect(stdout).not.toContain('/grpc/gen');
-    const until = Date.now() + 5000;
+  it("lists the history and rolls back to the walkthrough's default dtab with namectl", async () => {
+    // One version per step: the default (4 dentries), then each step's file (5), newest first.
+    const rows = (await namectlRun('dtab', 'history', 'default')).stdout.trim().split('\n').slice(1);
+    expect(rows.map((r) => r.split(/\s+/).filter(Boolean)).map(([v, , , dentries]) => `${v}:${dentries}`)).toEqual([
+      '5:5',
+      '4:5',
+      '3:5',
+      '2:5',
+      '1:4',
+    ]);
+    expect((await namectlRun('dtab', 'rollback', 'default', '1')).stdout).toBe(
+      'Rolled back default to version 1: it is now version 6\n',
+    );
+    const { stdout } = await namectlRun('dtab', 'get', 'default');
+    expect(stdout).not.toContain('gen-growthhack');
     let last = '';
-    while (Date.now() < until) {
-      last = (await get(`${router}/gob?text=gob&limit=1`, { host: 'web' })).body;
-      if (last === 'gob \n') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(async () => {
+      last = (await get(`${gobHost}/gob?text=gob&limit=1`)).body;
+      return last === 'gob \n';
+    });
     expect(last).toBe('gob \n');
   });
 });

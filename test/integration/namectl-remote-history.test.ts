@@ -29,7 +29,7 @@ afterAll(() => namerd.close());
 describe('history and rollback', () => {
   it('lists every version, deletions included, and rolls back as a new version', async () => {
     await run(['dtab', 'create', 'hist', 'dtabs/default.dtab', '-m', 'gob routing']);
-    await run(['dtab', 'update', 'hist', 'dtabs/canary.dtab', '-m', 'canary 5%']);
+    await run(['dtab', 'update', 'hist', 'dtabs/canary-5.dtab', '-m', 'canary 5%']);
     await run(['dtab', 'delete', 'hist', '-m', 'bye']);
     expect(await run(['dtab', 'rollback', 'hist', '1'])).toEqual({
       code: 0,
@@ -42,11 +42,11 @@ describe('history and rollback', () => {
     const table = (await run(['dtab', 'history', 'hist'])).stdout.split('\n');
     expect(table[0]).toBe('VERSION  ETAG          TIME                      DENTRIES  MESSAGE');
     expect(table.slice(1)).toEqual([
-      expect.stringMatching(new RegExp(`^5        AAAAAAAAAAU=  ${TIME}  7         canary again$`)),
-      expect.stringMatching(new RegExp(`^4        AAAAAAAAAAQ=  ${TIME}  6         rollback to version 1$`)),
+      expect.stringMatching(new RegExp(`^5        AAAAAAAAAAU=  ${TIME}  5         canary again$`)),
+      expect.stringMatching(new RegExp(`^4        AAAAAAAAAAQ=  ${TIME}  4         rollback to version 1$`)),
       expect.stringMatching(new RegExp(`^3        AAAAAAAAAAM=  ${TIME}  deleted   bye$`)),
-      expect.stringMatching(new RegExp(`^2        AAAAAAAAAAI=  ${TIME}  7         canary 5%$`)),
-      expect.stringMatching(new RegExp(`^1        AAAAAAAAAAE=  ${TIME}  6         gob routing$`)),
+      expect.stringMatching(new RegExp(`^2        AAAAAAAAAAI=  ${TIME}  5         canary 5%$`)),
+      expect.stringMatching(new RegExp(`^1        AAAAAAAAAAE=  ${TIME}  4         gob routing$`)),
       '',
     ]);
     const json = JSON.parse((await run(['dtab', 'history', 'hist', '--json'])).stdout);
@@ -80,7 +80,7 @@ describe('history and rollback', () => {
 describe('diff', () => {
   beforeAll(async () => {
     await run(['dtab', 'create', 'diffed', 'dtabs/default.dtab']);
-    await run(['dtab', 'update', 'diffed', 'dtabs/canary.dtab']);
+    await run(['dtab', 'update', 'diffed', 'dtabs/canary-5.dtab']);
   });
 
   it('compares the current version with the one before, exiting 1 when they differ', async () => {
@@ -89,17 +89,17 @@ describe('diff', () => {
       stdout: [
         '--- diffed version 1 (AAAAAAAAAAE=)',
         '+++ diffed version 2 (AAAAAAAAAAI=)',
-        '@@ -4,3 +4,4 @@',
+        '@@ -2,3 +2,4 @@',
+        ' /srv/proto.GenSvc   => /srv/gen ;',
         ' /srv/proto.WordSvc  => /srv/word ;',
-        ' /srv/proto.L10nSvc  => /srv/l10n ;',
-        ' /svc                => /$/io.buoyant.http.domainToPathPfx/grpc ;',
-        '+/srv/proto.GenSvc   => /srv/gen-canary & 19*/srv/gen ;',
+        ' /grpc               => /srv ;',
+        '+/srv/proto.GenSvc   => /srv/gen-growthhack & 19*/srv/gen ;',
         '',
       ].join('\n'),
       stderr: '',
     });
     expect((await run(['dtab', 'diff', 'diffed', '--from', '2', '--to', '1'])).stdout).toContain(
-      '@@ -4,4 +4,3 @@\n /srv/proto.WordSvc',
+      '@@ -2,4 +2,3 @@\n /srv/proto.GenSvc',
     );
     expect(await run(['dtab', 'diff', 'diffed', '--from', 'AAAAAAAAAAI='])).toEqual({
       code: 0,
@@ -109,7 +109,7 @@ describe('diff', () => {
   });
 
   it('compares a file with the stored dtab, aligning both sides to one width', async () => {
-    expect(await run(['dtab', 'diff', 'diffed', 'dtabs/canary.dtab'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await run(['dtab', 'diff', 'diffed', 'dtabs/canary-5.dtab'])).toEqual({ code: 0, stdout: '', stderr: '' });
     await run(['dtab', 'create', 'narrow', '-'], { input: '/a=>/b' });
     expect(await run(['dtab', 'diff', 'narrow', '-'], { input: '/a=>/b;/much/longer=>/c' })).toEqual({
       code: 1,

@@ -116,11 +116,11 @@ describe('list, get, create, update, delete', () => {
     });
     expect((await run(['dtab', 'cat', 'gob'])).stdout).toBe(`# version AAAAAAAAAAE=\n${pretty}`);
     expect((await run(['dtab', 'get', 'gob', '--pretty=false'])).stdout).toMatch(
-      /^\/srv=>\/#\/io\.l5d\.k8s\/default\/grpc;\/grpc=>\/srv;.*;\n$/,
+      /^\/srv=>\/#\/io\.l5d\.k8s\/default\/grpc;\/srv\/proto\.GenSvc=>\/srv\/gen;.*;\/grpc=>\/srv;\n$/,
     );
     const json = JSON.parse((await run(['dtab', '--json', 'get', 'gob'])).stdout);
     expect(json.version).toBe('AAAAAAAAAAE=');
-    expect(json.dtab[1]).toEqual({ prefix: '/grpc', dst: '/srv' });
+    expect(json.dtab[3]).toEqual({ prefix: '/grpc', dst: '/srv' });
     expect((await run(['dtab', 'list'])).stdout.split('\n')).toContain('gob');
     expect(JSON.parse((await run(['dtab', 'ls', '--json'])).stdout)).toContain('gob');
   });
@@ -173,7 +173,7 @@ describe('list, get, create, update, delete', () => {
 
   it('updates with compare-and-set on the version it read, and prints the new version', async () => {
     await run(['dtab', 'create', 'cas', 'dtabs/default.dtab']);
-    expect(await run(['dtab', 'up', 'cas', 'dtabs/canary.dtab', '-m', 'canary 5%'])).toEqual({
+    expect(await run(['dtab', 'up', 'cas', 'dtabs/canary-5.dtab', '-m', 'canary 5%'])).toEqual({
       code: 0,
       stdout: 'Updated cas (version 2)\n',
       stderr: '',

@@ -111,21 +111,33 @@ describe('the packed package, installed and run outside the repository', () => {
     );
     expect(viaCurl.stdout).toBe('gob gob gob \n');
 
-    // Each suggested namectl command, run as printed from a third directory.
-    const hints = banner
-      .slice(banner.indexOf('Try:'))
+    // The walkthrough's commands, run as printed from a third directory by a shell that expands
+    // aliases as an interactive one does: GOB_HOST, NAMERCTL_BASE_URL and the namectl alias.
+    const lines = banner
+      .slice(banner.indexOf('The walkthrough, in a shell:'))
       .split('\n')
       .map((l) => l.replace(/\s+#.*$/, '').trim());
-    const get = hints.find((l) => l.endsWith('dtab get default'));
-    const update = hints.find((l) => l.includes('dtab update default') && l.includes('canary-5.dtab'));
-    expect(get, banner).toBeDefined();
-    expect(update, banner).toBeDefined();
+    const setup = lines.filter((l) => l.startsWith('export ') || l.startsWith('alias '));
+    const pick = (test: (l: string) => boolean) => {
+      const line = lines.find(test);
+      expect(line, banner).toBeDefined();
+      return line!;
+    };
+    const script = [
+      ...setup,
+      pick((l) => l.startsWith('curl "$GOB_HOST/gob?text=gob&limit=10"')),
+      pick((l) => l === 'namectl dtab get default'),
+      pick((l) => l.startsWith('namectl dtab update default') && l.includes('canary-5.dtab')),
+      pick((l) => l.startsWith("curl -H 'l5d-dtab: /srv/gen => /srv/gen-growthhack' \"$GOB_HOST")),
+      'namectl dtab get default',
+    ].join('\n');
+    expect(setup.length, banner).toBe(2);
     const third = mkdtempSync(join(work, 'third-'));
-    const shown = await run('sh', ['-c', get!], { cwd: third, env });
-    expect(shown.stdout).toContain('/srv');
-    await run('sh', ['-c', update!], { cwd: third, env });
-    const after = await run('sh', ['-c', get!], { cwd: third, env });
-    expect(after.stdout).toContain('gen-growthhack');
+    const shell = await run('bash', ['-O', 'expand_aliases', '-c', script], { cwd: third, env });
+    expect(shell.stdout).toContain(`${'gob '.repeat(10)}\n`);
+    expect(shell.stdout).toContain('/srv/proto.WordSvc  => /srv/word ;');
+    expect(shell.stdout).toContain(`${'gob <3 k8s\n'.repeat(10)}`);
+    expect(shell.stdout).toContain('/srv/proto.GenSvc   => /srv/gen-growthhack & 19*/srv/gen ;');
 
     const exited = new Promise<number | null>((r) => mesh!.once('exit', r));
     mesh!.kill('SIGINT');

@@ -24,7 +24,7 @@ const HELP = `gob: the front end of the gRPC walkthrough.
 web calls proto.WordSvc and proto.GenSvc through the router over h2c and passes on the
 l5d-ctx-* and l5d-dtab headers it receives, so one header stages a new gen for one request:
 
-  curl -H 'l5d-dtab: /srv/proto.GenSvc => /srv/gen-growthhack' 'http://WEB/gob?text=gob&limit=3'
+  curl -H 'l5d-dtab: /srv/gen => /srv/gen-growthhack' 'http://WEB/gob?text=gob&limit=3'
 `;
 
 export function startWeb(port: number, routerUrl: string | (() => string), listenHost = '127.0.0.1'): Promise<App> {
