@@ -87,11 +87,10 @@ afterAll(async () => {
 });
 
 /** namectl as the walkthrough runs namerctl: namerd's address from NAMERCTL_BASE_URL only. */
-const namectlRun = (...args: string[]) =>
-  run(process.execPath, [namectl, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, NAMECTL_BASE_URL: '', NAMERCTL_BASE_URL: namerd },
-  });
+const namectlRun = (...args: string[]) => {
+  const { NAMECTL_BASE_URL: _, ...env } = process.env;
+  return run(process.execPath, [namectl, ...args], { cwd: repoRoot, env: { ...env, NAMERCTL_BASE_URL: namerd } });
+};
 
 const update = (file: string) => namectlRun('dtab', 'update', 'default', file);
 
