@@ -49,6 +49,9 @@ export interface RouterConfig {
     readonly failedRouteTtlMs: number;
   };
   readonly clearContext: boolean;
+  /** Where the access log goes (`-`: standard output); null for none. */
+  readonly httpAccessLog: string | null;
+  readonly httpAccessLogFormat: 'common' | 'json';
   readonly bindingTimeoutMs: number;
   /** 0 for none. */
   readonly totalTimeoutMs: number;
@@ -110,6 +113,8 @@ type RouterScalars = Pick<
   | 'admin'
   | 'dstPrefix'
   | 'clearContext'
+  | 'httpAccessLog'
+  | 'httpAccessLogFormat'
   | 'bindingTimeoutMs'
   | 'totalTimeoutMs'
   | 'attemptTimeoutMs'

@@ -181,6 +181,17 @@ export const ROUTER_FIELDS: Fields = {
       },
     },
   },
+  httpAccessLog: {
+    kind: 'string',
+    default: null,
+    doc: "linkerd's access log: a file every request is appended to as one line (`-`: standard output). Off when absent.",
+  },
+  httpAccessLogFormat: {
+    kind: 'string',
+    default: 'common',
+    choices: ['common', 'json'],
+    doc: "The access log's lines: `common` (the Common Log Format with the service and latency after it) or `json` (one object per request).",
+  },
   clearContext: {
     kind: 'boolean',
     default: false,

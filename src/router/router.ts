@@ -15,6 +15,7 @@ import { delegateTreeToJson } from '../naming/delegate-json.js';
 import { delegate } from '../naming/delegator.js';
 import type { Logger } from '../telemetry/logger.js';
 import { MetricsRegistry } from '../telemetry/metrics.js';
+import { FileAccessLog } from './access-log.js';
 import { buildAdminApp } from './admin/admin-app.js';
 import { ClientCache } from './core/client-cache.js';
 import { serve } from './core/dispatch.js';
@@ -42,6 +43,7 @@ import { websocketHandler } from './protocol/http1/websocket.js';
 import { H2cServer } from './protocol/http2/h2c-server.js';
 import { createDetectingListener } from './protocol/http2/protocol-detect.js';
 import { UpstreamPools } from './protocol/upstream/pools.js';
+import { RouterLog } from './router-log.js';
 
 export interface RunningRouter {
   readonly url: string;
@@ -115,11 +117,18 @@ export async function startRouter(
   });
   source.start();
 
+  const accessLog =
+    config.httpAccessLog === null ? null : new FileAccessLog(config.httpAccessLog, config.httpAccessLogFormat);
+  const events = new RouterLog(logger, accessLog);
   const pools = new UpstreamPools();
   const fa = config.failureAccrual;
   const clients = new ClientCache(
     pools,
-    () => new P2cEwmaBalancer({ failureAccrual: fa === null ? false : fa }),
+    (id) =>
+      new P2cEwmaBalancer({
+        failureAccrual:
+          fa === null ? false : { ...fa, onChange: (endpoint, change, ms) => events.accrual(id, endpoint, change, ms) },
+      }),
     config.idleTtlMs,
   );
   const routes = new RouteCache(
@@ -165,6 +174,7 @@ export async function startRouter(
       return b;
     },
     requeueBudget: new RetryBudget(),
+    events,
   };
   const closingConnections = (): boolean => server.current?.closing ?? false;
   metrics.gauge('rt:bindcache:routes', { rt: config.label }, () => routes.size);
@@ -172,6 +182,7 @@ export async function startRouter(
   metrics.gauge('rt:bindcache:evictions', { rt: config.label }, () => routes.evictions);
   metrics.gauge('rt:bindcache:clients', { rt: config.label }, () => clients.size);
   metrics.gauge('rt:pools', { rt: config.label }, () => pools.size);
+  if (accessLog !== null) metrics.counter('rt:access_log:dropped', { rt: config.label }, () => accessLog.dropped);
   metrics.gauge('rt:server:pending', { rt: config.label }, () => (server.current?.inFlight ?? 0) + h2.streamCount);
   metrics.gauge(
     'rt:server:connections',
@@ -331,6 +342,7 @@ export async function startRouter(
         routes.close();
         clients.close();
         await pools.close();
+        await accessLog?.close();
         await closeNamers(namers);
         metrics.close();
       })();

@@ -11,7 +11,8 @@ export class ClientCache {
 
   constructor(
     private readonly upstreams: UpstreamSource,
-    private readonly newBalancer: () => Balancer,
+    /** A balancer for the client of bound id `id`. */
+    private readonly newBalancer: (id: string) => Balancer,
     private readonly idleTtlMs: number,
   ) {}
 
@@ -19,7 +20,7 @@ export class ClientCache {
     const id = bound.id.show();
     let client = this.#clients.get(id);
     if (client === undefined) {
-      client = new Client(bound, this.upstreams, this.newBalancer());
+      client = new Client(bound, this.upstreams, this.newBalancer(id));
       this.#clients.set(id, client);
     }
     client.refs++;

@@ -31,8 +31,8 @@ const DEFAULT_RETRY_BUFFER_BYTES = 8192;
 /** Serves one exchange; never rejects (failures are rendered on the sink and counted). */
 export async function serve(rt: RouterRuntime, ex: Exchange): Promise<void> {
   const head = ex.head;
-  // Whether the name found a route: failures before that are counted on `other`.
-  let routed = false;
+  // The service once the name found a route: failures before that are counted on `other`.
+  let service: string | undefined;
   let status: number;
   // One async function for the whole exchange: no promise, closures or state object of its own per request.
   try {
@@ -40,7 +40,7 @@ export async function serve(rt: RouterRuntime, ex: Exchange): Promise<void> {
     const resolved = resolve(rt, head, ex.started);
     // Once a route and its client are warm, resolving takes no await (and no microtask hop).
     const target = resolved instanceof Promise ? await resolved : resolved;
-    routed = true;
+    service = target.service;
     // Only now that the request has somewhere to go is the caller told to send its body.
     if (head.expectContinue) ex.sink.continue();
     try {
@@ -60,12 +60,19 @@ export async function serve(rt: RouterRuntime, ex: Exchange): Promise<void> {
     rt.stats.protocol(head.protocol, false);
     if (head.grpc) rt.stats.server.grpcStatus(failure.grpcStatus).inc();
     // Names that found no route share one series: what callers send cannot mint series.
-    if (!routed && failed >= 500) rt.stats.other.record(failed, false, latency);
+    if (service === undefined && failed >= 500) rt.stats.other.record(failed, false, latency);
+    const events = rt.events;
+    if (events !== undefined) {
+      events.answered(head, failure);
+      events.access?.write(head, service, failed, latency);
+    }
     return;
   }
+  const latency = performance.now() - ex.started;
   const ok = status > 0 && status < 500;
-  rt.stats.server.record(status, ok, performance.now() - ex.started);
+  rt.stats.server.record(status, ok, latency);
   rt.stats.protocol(head.protocol, ok);
+  rt.events?.access?.write(head, service, status, latency);
 }
 
 /**
@@ -180,7 +187,10 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
       case 'failed': {
         pick.done(latency, false);
         clientStats.record(0, false, latency);
-        if (!result.sent && canResend(body, replay) && requeues < s.maxRequeues && rt.requeueBudget.tryWithdraw()) {
+        const requeue =
+          !result.sent && canResend(body, replay) && requeues < s.maxRequeues && rt.requeueBudget.tryWithdraw();
+        rt.events?.upstreamFailed(t.client.id, endpoint.key, result.sent, result.error.message, requeue);
+        if (requeue) {
           requeues++;
           rt.stats.requeues.inc();
           continue;

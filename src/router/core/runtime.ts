@@ -11,6 +11,7 @@ import type { HeaderList, Protocol, RequestHead } from './exchange.js';
 import type { Identifier } from './identifier.js';
 import type { LocalDtabReader } from './local-dtab-reader.js';
 import type { RouteCache } from './route-cache.js';
+import type { RouterEvents } from './router-events.js';
 import type { RouterStats } from './stats.js';
 
 export interface BaseDtab {
@@ -78,4 +79,6 @@ export interface RouterRuntime {
   readonly grpc: GrpcSemantics;
   retryBudget(service: string): RetryBudget;
   readonly requeueBudget: RetryBudget;
+  /** Log lines and the access log; absent in tests that assemble a runtime by hand. */
+  readonly events?: RouterEvents;
 }

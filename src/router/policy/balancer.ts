@@ -179,7 +179,7 @@ export class P2cEwmaBalancer<E extends { readonly key: string }> {
         kept.endpoint = e;
         next.push(kept);
       } else {
-        next.push(new Slot(e, e.key, new EndpointAccrual(this.#accrual), this.#now, this.#tau));
+        next.push(new Slot(e, e.key, new EndpointAccrual(this.#accrual, e.key), this.#now, this.#tau));
       }
     }
     this.#slots = next;

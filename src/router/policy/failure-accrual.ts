@@ -23,6 +23,11 @@ export interface FailureAccrualOptions {
   readonly maxBackoffMs?: number;
   /** Source of jitter in [0, 1); injected so tests can pin the backoff sequence. */
   readonly random?: () => number;
+  /**
+   * Told when an endpoint is marked dead (`removed`, with its backoff; again after a failed probe)
+   * and when a probe brings it back (`revived`), for the log.
+   */
+  readonly onChange?: (endpoint: string, change: 'removed' | 'revived', backoffMs: number) => void;
 }
 
 export const FAILURE_ACCRUAL_DEFAULTS = Object.freeze({
@@ -62,6 +67,7 @@ export class FailureAccrualPolicy {
   readonly minBackoffMs: number;
   readonly maxBackoffMs: number;
   readonly random: () => number;
+  readonly onChange: FailureAccrualOptions['onChange'];
   readonly counters = new FailureAccrualCounters();
 
   constructor(options: FailureAccrualOptions = {}) {
@@ -69,6 +75,7 @@ export class FailureAccrualPolicy {
     this.minBackoffMs = options.minBackoffMs ?? FAILURE_ACCRUAL_DEFAULTS.minBackoffMs;
     this.maxBackoffMs = options.maxBackoffMs ?? FAILURE_ACCRUAL_DEFAULTS.maxBackoffMs;
     this.random = options.random ?? Math.random;
+    this.onChange = options.onChange;
     // Config is validated where it is read; reaching here with nonsense is a bug.
     if (!Number.isInteger(this.failures) || this.failures < 1) throw new RangeError('failures must be an integer ≥ 1');
     if (!(this.minBackoffMs >= 0) || !(this.maxBackoffMs >= this.minBackoffMs)) {
@@ -86,7 +93,11 @@ export class EndpointAccrual {
   /** While dead: the clock time from which the next request is a probe. */
   #deadUntil = 0;
 
-  constructor(readonly policy: FailureAccrualPolicy) {}
+  constructor(
+    readonly policy: FailureAccrualPolicy,
+    /** The endpoint's key, for `onChange`. */
+    readonly key = '',
+  ) {}
 
   /** The state at `now`; a dead endpoint whose backoff has passed reads as `probe-open`. */
   stateAt(now: number): AccrualState {
@@ -124,6 +135,7 @@ export class EndpointAccrual {
       this.#state = 'alive';
       this.#removals = 0;
       this.policy.counters.revivals++;
+      this.policy.onChange?.(this.key, 'revived', 0);
     }
     this.#consecutiveFailures = 0;
   }
@@ -152,8 +164,10 @@ export class EndpointAccrual {
     if (this.#consecutiveFailures >= this.policy.failures) {
       if (this.#state === 'alive') this.policy.counters.removals++;
       const p = this.policy;
-      this.#deadUntil = now + equalJitteredBackoffMs(this.#removals++, p.minBackoffMs, p.maxBackoffMs, p.random);
+      const backoff = equalJitteredBackoffMs(this.#removals++, p.minBackoffMs, p.maxBackoffMs, p.random);
+      this.#deadUntil = now + backoff;
       this.#state = 'dead';
+      p.onChange?.(this.key, 'removed', backoff);
     } else if (this.#state === 'probe-closed') {
       // Only after a fail-open success reset the streak: Finagle probes again rather than revive.
       this.#deadUntil = now;
