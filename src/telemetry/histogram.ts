@@ -66,6 +66,13 @@ export function bucketBounds(index: number): { lower: number; width: number } {
   return { lower: (SUB + sub) * 2 ** shift, width: 2 ** shift };
 }
 
+/**
+ * The fixed upper bounds, in ms, of the cumulative buckets exported as a Prometheus histogram
+ * (`le` in seconds: 0.5 ms to 10 s, then +Inf). The same bounds on every pod is what lets
+ * `histogram_quantile()` aggregate p99 across pods, which a summary's quantiles cannot.
+ */
+export const EXPORTED_BOUNDS_MS = [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
+
 /** Rounds to the microsecond so that printed values do not carry binary noise. */
 const toMs = (us: number): number => Math.round(us) / 1000;
 
@@ -81,6 +88,8 @@ export class Histogram {
   #hi = -1;
   #totalCount = 0;
   #totalSum = 0;
+  /** Records since creation per exported bound (not cumulative across bounds; the last is +Inf). */
+  readonly #exported = new Float64Array(EXPORTED_BOUNDS_MS.length + 1);
   #last: HistogramSummary = EMPTY_SUMMARY;
 
   /** Records one latency in milliseconds. Allocation-free; NaN and ±Infinity are ignored, negatives count as 0. */
@@ -98,6 +107,18 @@ export class Histogram {
     if (ms > this.#max) this.#max = ms;
     this.#totalCount++;
     this.#totalSum += ms;
+    // Most latencies fall in the first few bounds: a short scan beats a binary search here.
+    let b = 0;
+    while (b < EXPORTED_BOUNDS_MS.length && ms > EXPORTED_BOUNDS_MS[b]!) b++;
+    this.#exported[b]!++;
+  }
+
+  /** Cumulative counts since creation for each of EXPORTED_BOUNDS_MS, then +Inf (= totalCount). */
+  exportedBuckets(): number[] {
+    const out: number[] = [];
+    let running = 0;
+    for (const n of this.#exported) out.push((running += n));
+    return out;
   }
 
   /** Records since creation (Prometheus `_count`). */

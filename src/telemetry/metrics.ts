@@ -232,6 +232,27 @@ export class MetricsRegistry {
     return renderPrometheus(out);
   }
 
+  /**
+   * Every series by family, sorted like the Prometheus output, for other renderers
+   * (native-prometheus.ts): the family's name, kind and HELP text, and each series' labels.
+   */
+  *series(): Generator<{
+    readonly family: string;
+    readonly kind: MetricKind;
+    readonly help: string;
+    readonly labels: readonly (readonly [string, string])[];
+    readonly metric: Counter | Gauge | Histogram;
+  }> {
+    this.#prometheusOrder ??= [...this.#byFlatKey.values()].sort(
+      (a, b) => byKey(a.id.family, b.id.family) || byKey(a.id.labelText, b.id.labelText),
+    );
+    for (const e of this.#prometheusOrder) {
+      const family = this.#families.get(e.id.family)!;
+      const help = this.#help.get(e.id.family) ?? `metrics.json: ${family.pattern}`;
+      yield { family: e.id.family, kind: e.kind, help, labels: e.id.labels, metric: e.metric };
+    }
+  }
+
   #summary(histogram: Histogram): HistogramSummary {
     return this.snapshotIntervalMs === null ? histogram.current() : histogram.last;
   }

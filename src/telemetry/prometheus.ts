@@ -8,10 +8,10 @@ import { escapeHelp } from './metric-name.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-export type PrometheusType = 'counter' | 'gauge' | 'summary';
+export type PrometheusType = 'counter' | 'gauge' | 'summary' | 'histogram';
 
 export interface PrometheusSample {
-  /** Appended to the family name: `''`, `_sum` or `_count`. */
+  /** Appended to the family name: `''`, `_sum`, `_count` or `_bucket`. */
   readonly suffix: string;
   /** Label pairs without braces, already escaped; empty for none. */
   readonly labelText: string;

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MetricsRegistry } from '../../src/telemetry/metrics.js';
+import { nativeName, renderNativePrometheus } from '../../src/telemetry/native-prometheus.js';
 import { registerProcessMetrics } from '../../src/telemetry/process-metrics.js';
 import { LINKERD_NAMING_LINTS, promtoolCheckMetrics } from '../helpers/promtool.js';
 
@@ -53,6 +54,44 @@ describe('promtool check metrics', () => {
     r.histogram('request_latency', { route: 'x' }).record(3);
     const result = promtoolCheckMetrics(r.toPrometheus());
     expect(result.status, result.output).toBe(0);
+  });
+
+  it('is lint-clean at /metrics: Prometheus names, _total counters, seconds, histograms with buckets', () => {
+    const registry = routerLikeRegistry();
+    const text = renderNativePrometheus(registry);
+    registry.close();
+    const result = promtoolCheckMetrics(text);
+    expect(result.status, result.output).toBe(0);
+    expect(text).toContain('# TYPE switchyard_router_service_request_duration_seconds histogram');
+    // 100 records of i/3 ms (0 … 33 ms): 2 at or under 0.5 ms, all under 50 ms.
+    expect(text).toContain(
+      'switchyard_router_service_request_duration_seconds_bucket{router="http",service="svc/foo",le="0.0005"} 2',
+    );
+    expect(text).toContain(
+      'switchyard_router_service_request_duration_seconds_bucket{router="http",service="svc/foo",le="0.05"} 100',
+    );
+    expect(text).toContain(
+      'switchyard_router_service_request_duration_seconds_bucket{router="http",service="svc/foo",le="+Inf"} 100',
+    );
+    expect(text).toMatch(/^switchyard_router_service_requests_total\{router="http",service="svc\/foo"\} 10$/m);
+    expect(text).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes \d+$/m);
+    // linkerd's process gauges are replaced by the standard runtime names here.
+    expect(text).not.toContain('switchyard_process_');
+  });
+
+  it('derives one native name per family by rule', () => {
+    expect(nativeName('rt:client:request_latency_ms', 'histogram')).toEqual({
+      name: 'switchyard_router_client_request_duration_seconds',
+      scale: 0.001,
+    });
+    expect(nativeName('rt:server:h2_sessions_refused', 'counter').name).toBe(
+      'switchyard_router_server_h2_sessions_refused_total',
+    );
+    expect(nativeName('namerd:watch_lag_ms', 'gauge')).toEqual({
+      name: 'switchyard_namerd_watch_lag_seconds',
+      scale: 0.001,
+    });
   });
 
   it('catches invalid exposition, so the checks above can fail', () => {

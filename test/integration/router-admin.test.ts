@@ -173,6 +173,19 @@ describe('metrics', () => {
       text.split('\n').filter((l) => l.startsWith('rt:')),
     );
   });
+
+  it('serves /metrics in Prometheus conventions, lint-clean', async () => {
+    const res = await fetch(`${url}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    expect(text).toContain('switchyard_router_service_requests_total{router="http",service="svc/web"} 3\n');
+    expect(text).toContain(
+      'switchyard_router_client_status_total{router="http",client="$/inet/127.0.0.1/8080",status="502"} 1\n',
+    );
+    expect(text).toContain('# TYPE switchyard_router_service_request_duration_seconds histogram\n');
+    const result = promtoolCheckMetrics(text);
+    expect(result.status, result.output).toBe(0);
+  });
 });
 
 describe('delegator and dtab', () => {

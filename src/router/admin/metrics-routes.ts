@@ -2,10 +2,12 @@
  * Metrics on the admin port, in linkerd's two shapes: `/admin/metrics.json` (flat keys; `?q=` for
  * a subtree, 404 when nothing is there, as linkerd does, so a typo is not mistaken for silence;
  * `?pretty=1`) and the Prometheus text at `/admin/metrics/prometheus`, linkerd's path, with
- * `/admin/metrics` as the short name scrapers are usually pointed at.
+ * `/admin/metrics` as the short name linkerd's scrapers are pointed at; and `/metrics` in
+ * Prometheus' own conventions (native-prometheus.ts), for new dashboards and alerts.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MetricsRegistry } from '../../telemetry/metrics.js';
+import { renderNativePrometheus } from '../../telemetry/native-prometheus.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../../telemetry/prometheus.js';
 
 type Query = Record<string, string | undefined>;
@@ -28,4 +30,7 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsRegistry): v
     reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.toPrometheus());
   app.get('/admin/metrics', prometheus);
   app.get('/admin/metrics/prometheus', prometheus);
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(PROMETHEUS_CONTENT_TYPE).send(renderNativePrometheus(metrics)),
+  );
 }
