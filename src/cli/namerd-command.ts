@@ -23,6 +23,7 @@ Usage:
 Flags:
       --config FILE        YAML configuration (flags override it)
       --listen HOST:PORT   address of the HTTP API (default 127.0.0.1:4180)
+      --admin HOST:PORT    admin port: /metrics, /ready, /healthz, /admin/ping (default 127.0.0.1:9991)
       --store SPEC         file:DIR (default file:./.switchyard/dtabs), memory, or redis://host:port/db
       --token-file FILE    bearer token required for writes (reads stay open)
       --history-limit N    versions kept per namespace (default 100)
@@ -41,6 +42,7 @@ const options: Options = {
   help: { type: 'boolean', short: 'h' },
   config: { type: 'string' },
   listen: { type: 'string' },
+  admin: { type: 'string' },
   store: { type: 'string' },
   'token-file': { type: 'string' },
   'history-limit': { type: 'string' },
@@ -66,6 +68,7 @@ export async function namerdCommand(
   const str = (k: string) => values[k] as string | undefined;
   const flags: NamerdFlags = {
     ...(str('listen') ? { listen: str('listen') } : {}),
+    ...(str('admin') ? { admin: str('admin') } : {}),
     ...(str('store') ? { store: str('store') } : {}),
     ...(str('token-file') ? { tokenFile: str('token-file') } : {}),
     ...(str('history-limit') ? { historyLimit: str('history-limit') } : {}),

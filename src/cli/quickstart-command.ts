@@ -22,8 +22,9 @@ Flags:
       --dir DIR        where state lives (default .switchyard)
       --dtab FILE      dtab loaded into namerd's default namespace on first start (default: the
                        package's own dtabs/default.dtab)
-      --base-port N    use ports N (router), N+1 (admin), N+2 (namerd), N+3… (apps) instead of
-                       4140, 9990, 4180 and 7001…; 0 lets the system pick a free port for each
+      --base-port N    use ports N (router), N+1 (admin), N+2 (namerd), N+3…N+6 (apps) and N+7
+                       (namerd's admin) instead of 4140, 9990, 4180, 7001… and 9991; 0 lets the
+                       system pick a free port for each
   -h, --help           help for quickstart
 `,
 );
@@ -47,7 +48,7 @@ function banner(m: Awaited<ReturnType<typeof startMesh>>, dtab: string, dir: str
 switchyard quickstart is up.
 
   router           ${m.routerUrl}      (gRPC named by service under /grpc, HTTP by Host; admin ${m.adminUrl})
-  namerd           ${m.namerdUrl}      (namespace "default" ${m.created ? `loaded from ${dtab}` : 'kept from the last run'})
+  namerd           ${m.namerdUrl}      (namespace "default" ${m.created ? `loaded from ${dtab}` : 'kept from the last run'}; admin ${m.namerdAdminUrl})
 ${apps}
   endpoints        ${m.disco}/<service>  (io.l5d.fs files, mounted at /#/io.l5d.k8s)
   state            ${dir}
@@ -90,8 +91,8 @@ export async function quickstartCommand(args: readonly string[], io: CliIo): Pro
     base === undefined
       ? QUICKSTART_PORTS
       : base === 0
-        ? { router: 0, admin: 0, namerd: 0, apps: 0 }
-        : { router: base, admin: base + 1, namerd: base + 2, apps: base + 3 };
+        ? { router: 0, admin: 0, namerd: 0, namerdAdmin: 0, apps: 0 }
+        : { router: base, admin: base + 1, namerd: base + 2, apps: base + 3, namerdAdmin: base + 7 };
   let mesh: Awaited<ReturnType<typeof startMesh>>;
   try {
     mesh = await startMesh({ dir, defaultDtab: dtab, ports, logger });

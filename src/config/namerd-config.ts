@@ -13,6 +13,7 @@ import { yamlMapping } from './yaml-text.js';
 
 export interface NamerdConfig {
   readonly listen: HostPort;
+  readonly admin: HostPort;
   /** `file:DIR`, `memory` or `redis://host:port/db`. */
   readonly store: string;
   /** A file holding the bearer token required for writes; null leaves writes open. */
@@ -34,6 +35,7 @@ export interface NamerdConfig {
 /** Flags as the CLI parsed them; undefined means "not given". */
 export interface NamerdFlags {
   readonly listen?: string;
+  readonly admin?: string;
   readonly store?: string;
   readonly tokenFile?: string;
   readonly historyLimit?: string;
@@ -48,6 +50,7 @@ export function namerdConfig(yamlText: string | null, flags: NamerdFlags = {}, s
   const file = yamlMapping(yamlText, source, problems);
   const scalars = readSection(NAMERD_FIELDS, file, '', problems, {
     listen: flags.listen,
+    admin: flags.admin,
     store: flags.store,
     tokenFile: flags.tokenFile,
     historyLimit: flags.historyLimit,
@@ -62,7 +65,13 @@ export function namerdConfig(yamlText: string | null, flags: NamerdFlags = {}, s
   const log = logSettings(file.log, { level: flags.logLevel, format: flags.logFormat }, problems);
 
   if (!problems.ok) throw problems.error();
-  return deepFreeze({ ...scalars, namers, log });
+  // A namerd on a system-chosen port (tests, a second namerd on one machine) would otherwise
+  // collide on the fixed default admin port.
+  const admin =
+    flags.admin === undefined && file.admin === undefined && scalars.listen.port === 0
+      ? { host: scalars.admin.host, port: 0 }
+      : scalars.admin;
+  return deepFreeze({ ...scalars, admin, namers, log });
 }
 
 function push<T>(list: T[], value: T | undefined): void {

@@ -13,6 +13,12 @@ export const NAMERD_FIELDS: Fields = {
     flag: '--listen',
     doc: "Where namerd's HTTP API (`/api/1/…`) listens.",
   },
+  admin: {
+    kind: 'hostPort',
+    default: '127.0.0.1:9991',
+    flag: '--admin',
+    doc: "namerd's admin port, as namerd's: `/metrics`, `/admin/metrics.json`, `/ready`, `/healthz`, `/admin/ping`. When `listen` asks for port 0 and `admin` is not given, the system picks this port too.",
+  },
   store: {
     kind: 'string',
     default: 'file:./.switchyard/dtabs',

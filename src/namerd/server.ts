@@ -10,11 +10,20 @@ import { createError } from '../errors.js';
 import { defaultInterpreter } from '../namers/default-interpreter.js';
 import { openStore } from '../store/open-store.js';
 import type { Logger } from '../telemetry/logger.js';
+import { MetricsRegistry } from '../telemetry/metrics.js';
+import { registerProcessMetrics } from '../telemetry/process-metrics.js';
+import { buildNamerdAdmin } from './admin-app.js';
 import { buildNamerdApp } from './app.js';
+import { instrumentNamerd } from './namerd-metrics.js';
+
+/** How long close() lets requests in flight finish before it cuts the remaining connections. */
+const CLOSE_GRACE_MS = 2000;
 
 export interface RunningNamerd {
   /** `http://host:port` as bound (the real port when 0 was asked for). */
   readonly url: string;
+  /** The admin port's `http://host:port`. */
+  readonly adminUrl: string;
   close(): Promise<void>;
 }
 
@@ -35,7 +44,7 @@ export async function runNamerd(config: NamerdConfig, logger: Logger): Promise<R
   const namers = mountNamers(config.namers, logger);
   const interpreter = defaultInterpreter({ namers, maxLookups: config.maxBindLookups });
   const store = await openStore(config.store, { historyLimit: config.historyLimit });
-  const { app } = buildNamerdApp({
+  const { app, context } = buildNamerdApp({
     store,
     interpreter,
     token,
@@ -46,16 +55,27 @@ export async function runNamerd(config: NamerdConfig, logger: Logger): Promise<R
     maxDentries: config.maxDentries,
     logger,
   });
+  const metrics = new MetricsRegistry();
+  const stopProcessMetrics = registerProcessMetrics(metrics);
+  instrumentNamerd(app, metrics, context.streams);
+  const admin = buildNamerdAdmin(metrics, store);
   let url: string;
+  let adminUrl: string;
   try {
     url = await app.listen({ host: config.listen.host, port: config.listen.port });
+    adminUrl = await admin.listen({ host: config.admin.host, port: config.admin.port });
   } catch (e) {
+    await app.close();
+    await admin.close();
+    stopProcessMetrics();
+    metrics.close();
     await store.close();
     throw e;
   }
   logger.info(
     {
       url,
+      adminUrl,
       store: config.store,
       writes: token === null ? 'open' : 'bearer token',
       namers: config.namers.map((n) => n.prefix),
@@ -65,9 +85,17 @@ export async function runNamerd(config: NamerdConfig, logger: Logger): Promise<R
   let closing: Promise<void> | undefined;
   return {
     url,
+    adminUrl,
     close() {
       closing ??= (async () => {
+        await admin.close();
+        // Short requests finish within the grace; a connection a watch client left half-open
+        // would otherwise hold the close for fastify's 72 s keep-alive.
+        const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS).unref();
         await app.close();
+        clearTimeout(force);
+        stopProcessMetrics();
+        metrics.close();
         await store.close();
         await closeNamers(namers);
         logger.info('namerd stopped');

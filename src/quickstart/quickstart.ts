@@ -24,16 +24,23 @@ export interface QuickstartOptions {
   readonly dir: string;
   /** The dtab loaded into namerd's `default` namespace on first start. */
   readonly defaultDtab: string;
-  readonly ports: { readonly router: number; readonly admin: number; readonly namerd: number; readonly apps: number };
+  readonly ports: {
+    readonly router: number;
+    readonly admin: number;
+    readonly namerd: number;
+    readonly namerdAdmin: number;
+    readonly apps: number;
+  };
   readonly logger: Logger;
 }
 
-export const QUICKSTART_PORTS = { router: 4140, admin: 9990, namerd: 4180, apps: 7001 } as const;
+export const QUICKSTART_PORTS = { router: 4140, admin: 9990, namerd: 4180, namerdAdmin: 9991, apps: 7001 } as const;
 
 export interface RunningMesh {
   readonly routerUrl: string;
   readonly adminUrl: string;
   readonly namerdUrl: string;
+  readonly namerdAdminUrl: string;
   readonly apps: readonly App[];
   readonly created: boolean;
   readonly disco: string;
@@ -57,6 +64,7 @@ export async function startMesh(o: QuickstartOptions): Promise<RunningMesh> {
     const namerd = await runNamerd(
       namerdConfig(null, {
         listen: `127.0.0.1:${o.ports.namerd}`,
+        admin: `127.0.0.1:${o.ports.namerdAdmin}`,
         store: `file:${join(dir, 'dtabs')}`,
         logLevel: 'warn',
       }),
@@ -113,6 +121,7 @@ export async function startMesh(o: QuickstartOptions): Promise<RunningMesh> {
       routerUrl: router.url,
       adminUrl: router.adminUrl,
       namerdUrl: namerd.url,
+      namerdAdminUrl: namerd.adminUrl,
       apps,
       created,
       disco: services,

@@ -28,13 +28,13 @@ let namerd: string;
 let disco: string;
 let gobHost: string;
 
-/** Ten consecutive free ports, so the mesh's fixed offsets are all free. */
+/** Eight consecutive free ports, so the mesh's fixed offsets are all free. */
 async function freeBlock(): Promise<number> {
   for (let tries = 0; tries < 20; tries++) {
     const base = await freePort();
     if (base > 60_000) continue;
     const ok = await Promise.all(
-      Array.from({ length: 7 }, async (_, i) => {
+      Array.from({ length: 8 }, async (_, i) => {
         const { createServer } = await import('node:net');
         return new Promise<boolean>((resolve) => {
           const s = createServer();
