@@ -43,7 +43,17 @@ export function startNamerdProcess(
 ): Promise<NamerdProcess> {
   return new Promise((resolve, reject) => {
     const store = /^(memory$|redis:\/\/)/.test(storeDir) ? storeDir : `file:${storeDir}`;
-    const args = ['namerd', '--listen', `127.0.0.1:${port}`, '--admin', '127.0.0.1:0', '--store', store, '--log-format', 'json'];
+    const args = [
+      'namerd',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--admin',
+      '127.0.0.1:0',
+      '--store',
+      store,
+      '--log-format',
+      'json',
+    ];
     const [command, ...pre] = [...launcher, process.execPath];
     const child = spawn(command!, [...pre, bin, ...args, ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
