@@ -175,6 +175,18 @@ describe('k8s/: the gRPC walkthrough through the routers’ ConfigMap, namerd an
     const metadata = new grpc.Metadata();
     metadata.set('l5d-dtab', STAGING_DENTRY);
     expect(await genVia(metadata)).toBe('gen-growthhack');
+    // allowDestinations: a raw address, or a Service of another namespace, is refused by web's router.
+    for (const dentry of [
+      `/srv/gen => /$/inet/127.0.0.1/${apps['gen-growthhack'].port}`,
+      '/srv/gen => /#/io.l5d.k8s/other/grpc/gen-growthhack',
+    ]) {
+      const refused = await webGob({ 'l5d-dtab': dentry });
+      expect(refused.status, dentry).toBe(502);
+      expect(refused.body, dentry).toContain('PERMISSION_DENIED');
+      const direct = new grpc.Metadata();
+      direct.set('l5d-dtab', dentry);
+      expect(await genVia(direct), dentry).toBe('PERMISSION_DENIED');
+    }
   });
 
   it('cut-over with fallback (`|`): gen-growthhack scaled to 0 hands its calls to gen, and back; its Service deleted, too', async () => {
@@ -211,6 +223,8 @@ describe('k8s/: the gRPC walkthrough through the routers’ ConfigMap, namerd an
     cluster.pods('default', 'gen-growthhack', []);
     const scaledDown = await settle(['gen', 'UNAVAILABLE'], 'the canary with gen-growthhack at 0 replicas');
     expect(scaledDown.UNAVAILABLE).toBeGreaterThan(20);
+    const webStatuses = new Set((await Promise.all(Array.from({ length: 20 }, () => webGob()))).map((r) => r.status));
+    expect([...webStatuses].sort()).toEqual([200, 502]);
     await updateDefault(RULES.guardedCanary50);
     expect(await settle(['gen'], 'the guarded canary at 0 replicas')).toEqual({ gen: 100 });
     await updateDefault(RULES.canary50);
