@@ -108,7 +108,7 @@ function flagsObject(args: readonly string[], skip: readonly string[]): Record<s
 }
 
 /** A file a container sees, read from the ConfigMap or Secret volume mounted over its directory. */
-function mountedFile(set: readonly Manifest[], pod: PodTemplate, container: K8sObject, file: string): string {
+export function mountedFile(set: readonly Manifest[], pod: PodTemplate, container: K8sObject, file: string): string {
   const mount = (container.volumeMounts ?? []).find((m: K8sObject) => file.startsWith(`${m.mountPath}/`));
   if (!mount) throw new Error(`${file} is on no volume mount of ${container.name}`);
   const key = file.slice(mount.mountPath.length + 1);
