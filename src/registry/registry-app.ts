@@ -1,10 +1,16 @@
 /**
  * A standalone registry's HTTP app (`switchyard registry`): the /registry API on fastify, with a
- * `GET /health` of its own. The router's admin port mounts the same routes through
- * registerRegistryRoutes instead.
+ * `GET /health` of its own and its metrics at `/metrics` (Prometheus conventions) and
+ * `/admin/metrics.json`. The router's admin port mounts the same routes through
+ * registerRegistryRoutes instead, beside the router's own metrics.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { installAdminGuard } from '../http/admin-guard.js';
+import { countRequests } from '../http/request-metrics.js';
+import { MetricsRegistry } from '../telemetry/metrics.js';
+import { renderNativePrometheus } from '../telemetry/native-prometheus.js';
+import { registerProcessMetrics } from '../telemetry/process-metrics.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/prometheus.js';
 import type { Registry } from './registry.js';
 import { registerRegistryRoutes } from './registry-routes.js';
 
@@ -31,5 +37,33 @@ export function buildRegistryApp(options: RegistryAppOptions): FastifyInstance {
   installAdminGuard(app, { token: options.token ?? null });
   app.get('/health', async () => ({ status: 'ok' }));
   registerRegistryRoutes(app, { registry: options.registry });
+  registryMetrics(app, options.registry);
   return app;
+}
+
+/** Totals only: labels and pod addresses are chosen by callers, so they never become series. */
+function registryMetrics(app: FastifyInstance, registry: Registry): void {
+  const metrics = new MetricsRegistry();
+  const stopProcess = registerProcessMetrics(metrics);
+  countRequests(app, metrics, 'registry');
+  const peers = () => Object.values(registry.peers()).reduce((n, p) => n + Object.keys(p.pods).length, 0);
+  const count = (o: Record<string, Record<string, unknown>>) =>
+    Object.values(o).reduce((n, inner) => n + Object.keys(inner).length, 0);
+  metrics
+    .describe('registry:labels', 'labels with at least one registered pod')
+    .describe('registry:peers', 'pods registered, over all labels')
+    .describe('registry:targets', 'traffic targets, over all labels')
+    .describe('registry:lockers', 'pod and label lockers, over all labels');
+  metrics.gauge('registry:labels', {}, () => Object.keys(registry.peers()).length);
+  metrics.gauge('registry:peers', {}, peers);
+  metrics.gauge('registry:targets', {}, () => count(registry.targets()));
+  metrics.gauge('registry:lockers', {}, () => count(registry.lockers()));
+  app.get('/metrics', async (_req, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(renderNativePrometheus(metrics)));
+  app.get('/admin/metrics.json', async (_req, reply) =>
+    reply.type('application/json; charset=utf-8').send(`${JSON.stringify(metrics.toJSON())}\n`),
+  );
+  app.addHook('onClose', async () => {
+    stopProcess();
+    metrics.close();
+  });
 }
