@@ -5,13 +5,14 @@
  * in the versions' messages (state.ts), so a run survives its controller. A pause (the signal)
  * leaves the dtab at the step it reached and records that in the history.
  */
+
+import { type NamerdClient, NamerdHttpError } from '../cli/namerd-client.js';
 import type { Dtab } from '../dtab/dtab.js';
-import { NamerdHttpError, type NamerdClient } from '../cli/namerd-client.js';
+import { etagToVersion } from '../store/versioned-dtab.js';
 import { type Scrape, scrapeClients, windowOf } from './client-metrics.js';
-import { CanaryExit, type CanaryEvent, type Outcome } from './events.js';
+import { type CanaryEvent, CanaryExit, type Outcome } from './events.js';
 import { judge } from './judge.js';
 import { boundIds, routersFromRegistry, waitForVersion } from './routers.js';
-import { etagToVersion } from '../store/versioned-dtab.js';
 import type { CanarySpec } from './spec.js';
 import { type CanaryState, type Phase, specId, stateMessage } from './state.js';
 import { stepDentry, stepDtab } from './step-dentry.js';
@@ -123,7 +124,11 @@ export class CanaryRun {
       const end = await this.#scrape(routers, [...ids.canary, ...ids.primary], limits);
       if (this.#paused) return 'paused';
       const unreadable = [...end.errors, ...start.errors.filter((e) => !end.errors.some((f) => f.router === e.router))];
-      const j = judge(windowOf(start.scrapes, end.scrapes, ids.canary), windowOf(start.scrapes, end.scrapes, ids.primary), spec.gates);
+      const j = judge(
+        windowOf(start.scrapes, end.scrapes, ids.canary),
+        windowOf(start.scrapes, end.scrapes, ids.primary),
+        spec.gates,
+      );
       const reasons = [...j.reasons];
       if (ids.canary.length === 0) reasons.unshift(`no router binds ${spec.canary}`);
       const out = j.verdict === 'wait' && extension >= spec.maxExtensions ? 'fail' : j.verdict;
@@ -164,7 +169,10 @@ export class CanaryRun {
   }
 
   /** The canary's and the primary's bound ids, from the first router that explains both paths. */
-  async #ids(routers: readonly string[], limits: { timeoutMs: number }): Promise<{ canary: string[]; primary: string[] }> {
+  async #ids(
+    routers: readonly string[],
+    limits: { timeoutMs: number },
+  ): Promise<{ canary: string[]; primary: string[] }> {
     for (const r of routers) {
       try {
         const [canary, primary] = await Promise.all([

@@ -59,13 +59,23 @@ export function fisherGreater(canary: Counts, primary: Counts): number {
   // pmf(x+1)/pmf(x), to walk the tail without recomputing log-gammas.
   const up = (x: number) => ((K - x) * (n1 - x)) / ((x + 1) * (N - K - n1 + x + 1));
   const mean = (n1 * K) / N;
-  if (a > mean) return Math.min(1, sumTail(pmf(a), a, hi, (x, t) => t * up(x), 1));
+  if (a > mean)
+    return Math.min(
+      1,
+      sumTail(pmf(a), a, hi, (x, t) => t * up(x), 1),
+    );
   // The upper tail holds the mode: sum the lower tail (x < a) instead and take its complement.
   return Math.max(0, Math.min(1, 1 - sumTail(pmf(a - 1), a - 1, lo, (x, t) => t / up(x - 1), -1)));
 }
 
 /** Sums terms from `start` towards `end` (one step `dir` at a time) until they stop mattering. */
-function sumTail(first: number, start: number, end: number, next: (x: number, t: number) => number, dir: 1 | -1): number {
+function sumTail(
+  first: number,
+  start: number,
+  end: number,
+  next: (x: number, t: number) => number,
+  dir: 1 | -1,
+): number {
   let sum = 0;
   let term = first;
   for (let x = start, i = 0; i < MAX_TERMS; x += dir, i++) {

@@ -4,7 +4,7 @@
  * version is still the newest (otherwise someone else has written since, which is a conflict
  * to look at, not to overwrite).
  */
-import { NamerdHttpError, type NamerdClient } from '../cli/namerd-client.js';
+import { type NamerdClient, NamerdHttpError } from '../cli/namerd-client.js';
 import { Dtab } from '../dtab/dtab.js';
 import type { RunPosition } from './controller.js';
 import { CanaryExit } from './events.js';
@@ -52,7 +52,10 @@ export async function newRun(client: NamerdClient, spec: CanarySpec): Promise<Ru
     );
   }
   if (now.number === null) {
-    throw new CanaryRefusal('namerd did not answer a numbered version: the canary needs switchyard namerd', CanaryExit.failure);
+    throw new CanaryRefusal(
+      'namerd did not answer a numbered version: the canary needs switchyard namerd',
+      CanaryExit.failure,
+    );
   }
   return { spec, base: { number: now.number, dtab: now.dtab }, etag: now.version, resumedAt: 0 };
 }
@@ -71,7 +74,10 @@ export async function openRun(client: NamerdClient, ns: string): Promise<FoundSt
     );
   }
   if (!OPEN_PHASES.includes(found.state.phase)) {
-    throw new CanaryRefusal(`the canary run on ${ns} has ended (${describe(found)}): nothing to continue`, CanaryExit.failure);
+    throw new CanaryRefusal(
+      `the canary run on ${ns} has ended (${describe(found)}): nothing to continue`,
+      CanaryExit.failure,
+    );
   }
   return found;
 }
@@ -101,7 +107,10 @@ export async function abortRun(client: NamerdClient, ns: string): Promise<{ from
     return { from: found.state.step, version: written.number };
   } catch (e) {
     if (e instanceof NamerdHttpError && e.status === 412) {
-      throw new CanaryRefusal(`${ns} was changed by someone else while aborting: nothing was written`, CanaryExit.conflict);
+      throw new CanaryRefusal(
+        `${ns} was changed by someone else while aborting: nothing was written`,
+        CanaryExit.conflict,
+      );
     }
     throw e;
   }

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { NamerdClient } from '../cli/namerd-client.js';
 import type { Logger } from '../telemetry/logger.js';
 import { CanaryRun, sleep } from './controller.js';
-import { CanaryExit, type CanaryEvent, type Outcome } from './events.js';
+import { type CanaryEvent, CanaryExit, type Outcome } from './events.js';
 import { CanaryRefusal, newRun, resumePosition } from './lifecycle.js';
 import type { CanarySpec } from './spec.js';
 import { latestState, OPEN_PHASES, specId } from './state.js';
@@ -129,7 +129,8 @@ function listen(status: ServiceStatus, host: string, port: number): Promise<Serv
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'Method Not Allowed\n');
     if (path === '/healthz') return send(200, 'text/plain', 'ok\n');
-    if (path === '/ready') return status.ready ? send(200, 'text/plain', 'ready\n') : send(503, 'text/plain', 'not ready\n');
+    if (path === '/ready')
+      return status.ready ? send(200, 'text/plain', 'ready\n') : send(503, 'text/plain', 'not ready\n');
     if (path === '/canary.json') return send(200, 'application/json', `${JSON.stringify(status)}\n`);
     send(404, 'text/plain', 'Not Found: /healthz, /ready, /canary.json\n');
   });

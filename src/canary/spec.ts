@@ -4,8 +4,9 @@
  * reported with the field's name in one go, and values are bounded so that no spec can make the
  * controller wait for years, write a thousand versions, or ask namerd to keep a message it refuses.
  */
-import { Path } from '../dtab/path.js';
+
 import { isObject, Problems, type Raw } from '../config/validation.js';
+import { Path } from '../dtab/path.js';
 import { formatDuration, parseDuration } from '../traffic/duration.js';
 
 export interface Gates {
@@ -234,7 +235,10 @@ function duration(
   if (v === undefined) return fallback;
   const ms = typeof v === 'number' ? v : typeof v === 'string' && v.length <= 32 ? parseDuration(v) : null;
   if (ms === null || !Number.isFinite(ms) || ms < min || ms > max) {
-    p.add(key, `must be a duration from ${formatDuration(min)} to ${formatDuration(max)} (e.g. 1m, 30s), got ${show(v)}`);
+    p.add(
+      key,
+      `must be a duration from ${formatDuration(min)} to ${formatDuration(max)} (e.g. 1m, 30s), got ${show(v)}`,
+    );
     return fallback;
   }
   return ms;
@@ -286,7 +290,10 @@ function urls(v: unknown, key: string, p: Problems): string[] | undefined {
       }
     }
     if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
-      p.add(where, `must be an http:// or https:// URL of at most ${LIMITS.maxUrlLength} characters, got ${show(item)}`);
+      p.add(
+        where,
+        `must be an http:// or https:// URL of at most ${LIMITS.maxUrlLength} characters, got ${show(item)}`,
+      );
       continue;
     }
     out.push(url.href.replace(/\/+$/, ''));

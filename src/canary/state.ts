@@ -32,7 +32,10 @@ export interface CanaryState {
 const MARK = ' | state ';
 
 export function specId(spec: CanarySpec): string {
-  return createHash('sha256').update(JSON.stringify(specToRaw(spec))).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(JSON.stringify(specToRaw(spec)))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 /** The line a person reads, then the state. */

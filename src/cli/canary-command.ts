@@ -9,18 +9,25 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { CanaryRun } from '../canary/controller.js';
-import { CanaryExit, type CanaryEvent, type Outcome } from '../canary/events.js';
+import { type CanaryEvent, CanaryExit, type Outcome } from '../canary/events.js';
 import { abortRun, CanaryRefusal, newRun, openRun, resumePosition } from '../canary/lifecycle.js';
 import { eventText } from '../canary/report.js';
+import { startCanaryService } from '../canary/service.js';
 import { type CanarySpec, validateSpec } from '../canary/spec.js';
 import { latestState } from '../canary/state.js';
-import { startCanaryService } from '../canary/service.js';
 import { hostPort, Problems } from '../config/validation.js';
 import { createLogger } from '../telemetry/logger.js';
 import { ExitCode } from './args.js';
 import { type CliIo, describeIoError, envOf, resolveFile } from './io.js';
 import { NamerdClient } from './namerd-client.js';
-import { asFailure, COMMON_FLAGS_HELP, type OuterFlags, parseCommand, resolveBaseUrl, TOKEN_FLAG_HELP } from './remote.js';
+import {
+  asFailure,
+  COMMON_FLAGS_HELP,
+  type OuterFlags,
+  parseCommand,
+  resolveBaseUrl,
+  TOKEN_FLAG_HELP,
+} from './remote.js';
 import { CommandFailure } from './run.js';
 import { stopSignal } from './stop-signal.js';
 import { UsageText } from './usage-text.js';
@@ -113,7 +120,8 @@ export async function readSpecFile(io: CliIo, file: string, usageCode: number): 
 /** The spec, or a usage failure listing every bad field. */
 export function specOrFail(raw: unknown, usageCode: number): CanarySpec {
   const { spec, problems } = validateSpec(raw);
-  if (spec === null) throw new CommandFailure(`invalid canary spec:${problems.map((p) => `\n  - ${p}`).join('')}`, usageCode);
+  if (spec === null)
+    throw new CommandFailure(`invalid canary spec:${problems.map((p) => `\n  - ${p}`).join('')}`, usageCode);
   return spec;
 }
 
@@ -125,7 +133,8 @@ export async function canaryCommand(args: readonly string[], io: CliIo, outer: O
   }
   const routing = { routers: { type: 'string' }, registry: { type: 'string' } } as const;
   const options = sub === 'run' ? runOptions : sub === 'resume' ? routing : {};
-  if (!['run', 'resume', 'abort', 'status'].includes(sub)) throw canaryHelp.error(`unknown command "${sub}" for "namectl canary"`);
+  if (!['run', 'resume', 'abort', 'status'].includes(sub))
+    throw canaryHelp.error(`unknown command "${sub}" for "namectl canary"`);
   const cmd = parseCommand(canaryHelp, rest, options, outer);
   if (cmd.help) return canaryHelp.print(io);
   if (cmd.positionals.length > 1) throw canaryHelp.error(`unexpected argument '${cmd.positionals[1]}'`);
@@ -157,14 +166,19 @@ export async function canaryCommand(args: readonly string[], io: CliIo, outer: O
         throw canaryHelp.error(`NS ${ns} differs from the spec's namespace ${String(raw.namespace)}`);
       }
       if (ns !== undefined) raw.namespace = ns;
-      for (const [flag, key] of Object.entries(FLAG_KEYS)) if (typeof cmd.values[flag] === 'string') raw[key] = cmd.values[flag];
+      for (const [flag, key] of Object.entries(FLAG_KEYS))
+        if (typeof cmd.values[flag] === 'string') raw[key] = cmd.values[flag];
       if (cmd.values.fallback === true) raw.fallback = true;
       const spec = specOrFail(raw, CanaryExit.usage);
       outcome = await new CanaryRun(await newRun(client, spec), { client, emit, signal: pause.signal }).run();
     } else {
       const found = await openRun(client, ns!);
       const spec = withRouting(found.state.spec, cmd.values);
-      outcome = await new CanaryRun(await resumePosition(client, found, spec), { client, emit, signal: pause.signal }).run();
+      outcome = await new CanaryRun(await resumePosition(client, found, spec), {
+        client,
+        emit,
+        signal: pause.signal,
+      }).run();
     }
     return CanaryExit[outcome];
   } catch (e) {
@@ -183,7 +197,14 @@ function withRouting(spec: CanarySpec, values: Record<string, unknown>): CanaryS
   if (typeof values.registry === 'string') raw.registry = values.registry;
   if (Object.keys(raw).length === 0) return spec;
   const checked = specOrFail(
-    { namespace: spec.namespace, service: spec.service, primary: spec.primary, canary: spec.canary, steps: spec.steps, ...raw },
+    {
+      namespace: spec.namespace,
+      service: spec.service,
+      primary: spec.primary,
+      canary: spec.canary,
+      steps: spec.steps,
+      ...raw,
+    },
     CanaryExit.usage,
   );
   return { ...spec, routers: checked.routers, registry: checked.registry ?? spec.registry };
@@ -283,7 +304,8 @@ export async function switchyardCanaryCommand(args: readonly string[], io: CliIo
   const problems = new Problems();
   const admin = hostPort(values.admin ?? '127.0.0.1:9996', 'admin', problems);
   const format = values['log-format'] ?? 'auto';
-  if (!['json', 'pretty', 'auto'].includes(format as string)) problems.add('log-format', 'must be json, pretty or auto');
+  if (!['json', 'pretty', 'auto'].includes(format as string))
+    problems.add('log-format', 'must be json, pretty or auto');
   const level = values['log-level'] ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level as string)) {
     problems.add('log-level', 'must be fatal, error, warn, info, debug, trace or silent');
@@ -302,10 +324,15 @@ export async function switchyardCanaryCommand(args: readonly string[], io: CliIo
   const service = await startCanaryService({ spec, client, admin, logger }).catch((e: unknown) => {
     throw new CommandFailure(`cannot listen on ${values.admin ?? '127.0.0.1:9996'}: ${(e as Error).message}`, 1);
   });
-  logger.info({ adminUrl: service.adminUrl, namespace: spec.namespace, spec: service.status.spec }, 'canary controller listening');
+  logger.info(
+    { adminUrl: service.adminUrl, namespace: spec.namespace, spec: service.status.spec },
+    'canary controller listening',
+  );
   const signal = await Promise.race([
     stopSignal(),
-    ...(io.signal === undefined ? [] : [new Promise<string>((r) => io.signal!.addEventListener('abort', () => r('abort')))]),
+    ...(io.signal === undefined
+      ? []
+      : [new Promise<string>((r) => io.signal!.addEventListener('abort', () => r('abort')))]),
   ]);
   logger.info({ signal }, 'canary controller stopping');
   await service.stop();

@@ -72,8 +72,10 @@ export async function exampleAppCommand(args: readonly string[], io: CliIo): Pro
   }
   if (values.router !== undefined && name !== 'web') problems.add('router', 'only web calls through a router');
   const failText = values['fail-rate'] as string | undefined;
-  const failRate = failText === undefined ? 0 : /^(0(\.\d{1,9})?|1(\.0{1,9})?|\.\d{1,9})$/.test(failText) ? Number(failText) : NaN;
-  if (Number.isNaN(failRate)) problems.add('fail-rate', `must be a number from 0 to 1, got ${JSON.stringify(failText)}`);
+  const failRate =
+    failText === undefined ? 0 : /^(0(\.\d{1,9})?|1(\.0{1,9})?|\.\d{1,9})$/.test(failText) ? Number(failText) : NaN;
+  if (Number.isNaN(failRate))
+    problems.add('fail-rate', `must be a number from 0 to 1, got ${JSON.stringify(failText)}`);
   if (failText !== undefined && name !== 'gen' && name !== 'gen-growthhack') {
     problems.add('fail-rate', 'only gen and gen-growthhack can fail on purpose');
   }

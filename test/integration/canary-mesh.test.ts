@@ -68,7 +68,10 @@ async function mesh(ns: string, failRate = 0): Promise<Mesh> {
   mkdirSync(services, { recursive: true });
   const gen = await startGen(0, 'gen');
   const growthhack = await startGen(0, 'gen-growthhack', '127.0.0.1', { failRate });
-  closers.push(() => gen.close(), () => growthhack.close());
+  closers.push(
+    () => gen.close(),
+    () => growthhack.close(),
+  );
   writeFileSync(join(services, 'gen'), `127.0.0.1 ${gen.port}\n`);
   writeFileSync(join(services, 'gen-growthhack'), `127.0.0.1 ${growthhack.port}\n`);
   const put = await fetch(`${namerd.url}/api/1/dtabs/${ns}`, {
@@ -103,7 +106,7 @@ interface Load {
   stop(): Promise<void>;
 }
 
-/** Gen calls (limit 1) through the router, 4 at a time, until stopped, at most 60 s or 20 000 calls. */
+/** Gen calls (limit 1) through the router, 8 at a time, until stopped, at most 60 s or 20 000 calls. */
 function load(router: RunningRouter): Load {
   const target = router.url.replace(/^http:\/\//, '');
   const client = new (gob().GenSvc)(target, grpc.credentials.createInsecure()) as unknown as GenClient;
@@ -122,7 +125,7 @@ function load(router: RunningRouter): Load {
         resolve();
       });
     });
-  const workers = Array.from({ length: 4 }, async () => {
+  const workers = Array.from({ length: 8 }, async () => {
     while (!stopped && Date.now() < until && results.length < 20_000) await call();
   });
   return {
@@ -193,6 +196,8 @@ const gates = (m: Mesh, extra: string[] = []) => [
   '1s',
   '--min-requests',
   '30',
+  '--max-extensions',
+  '10',
   '--routers',
   m.router.adminUrl,
   ...extra,
@@ -308,4 +313,80 @@ describe('namectl canary run', () => {
     ]);
     expect(await dtabOf('resumable')).toMatch(/\/srv\/proto\.GenSvc=>\/srv\/gen-growthhack$/);
   }, 50_000);
+
+  it('switchyard canary runs a spec as a service: /healthz, /ready, /canary.json; restarted, it stays idle', async () => {
+    const m = await mesh('service');
+    const spec = join(dir, 'service.yaml');
+    writeFileSync(
+      spec,
+      [
+        'namespace: service',
+        'service: /srv/proto.GenSvc',
+        'primary: /srv/gen',
+        'canary: /srv/gen-growthhack',
+        'steps: [50, 100]',
+        'interval: 1s',
+        'minRequests: 30',
+        'maxExtensions: 10',
+        'fallback: true',
+        `routers: [${m.router.adminUrl}]`,
+      ].join('\n'),
+    );
+    const traffic = load(m.router);
+    const start = () => {
+      const child = spawn(
+        process.execPath,
+        [
+          join(repoRoot, 'bin', 'switchyard.js'),
+          'canary',
+          '--spec',
+          spec,
+          '--admin',
+          '127.0.0.1:0',
+          '--namerd',
+          namerd.url,
+          '--log-format',
+          'json',
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let log = '';
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const admin = new Promise<string>((resolve, reject) => {
+        child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+          log += d;
+          const m = /"adminUrl":"([^"]+)"/.exec(log);
+          if (m) resolve(m[1]!);
+        });
+        void exited.then(() => reject(new Error(log)));
+      });
+      return { child, exited, admin, log: () => log };
+    };
+    const status = async (admin: string) =>
+      (await fetch(`${admin}/canary.json`)).json() as Promise<{ phase: string; events: { event: string }[] }>;
+    const first = start();
+    const admin = await first.admin;
+    expect((await fetch(`${admin}/healthz`)).status).toBe(200);
+    const deadline = Date.now() + 30_000;
+    while ((await status(admin)).phase !== 'promoted' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    await traffic.stop();
+    const done = await status(admin);
+    expect(done.phase, first.log()).toBe('promoted');
+    expect(done.events.map((e) => e.event)).toContain('window');
+    expect((await fetch(`${admin}/ready`)).status).toBe(200);
+    expect(first.log()).toContain('"msg":"canary promoted"');
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const versions = (await history('service')).length;
+
+    const second = start();
+    const again = await second.admin;
+    while ((await status(again)).phase !== 'promoted' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect((await status(again)).phase).toBe('promoted');
+    expect((await history('service')).length).toBe(versions);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  }, 40_000);
 });

@@ -70,7 +70,8 @@ export async function startGen(
   const Gen = async (call: grpc.ServerWritableStream<GenRequest, GenResponse>) => {
     const problem = genRequestProblem(call.request);
     if (problem) return void call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: problem });
-    if (grpcFails()) return void call.emit('error', { code: grpc.status.UNAVAILABLE, details: `${version} failed on purpose` });
+    if (grpcFails())
+      return void call.emit('error', { code: grpc.status.UNAVAILABLE, details: `${version} failed on purpose` });
     open++;
     let gone = false;
     const onCancel = () => {
