@@ -4,7 +4,7 @@
  * switchyard 64). The run's state, kept in namerd's history messages, reads back exactly and
  * ignores messages that only look like it.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,8 @@ import { validateSpec } from '../../src/canary/spec.js';
 import { latestState, readState, stateMessage, stateProblem } from '../../src/canary/state.js';
 import { main as namectl } from '../../src/cli/namectl.js';
 import { main as switchyard } from '../../src/cli/switchyard.js';
-import { runMain } from '../helpers/cli-run.js';
+import { parseAllDocuments } from 'yaml';
+import { repoRoot, runMain } from '../helpers/cli-run.js';
 
 const good = {
   namespace: 'default',
@@ -34,6 +35,14 @@ describe('canary spec validation', () => {
       gates: { minRequests: 20, alpha: 0.05, maxErrorRate: null },
       routers: ['http://127.0.0.1:9990'],
     });
+  });
+
+  it("k8s/canary-controller.yaml's spec is valid and finds the routers through the registry", () => {
+    const docs = parseAllDocuments(readFileSync(join(repoRoot, 'k8s/canary-controller.yaml'), 'utf8')).map((d) => d.toJS());
+    const map = docs.find((d) => d.kind === 'ConfigMap');
+    const { spec, problems } = validateSpec(parseAllDocuments(map.data['canary.yaml'])[0]!.toJS());
+    expect(problems).toBeNull();
+    expect(spec).toMatchObject({ registry: 'http://registry:4190', routers: [], fallback: true });
   });
 
   it('names every bad field at once', () => {
