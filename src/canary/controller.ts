@@ -6,19 +6,19 @@
  * leaves the dtab at the step it reached and records that in the history.
  */
 
-import { type NamerdClient, NamerdHttpError } from '../cli/namerd-client.js';
 import type { Dtab } from '../dtab/dtab.js';
 import { etagToVersion } from '../store/versioned-dtab.js';
 import { type Scrape, scrapeClients, windowOf } from './client-metrics.js';
 import { type CanaryEvent, CanaryExit, type Outcome } from './events.js';
 import { judge } from './judge.js';
+import { jsonBody, type NamerdApi, refusedWith } from './namerd-api.js';
 import { boundIds, routersFromRegistry, waitForVersion } from './routers.js';
 import type { CanarySpec } from './spec.js';
 import { type CanaryState, type Phase, specId, stateMessage } from './state.js';
 import { stepDentry, stepDtab } from './step-dentry.js';
 
 export interface ControllerOptions {
-  readonly client: NamerdClient;
+  readonly client: NamerdApi;
   readonly emit: (event: CanaryEvent) => void;
   /** Pauses the run: the dtab stays at the step reached. */
   readonly signal?: AbortSignal;
@@ -207,7 +207,7 @@ export class CanaryRun {
   /** A version written by anyone else during the window ends the run before it judges or writes. */
   async #checkUnchanged(): Promise<void> {
     const now = await this.#o.client.get(this.#p.spec.namespace).catch((e: unknown) => {
-      if (e instanceof NamerdHttpError && e.status === 404) return null;
+      if (refusedWith(e) === 404) return null;
       throw e;
     });
     if (now?.version !== this.#etag) await this.#conflict();
@@ -228,7 +228,7 @@ export class CanaryRun {
   async #write(dtab: Dtab, phase: Phase, detail = ''): Promise<number | null> {
     const { spec, base } = this.#p;
     const state: CanaryState = { phase, step: Math.max(1, this.#step), base: base.number, id: specId(spec), spec };
-    const body = { contentType: 'application/json', text: `${JSON.stringify(dtab.toJSON())}\n` } as const;
+    const body = jsonBody(dtab);
     try {
       const written = await this.#o.client.update(spec.namespace, body, {
         ifMatch: this.#etag,
@@ -237,7 +237,7 @@ export class CanaryRun {
       if (written.version !== null) this.#etag = written.version;
       return written.number;
     } catch (e) {
-      if (e instanceof NamerdHttpError && (e.status === 412 || e.status === 404)) await this.#conflict();
+      if (refusedWith(e) === 412 || refusedWith(e) === 404) await this.#conflict();
       throw e;
     }
   }

@@ -4,10 +4,11 @@
  * version is still the newest (otherwise someone else has written since, which is a conflict
  * to look at, not to overwrite).
  */
-import { type NamerdClient, NamerdHttpError } from '../cli/namerd-client.js';
+
 import { Dtab } from '../dtab/dtab.js';
 import type { RunPosition } from './controller.js';
 import { CanaryExit } from './events.js';
+import { jsonBody, type NamerdApi, refusedWith } from './namerd-api.js';
 import type { CanarySpec } from './spec.js';
 import { type FoundState, latestState, OPEN_PHASES, stateMessage, stateProblem } from './state.js';
 
@@ -22,11 +23,11 @@ export class CanaryRefusal extends Error {
   }
 }
 
-async function current(client: NamerdClient, ns: string) {
+async function current(client: NamerdApi, ns: string) {
   try {
     return await client.get(ns);
   } catch (e) {
-    if (e instanceof NamerdHttpError && e.status === 404) {
+    if (refusedWith(e) === 404) {
       throw new CanaryRefusal(`namespace ${ns} does not exist in namerd`, CanaryExit.failure);
     }
     throw e;
@@ -39,7 +40,7 @@ function describe(found: FoundState): string {
 }
 
 /** A new run from the namespace's current version. */
-export async function newRun(client: NamerdClient, spec: CanarySpec): Promise<RunPosition> {
+export async function newRun(client: NamerdApi, spec: CanarySpec): Promise<RunPosition> {
   const problem = stateProblem(spec);
   if (problem !== null) throw new CanaryRefusal(problem, CanaryExit.usage);
   const now = await current(client, spec.namespace);
@@ -61,7 +62,7 @@ export async function newRun(client: NamerdClient, spec: CanarySpec): Promise<Ru
 }
 
 /** The open run whose version is still the newest; a refusal otherwise. */
-export async function openRun(client: NamerdClient, ns: string): Promise<FoundState> {
+export async function openRun(client: NamerdApi, ns: string): Promise<FoundState> {
   const found = latestState(await client.versions(ns));
   if (found === null) throw new CanaryRefusal(`no canary run in the history of ${ns}`, CanaryExit.failure);
   if (found.since.length > 0) {
@@ -83,13 +84,13 @@ export async function openRun(client: NamerdClient, ns: string): Promise<FoundSt
 }
 
 /** Where a resumed run goes on: the dtab it started from (or, pruned from the history, the current one without the canary's dentry). */
-export async function resumePosition(client: NamerdClient, found: FoundState, spec: CanarySpec): Promise<RunPosition> {
+export async function resumePosition(client: NamerdApi, found: FoundState, spec: CanarySpec): Promise<RunPosition> {
   const s = found.state;
   let base: Dtab;
   try {
     base = (await client.get(spec.namespace, String(s.base))).dtab;
   } catch (e) {
-    if (!(e instanceof NamerdHttpError && e.status === 404)) throw e;
+    if (!(refusedWith(e) === 404)) throw e;
     const now = await current(client, spec.namespace);
     base = new Dtab(now.dtab.dentries.slice(0, -1));
   }
@@ -97,16 +98,16 @@ export async function resumePosition(client: NamerdClient, found: FoundState, sp
 }
 
 /** Ends an open run: writes the run's starting dtab back, by compare-and-set. */
-export async function abortRun(client: NamerdClient, ns: string): Promise<{ from: number; version: number | null }> {
+export async function abortRun(client: NamerdApi, ns: string): Promise<{ from: number; version: number | null }> {
   const found = await openRun(client, ns);
   const position = await resumePosition(client, found, found.state.spec);
   const message = stateMessage({ ...found.state, phase: 'aborted' });
-  const body = { contentType: 'application/json', text: `${JSON.stringify(position.base.dtab.toJSON())}\n` } as const;
+  const body = jsonBody(position.base.dtab);
   try {
     const written = await client.update(ns, body, { ifMatch: found.at.version, message });
     return { from: found.state.step, version: written.number };
   } catch (e) {
-    if (e instanceof NamerdHttpError && e.status === 412) {
+    if (refusedWith(e) === 412) {
       throw new CanaryRefusal(
         `${ns} was changed by someone else while aborting: nothing was written`,
         CanaryExit.conflict,

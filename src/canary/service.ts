@@ -7,11 +7,11 @@
  * run is going or done) and `/canary.json` (phase, step, the last events).
  */
 import { createServer, type Server } from 'node:http';
-import type { NamerdClient } from '../cli/namerd-client.js';
 import type { Logger } from '../telemetry/logger.js';
 import { CanaryRun, sleep } from './controller.js';
 import { type CanaryEvent, CanaryExit, type Outcome } from './events.js';
 import { CanaryRefusal, newRun, resumePosition } from './lifecycle.js';
+import type { NamerdApi } from './namerd-api.js';
 import type { CanarySpec } from './spec.js';
 import { latestState, OPEN_PHASES, specId } from './state.js';
 
@@ -37,7 +37,7 @@ export interface CanaryService {
 
 export async function startCanaryService(o: {
   readonly spec: CanarySpec;
-  readonly client: NamerdClient;
+  readonly client: NamerdApi;
   readonly admin: { readonly host: string; readonly port: number };
   readonly logger: Logger;
 }): Promise<CanaryService> {

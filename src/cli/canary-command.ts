@@ -183,7 +183,13 @@ export async function canaryCommand(args: readonly string[], io: CliIo, outer: O
     return CanaryExit[outcome];
   } catch (e) {
     if (e instanceof CanaryRefusal) throw new CommandFailure(e.message, e.exitCode);
-    throw asFailure(e);
+    const failure = asFailure(e);
+    if (failure instanceof CommandFailure && (sub === 'run' || sub === 'resume') && ns !== undefined) {
+      // A run cut short by namerd keeps its last step; its state is in the history.
+      const hint = `\nThe dtab stays as last written; see 'namectl canary status ${ns}', then resume or abort.`;
+      throw new CommandFailure(`${failure.message}${hint}`, failure.exitCode);
+    }
+    throw failure;
   } finally {
     pause.dispose();
     await client.close();

@@ -8,12 +8,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { readClients, windowOf } from '../../src/canary/client-metrics.js';
 import { validateSpec } from '../../src/canary/spec.js';
 import { latestState, readState, stateMessage, stateProblem } from '../../src/canary/state.js';
 import { main as namectl } from '../../src/cli/namectl.js';
 import { main as switchyard } from '../../src/cli/switchyard.js';
-import { parseAllDocuments } from 'yaml';
 import { repoRoot, runMain } from '../helpers/cli-run.js';
 
 const good = {
@@ -38,7 +38,9 @@ describe('canary spec validation', () => {
   });
 
   it("k8s/canary-controller.yaml's spec is valid and finds the routers through the registry", () => {
-    const docs = parseAllDocuments(readFileSync(join(repoRoot, 'k8s/canary-controller.yaml'), 'utf8')).map((d) => d.toJS());
+    const docs = parseAllDocuments(readFileSync(join(repoRoot, 'k8s/canary-controller.yaml'), 'utf8')).map((d) =>
+      d.toJS(),
+    );
     const map = docs.find((d) => d.kind === 'ConfigMap');
     const { spec, problems } = validateSpec(parseAllDocuments(map.data['canary.yaml'])[0]!.toJS());
     expect(problems).toBeNull();
