@@ -78,7 +78,8 @@ export class CanaryRun {
     for (let step = Math.max(1, resumedAt); step <= n; step++) {
       this.#step = step;
       const percent = spec.steps[step - 1]!;
-      if (this.#paused) return this.#pause();
+      // A pause is noticed while waiting (in #window), once the step's dtab is in place, so the
+      // history never says "paused at step N" for a step that was not written.
       if (step !== resumedAt) {
         const last = step === n;
         const dentry = stepDentry(spec, percent, spec.fallback);
