@@ -6,6 +6,7 @@
  */
 
 import { Dtab } from '../dtab/dtab.js';
+import { escapeControls } from '../store/write-message.js';
 import type { RunPosition } from './controller.js';
 import { CanaryExit } from './events.js';
 import { jsonBody, type NamerdApi, refusedWith } from './namerd-api.js';
@@ -69,7 +70,7 @@ export async function openRun(client: NamerdApi, ns: string): Promise<FoundState
     const last = found.since[0]!;
     throw new CanaryRefusal(
       `${ns} was changed after the canary's last write (version ${found.at.number}): it is now version ${last.number}, ` +
-        `written ${last.time}${last.message === undefined ? '' : ` with the message "${last.message}"`}. ` +
+        `written ${escapeControls(last.time)}${last.message === undefined ? '' : ` with the message "${escapeControls(last.message)}"`}. ` +
         'Nothing was written; look at the dtab (namectl dtab get) before starting again.',
       CanaryExit.conflict,
     );

@@ -16,6 +16,7 @@ import { startCanaryService } from '../canary/service.js';
 import { type CanarySpec, validateSpec } from '../canary/spec.js';
 import { latestState } from '../canary/state.js';
 import { hostPort, Problems } from '../config/validation.js';
+import { escapeControls } from '../store/write-message.js';
 import { createLogger } from '../telemetry/logger.js';
 import { ExitCode } from './args.js';
 import { type CliIo, describeIoError, envOf, resolveFile } from './io.js';
@@ -243,7 +244,7 @@ async function status(client: NamerdClient, ns: string, io: CliIo, json: boolean
   const s = found.state;
   const lines = [
     `canary ${s.spec.canary} for ${s.spec.service} in ${ns} (against ${s.spec.primary})`,
-    `  ${s.phase} at step ${s.step}/${s.spec.steps.length} (${s.spec.steps[s.step - 1]}%), version ${found.at.number}, written ${found.at.time}`,
+    `  ${s.phase} at step ${s.step}/${s.spec.steps.length} (${s.spec.steps[s.step - 1]}%), version ${found.at.number}, written ${escapeControls(found.at.time)}`,
     `  started from version ${s.base}; steps ${s.spec.steps.join(', ')}%`,
   ];
   if (found.since.length > 0) lines.push(`  changed since by someone else: now version ${found.since[0]!.number}`);
