@@ -35,11 +35,14 @@ Flags:
       --listen HOST:PORT   where the app listens (default 127.0.0.1:8080; 0.0.0.0:8080 in a pod)
       --router URL         the router web calls through, http://HOST:PORT (web only;
                            default http://127.0.0.1:4140)
+      --fail-rate R        gen and gen-growthhack only: fail this share of calls, 0-1
+                           (gRPC UNAVAILABLE, HTTP 503; exact: 0.1 is every tenth call)
   -h, --help               help for example-app
 
 Examples:
   switchyard example-app gen --listen 0.0.0.0:8080
   switchyard example-app web --listen 0.0.0.0:8080 --router http://127.0.0.1:4140
+  switchyard example-app gen-growthhack --fail-rate 0.1
 `,
 );
 
@@ -47,6 +50,7 @@ const options: Options = {
   help: { type: 'boolean', short: 'h' },
   listen: { type: 'string' },
   router: { type: 'string' },
+  'fail-rate': { type: 'string' },
 };
 
 const NAMES = ['word', 'gen', 'gen-growthhack', 'web'] as const;
@@ -67,6 +71,14 @@ export async function exampleAppCommand(args: readonly string[], io: CliIo): Pro
     problems.add('router', (e as Error).message);
   }
   if (values.router !== undefined && name !== 'web') problems.add('router', 'only web calls through a router');
+  const failText = values['fail-rate'] as string | undefined;
+  const failRate =
+    failText === undefined ? 0 : /^(0(\.\d{1,9})?|1(\.0{1,9})?|\.\d{1,9})$/.test(failText) ? Number(failText) : NaN;
+  if (Number.isNaN(failRate))
+    problems.add('fail-rate', `must be a number from 0 to 1, got ${JSON.stringify(failText)}`);
+  if (failText !== undefined && name !== 'gen' && name !== 'gen-growthhack') {
+    problems.add('fail-rate', 'only gen and gen-growthhack can fail on purpose');
+  }
   if (!problems.ok || listen === undefined) {
     io.stderr.write(`switchyard example-app: ${problems.error().message}\n`);
     return ExitCode.usage;
@@ -78,7 +90,7 @@ export async function exampleAppCommand(args: readonly string[], io: CliIo): Pro
         ? await startWord(listen.port, listen.host)
         : name === 'web'
           ? await startWeb(listen.port, router, listen.host)
-          : await startGen(listen.port, name as 'gen' | 'gen-growthhack', listen.host);
+          : await startGen(listen.port, name as 'gen' | 'gen-growthhack', listen.host, { failRate });
   } catch (e) {
     io.stderr.write(`switchyard example-app: ${(e as Error).message}\n`);
     return ExitCode.failure;

@@ -28,6 +28,7 @@ Available Commands:
   dtab        Manage namerd's dtabs (list, get, create, update, delete, history, rollback,
               diff, watch) and check dtab files (fmt, check)
   delegate    Explain how a path resolves through a namespace's dtab
+  canary      Move a service to a canary step by step, judged from the routers' metrics
 
 Flags:
       --base-url URL   namerd's address (default: $NAMECTL_BASE_URL, $NAMERCTL_BASE_URL,
@@ -66,6 +67,8 @@ export function main(argv: readonly string[], io: CliIo): Promise<number> {
           return dtabCommand(rest, io, outer);
         case 'delegate':
           return delegateCommand(rest, io, outer);
+        case 'canary':
+          return (await import('./canary-command.js')).canaryCommand(rest, io, outer);
         case undefined:
           throw namectlHelp.error('missing command');
         default:

@@ -27,6 +27,7 @@ Commands:
   router       run the per-pod routing proxy
   quickstart   a local mesh on loopback: namerd, a router and the walkthrough's apps (npm start)
   example-app  run one of the walkthrough's apps (word, gen, gen-growthhack, web), e.g. in a pod
+  canary       run a canary spec as a long-lived controller (namectl canary runs one by hand)
 
 Flags:
   -h, --help      help for switchyard
@@ -68,6 +69,8 @@ export function main(argv: readonly string[], io: CliIo): Promise<number> {
         return (await import('./quickstart-command.js')).quickstartCommand(rest, io);
       case 'example-app':
         return (await import('./example-app-command.js')).exampleAppCommand(rest, io);
+      case 'canary':
+        return (await import('./canary-command.js')).switchyardCanaryCommand(rest, io);
     }
     if (command === undefined) throw switchyardHelp.error('missing command');
     throw switchyardHelp.error(`unknown command "${command}" for "switchyard"`);

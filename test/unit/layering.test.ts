@@ -27,6 +27,8 @@ const LAYERS: Record<string, number> = {
   'index.ts': 7.5,
   // The local mesh `npm start` runs: it assembles namerd, a router and example apps.
   quickstart: 7.6,
+  // The canary controller: namectl canary and switchyard canary drive it.
+  canary: 7.7,
   cli: 8,
 };
 

@@ -4,6 +4,10 @@
  * rather than queueing. gen separates repetitions with a space (`gob gob gob `); gen-growthhack,
  * the new version the walkthrough stages and canaries, answers `gob <3 k8s` per line. Each says
  * which version it is in the `x-version` response header, over gRPC and over HTTP/1.1 alike.
+ *
+ * `failRate` makes a version bad on purpose, to watch a canary fail: that share of Gen calls ends
+ * with UNAVAILABLE and that share of HTTP GETs with 503. The share is exact rather than random
+ * (with 0.1, every tenth call fails), so a test or a demo sees the same numbers every time.
  */
 import * as grpc from '@grpc/grpc-js';
 import { type App, listenGrpc, text } from './listen.js';
@@ -28,7 +32,30 @@ const SENTENCE: Record<GenVersion, string> = {
 
 const piece = (version: GenVersion, text: string) => (version === 'gen' ? `${text} ` : `${text} <3 k8s\n`);
 
-export async function startGen(port: number, version: GenVersion, host = '127.0.0.1'): Promise<GenApp> {
+export interface GenOptions {
+  /** The share of calls that fail, from 0 (default) to 1. */
+  readonly failRate?: number;
+}
+
+/** Says, call by call, whether this one fails: the n-th fails when ⌊n·rate⌋ steps up. */
+function failEvery(rate: number): () => boolean {
+  let n = 0;
+  return () => {
+    n++;
+    return Math.floor(n * rate + 1e-9) > Math.floor((n - 1) * rate + 1e-9);
+  };
+}
+
+export async function startGen(
+  port: number,
+  version: GenVersion,
+  host = '127.0.0.1',
+  options: GenOptions = {},
+): Promise<GenApp> {
+  const failRate = options.failRate ?? 0;
+  if (!(failRate >= 0 && failRate <= 1)) throw new RangeError(`failRate must be from 0 to 1, not ${failRate}`);
+  const grpcFails = failEvery(failRate);
+  const httpFails = failEvery(failRate);
   let open = 0;
   let cancels = 0;
   const waiters: { count: number; resolve: () => void }[] = [];
@@ -43,6 +70,8 @@ export async function startGen(port: number, version: GenVersion, host = '127.0.
   const Gen = async (call: grpc.ServerWritableStream<GenRequest, GenResponse>) => {
     const problem = genRequestProblem(call.request);
     if (problem) return void call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: problem });
+    if (grpcFails())
+      return void call.emit('error', { code: grpc.status.UNAVAILABLE, details: `${version} failed on purpose` });
     open++;
     let gone = false;
     const onCancel = () => {
@@ -67,6 +96,7 @@ export async function startGen(port: number, version: GenVersion, host = '127.0.
 
   const app = await listenGrpc(version, port, host, [[gob().GenSvc.service, { Gen }]], (req, res) => {
     req.resume();
+    if (httpFails()) return text(res, 503, `${version} failed on purpose\n`, { 'x-version': version });
     text(res, 200, `${SENTENCE[version]}\n`, { 'x-version': version });
   });
   return {
@@ -81,8 +111,8 @@ export async function startGen(port: number, version: GenVersion, host = '127.0.
   };
 }
 
-export function startGenGrowthhack(port: number, host = '127.0.0.1'): Promise<GenApp> {
-  return startGen(port, 'gen-growthhack', host);
+export function startGenGrowthhack(port: number, host = '127.0.0.1', options: GenOptions = {}): Promise<GenApp> {
+  return startGen(port, 'gen-growthhack', host, options);
 }
 
 /** Waits until the stream may be written again, or the caller is gone. */
