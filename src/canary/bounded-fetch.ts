@@ -21,6 +21,16 @@ const agent = new Agent({ keepAliveTimeout: 2_000, connections: 8 });
 
 /** GETs `url` and parses its JSON body; throws an Error that says what went wrong, never hangs. */
 export async function getJson(url: string, limits: FetchLimits = {}): Promise<unknown> {
+  const text = await getText(url, limits, 'application/json');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`the answer is not JSON: ${(e as Error).message}`);
+  }
+}
+
+/** GETs `url` and returns its body as text, within the same deadline and ceiling. */
+export async function getText(url: string, limits: FetchLimits = {}, accept = 'text/plain'): Promise<string> {
   const timeoutMs = limits.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   const deadline = AbortSignal.timeout(timeoutMs);
@@ -30,7 +40,7 @@ export async function getJson(url: string, limits: FetchLimits = {}): Promise<un
     const response = await request(url, {
       dispatcher: agent,
       signal,
-      headers: { accept: 'application/json' },
+      headers: { accept },
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
@@ -52,9 +62,5 @@ export async function getJson(url: string, limits: FetchLimits = {}): Promise<un
     if (deadline.aborted) throw new Error(`no complete answer within ${timeoutMs} ms`);
     throw e instanceof Error ? e : new Error(String(e));
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`the answer is not JSON: ${(e as Error).message}`);
-  }
+  return text;
 }

@@ -8,8 +8,8 @@
  *    is above the primary's and p < alpha;
  * 3. errors, absolute: the canary's rate may not exceed `maxErrorRate`;
  * 4. latency: the canary's p99 may not exceed `maxP99Ms`, nor the primary's p99 × `p99Factor`.
- *    The p99s are the routers' last histogram snapshots; without one, the latency gates are
- *    reported as not judged rather than failed.
+ *    The p99s are the window's, from the routers' histogram buckets (client-metrics.ts); without
+ *    latency data, the latency gates are reported as not judged rather than failed.
  */
 import type { SideWindow } from './client-metrics.js';
 import { fisherGreater } from './fisher.js';
@@ -61,11 +61,11 @@ export function judge(canary: SideWindow, primary: SideWindow, gates: Gates): Ju
     reasons.push(`error rate ${pct(c.errorRate)} is above the ceiling ${pct(gates.maxErrorRate)}`);
   }
   if (gates.maxP99Ms !== null) {
-    if (c.p99 === null) notes.push('p99 ceiling not judged: no router has a latency snapshot of the canary yet');
+    if (c.p99 === null) notes.push('p99 ceiling not judged: no latency data for the canary yet');
     else if (c.p99 > gates.maxP99Ms) reasons.push(`p99 ${c.p99} ms is above the ceiling ${gates.maxP99Ms} ms`);
   }
   if (gates.p99Factor !== null) {
-    if (c.p99 === null || p.p99 === null) notes.push('p99 factor not judged: no latency snapshot of both sides yet');
+    if (c.p99 === null || p.p99 === null) notes.push('p99 factor not judged: no latency data for both sides yet');
     else if (c.p99 > p.p99 * gates.p99Factor) {
       reasons.push(`p99 ${c.p99} ms is above the primary's ${p.p99} ms × ${gates.p99Factor}`);
     }

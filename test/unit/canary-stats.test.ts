@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { bucketP99, readBuckets, readClients, windowOf } from '../../src/canary/client-metrics.js';
 import { fisherGreater, logGamma } from '../../src/canary/fisher.js';
 import { judge } from '../../src/canary/judge.js';
 import type { Gates } from '../../src/canary/spec.js';
@@ -80,6 +81,44 @@ const side = (requests: number, failures: number, p99: number | null = null) => 
   failures,
   grpcErrors: {},
   p99,
+  p99Source: p99 === null ? null : ('window' as const),
+});
+
+describe('window latency from /metrics buckets', () => {
+  const metrics = (counts: readonly number[], client = '#/io.l5d.k8s/default/grpc/gen') =>
+    ['0.0005', '0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf']
+      .map(
+        (le, i) =>
+          `switchyard_router_client_request_duration_seconds_bucket{router="http",client="${client}",le="${le}"} ${counts[i]}`,
+      )
+      .join('\n');
+  const id = '/#/io.l5d.k8s/default/grpc/gen';
+
+  it('takes the p99 of the window, not of the router since it started', () => {
+    // 1000 fast calls before the window; in it, 100 calls of which 5 took 100-250 ms.
+    const before = [0, 0, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000];
+    const after = [0, 0, 1095, 1095, 1095, 1095, 1095, 1095, 1100, 1100, 1100, 1100, 1100, 1100, 1100];
+    const start = new Map([['r', readClients({}, [id])]]);
+    const end = new Map([['r', readClients({}, [id])]]);
+    readBuckets(metrics(before), start.get('r')!);
+    readBuckets(metrics(after), end.get('r')!);
+    expect(windowOf(start, end, [id])).toMatchObject({ p99: 250, p99Source: 'window' });
+    // The same counts since start would put the p99 at 2.5 ms.
+    expect(bucketP99(after)).toBe(2.5);
+  });
+
+  it('ignores other clients, foreign lines and garbage counts', () => {
+    const scrape = readClients({}, [id]);
+    readBuckets(
+      [
+        metrics([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], '#/other'),
+        'garbage{',
+        `${metrics(Array(15).fill(-3))}`,
+      ].join('\n'),
+      scrape,
+    );
+    expect(scrape.get(id)!.buckets).toBeNull();
+  });
 });
 
 describe('the judge', () => {
