@@ -133,9 +133,10 @@ function translateRouter(raw: unknown, at: string, p: Problems, warnings: string
   t.flat.label = raw.label ?? protocol;
   t.flat.listen = server(raw.servers, `${at}.servers`, DEFAULT_PORT[protocol], t, p);
   for (const key of ['identifier', 'dstPrefix'] as const) if (raw[key] !== undefined) t.flat[key] = raw[key];
-  if (raw.dtab !== undefined && raw.baseDtab !== undefined)
+  if (raw.dtab !== undefined && raw.baseDtab !== undefined) {
     p.add(`${at}.baseDtab`, 'is the older name of dtab; give one of the two');
-  else if (raw.baseDtab !== undefined) {
+    t.flat.dtab = raw.dtab;
+  } else if (raw.baseDtab !== undefined) {
     t.flat.dtab = raw.baseDtab;
     t.origins.set('dtab', `${at}.baseDtab`);
   } else if (raw.dtab !== undefined) t.flat.dtab = raw.dtab;

@@ -75,7 +75,7 @@ export const NAMERD_LINKERD_FIELDS: Fields = {
   log: { kind: 'section', custom: true, doc: 'Log output (`log`).', fields: LOG_FIELDS },
 };
 
-const PASSED = Object.keys(NAMERD_FIELDS).filter((k) => k !== 'listen' && k !== 'store');
+const PASSED = Object.keys(NAMERD_FIELDS).filter((k) => k !== 'listen');
 
 /** namerd's YAML in either format: switchyard's flat keys, or linkerd's (a `storage` or `interfaces` key). */
 export function namerdSetup(yamlText: string | null, flags: NamerdFlags = {}, source = 'config'): NamerdSetup {

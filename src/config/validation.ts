@@ -25,7 +25,9 @@ export class Problems {
     return new (class extends Problems {
       override add(key: string, problem: string): void {
         super.add(key, problem);
-        parent.add(rename(key), problem);
+        // Blocks shared by several routers (namers:, admin:) are checked once per router; listed once.
+        const named = rename(key);
+        if (!parent.list.includes(`${named}: ${problem}`)) parent.add(named, problem);
       }
     })();
   }
