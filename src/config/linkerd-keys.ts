@@ -116,8 +116,13 @@ export const LINKERD_FIELDS: Fields = {
       items: {
         type: 'object',
         required: ['protocol'],
+        additionalProperties: false,
         properties: {
-          ...(jsonSchema(ROUTER_FIELDS).properties as Record<string, JsonSchema>),
+          ...Object.fromEntries(
+            Object.entries(jsonSchema(ROUTER_FIELDS).properties as Record<string, JsonSchema>).filter(([k]) =>
+              PASSED_ROUTER_KEYS.includes(k),
+            ),
+          ),
           ...(jsonSchema(LINKERD_ROUTER_FIELDS).properties as Record<string, JsonSchema>),
         },
       },

@@ -16,7 +16,8 @@ export interface Translated {
 
 const CLIENT_KEYS = ['failureAccrual', 'requestAttemptTimeoutMs', 'loadBalancer', 'responseClassifier'];
 const SERVICE_KEYS = ['totalTimeoutMs', 'responseClassifier'];
-const REFUSED: Readonly<Record<string, string>> = {
+/** Keys of linkerd's client and service policy that switchyard cannot honour, and why. */
+export const REFUSED_POLICY_KEYS: Readonly<Record<string, string>> = {
   tls: 'switchyard speaks plaintext to upstreams',
   hostConnectionPool: 'pools are sized by switchyard (limits: and the upstream pools), not per client',
   retries:
@@ -69,7 +70,7 @@ function one(which: 'client' | 'service', raw: Raw, at: string, t: Translated, p
   const known = which === 'client' ? CLIENT_KEYS : SERVICE_KEYS;
   for (const key of Object.keys(raw)) {
     if (known.includes(key)) continue;
-    const refused = REFUSED[key];
+    const refused = REFUSED_POLICY_KEYS[key];
     p.add(`${at}.${key}`, refused ?? `unknown key (known: ${known.join(', ')})`);
   }
   const set = (flatKey: string, value: unknown, path: string) => {

@@ -24,7 +24,7 @@ export interface NamerdSetup {
 
 /** Stores linkerd's namerd has and switchyard has not: what to use instead. */
 const INSTEAD = 'use store: redis://HOST:PORT/DB (shared by replicas) or file:DIR';
-const OTHER_STORES: Readonly<Record<string, string>> = {
+export const OTHER_STORES: Readonly<Record<string, string>> = {
   'io.l5d.k8s': `switchyard does not keep dtabs in Kubernetes resources (io.l5d.k8s): ${INSTEAD}`,
   'io.l5d.zk': `switchyard has no ZooKeeper store (io.l5d.zk): ${INSTEAD}`,
   'io.l5d.etcd': `switchyard has no etcd store (io.l5d.etcd): ${INSTEAD}`,
@@ -75,7 +75,10 @@ export const NAMERD_LINKERD_FIELDS: Fields = {
   log: { kind: 'section', custom: true, doc: 'Log output (`log`).', fields: LOG_FIELDS },
 };
 
-const PASSED = Object.keys(NAMERD_FIELDS).filter((k) => k !== 'listen');
+/** Switchyard's own namerd keys a linkerd-format file may also carry, as they are. */
+export const PASSED_NAMERD_KEYS: readonly string[] = Object.keys(NAMERD_FIELDS).filter(
+  (k) => k !== 'listen' && k !== 'namers' && k !== 'log',
+);
 
 /** namerd's YAML in either format: switchyard's flat keys, or linkerd's (a `storage` or `interfaces` key). */
 export function namerdSetup(yamlText: string | null, flags: NamerdFlags = {}, source = 'config'): NamerdSetup {
@@ -89,11 +92,11 @@ export function namerdSetup(yamlText: string | null, flags: NamerdFlags = {}, so
   const origins = new Map<string, string>();
   for (const key of Object.keys(file)) {
     if (Object.hasOwn(NAMERD_LINKERD_FIELDS, key)) continue;
-    if (PASSED.includes(key)) flat[key] = file[key];
+    if (PASSED_NAMERD_KEYS.includes(key)) flat[key] = file[key];
     else
       p.add(
         key,
-        `unknown key (linkerd's: ${Object.keys(NAMERD_LINKERD_FIELDS).join(', ')}; or switchyard's: ${PASSED.join(', ')})`,
+        `unknown key (linkerd's: ${Object.keys(NAMERD_LINKERD_FIELDS).join(', ')}; or switchyard's: ${PASSED_NAMERD_KEYS.join(', ')})`,
       );
   }
   if (file.namers !== undefined) flat.namers = file.namers;
