@@ -14,6 +14,8 @@ import {
   REFUSED_ROUTER_KEYS,
   REFUSED_SERVER_KEYS,
   REFUSED_TOP_KEYS,
+  reasonFor,
+  SHARED_KEYS,
 } from './linkerd-keys.js';
 import { policy, type Translated } from './linkerd-policy.js';
 import { type RouterConfig, type RouterFlags, routerConfig } from './router-config.js';
@@ -55,7 +57,7 @@ export function linkerdRouterConfigs(file: Raw, flags: RouterFlags): RouterConfi
   const warnings: string[] = [];
   for (const key of Object.keys(file)) {
     if (Object.hasOwn(LINKERD_FIELDS, key)) continue;
-    p.add(key, REFUSED_TOP_KEYS[key] ?? `unknown key (known: ${Object.keys(LINKERD_FIELDS).join(', ')})`);
+    p.add(key, reasonFor(REFUSED_TOP_KEYS, key) ?? `unknown key (known: ${Object.keys(LINKERD_FIELDS).join(', ')})`);
   }
   const processFlags: Record<string, unknown> = { ...flags };
   for (const f of PER_ROUTER_FLAGS) {
@@ -64,8 +66,7 @@ export function linkerdRouterConfigs(file: Raw, flags: RouterFlags): RouterConfi
     delete processFlags[f];
   }
   const shared: Raw = { admin: adminAddress(file.admin, p) };
-  if (file.namers !== undefined) shared.namers = file.namers;
-  if (file.log !== undefined) shared.log = file.log;
+  for (const key of SHARED_KEYS) if (file[key] !== undefined) shared[key] = file[key];
   telemetry(file.telemetry, p, warnings);
   if (file.usage !== undefined) warnings.push('usage: accepted and ignored; switchyard sends no usage report');
 
@@ -99,7 +100,8 @@ function rename(key: string, at: string, origins: ReadonlyMap<string, string>): 
   }
   if (best) return `${origins.get(best)}${key.slice(best.length)}`;
   // Top-level blocks every router shares, and flags, keep their own names.
-  if (/^(namers|admin|log)\b/.test(key) || key.startsWith('--')) return key;
+  const top = /^[A-Za-z]+/.exec(key)?.[0] ?? '';
+  if (top === 'admin' || SHARED_KEYS.includes(top) || key.startsWith('--')) return key;
   return `${at}.${key}`;
 }
 
@@ -108,11 +110,14 @@ function translateRouter(raw: unknown, at: string, p: Problems, warnings: string
   const t: Translated = { flat: {}, origins: new Map() };
   for (const key of Object.keys(raw)) {
     if (Object.hasOwn(LINKERD_ROUTER_FIELDS, key)) continue;
-    if (PASSED_ROUTER_KEYS.includes(key)) t.flat[key] = raw[key];
-    else
+    if (PASSED_ROUTER_KEYS.includes(key)) {
+      t.flat[key] = raw[key];
+      // A shared block given again on the entry: its problems are the entry's.
+      if (SHARED_KEYS.includes(key)) t.origins.set(key, `${at}.${key}`);
+    } else
       p.add(
         `${at}.${key}`,
-        REFUSED_ROUTER_KEYS[key] ??
+        reasonFor(REFUSED_ROUTER_KEYS, key) ??
           `unknown key (linkerd's: ${Object.keys(LINKERD_ROUTER_FIELDS).join(', ')}; or switchyard's: ${PASSED_ROUTER_KEYS.join(', ')})`,
       );
   }
@@ -175,7 +180,8 @@ function ipPort(
 ): string | undefined {
   if (!isObject(raw)) return void p.add(at, 'must be a mapping with ip and port');
   for (const key of Object.keys(raw))
-    if (key !== 'ip' && key !== 'port') p.add(`${at}.${key}`, refused[key] ?? 'unknown key (known: ip, port)');
+    if (key !== 'ip' && key !== 'port')
+      p.add(`${at}.${key}`, reasonFor(refused, key) ?? 'unknown key (known: ip, port)');
   const ip = raw.ip === undefined ? '127.0.0.1' : string(raw.ip, `${at}.ip`, p);
   const port = raw.port === undefined ? defaultPort : integer(raw.port, `${at}.port`, 0, 65535, p);
   if (ip === undefined || port === undefined) return undefined;

@@ -86,6 +86,11 @@ export const PASSED_ROUTER_KEYS: readonly string[] = Object.keys(ROUTER_FIELDS).
   (k) => !['listen', 'admin', 'protocol', 'client', 'namers', 'log', 'responseClassifier'].includes(k),
 );
 
+/** Why `key` is refused, if the table says (never a prototype's member: keys are the user's). */
+export function reasonFor(table: Readonly<Record<string, string>>, key: string): string | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** Keys of linkerd's router config that switchyard cannot honour, and why (each is one error). */
 export const REFUSED_ROUTER_KEYS: Readonly<Record<string, string>> = {
   announcers: 'switchyard does not announce routers to service discovery',
@@ -157,4 +162,15 @@ export const LINKERD_FIELDS: Fields = {
     doc: "linkerd's anonymous usage report: accepted with a warning, nothing is sent.",
   },
   log: { kind: 'section', custom: true, doc: 'Log output (`log`).', fields: LOG_FIELDS },
+  registry: {
+    ...ROUTER_FIELDS.registry!,
+    doc: "Switchyard's `registry` for the process: it registers once, under the first router's label (a router entry may override it).",
+  } as Fields[string],
+  adminSecurity: {
+    ...ROUTER_FIELDS.adminSecurity!,
+    doc: "Switchyard's `adminSecurity` of the one admin port (a router entry may override it).",
+  } as Fields[string],
 };
+
+/** Top-level blocks every router of the file gets, unless its entry gives its own. */
+export const SHARED_KEYS: readonly string[] = ['namers', 'log', 'registry', 'adminSecurity'];

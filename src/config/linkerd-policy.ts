@@ -70,7 +70,7 @@ function one(which: 'client' | 'service', raw: Raw, at: string, t: Translated, p
   const known = which === 'client' ? CLIENT_KEYS : SERVICE_KEYS;
   for (const key of Object.keys(raw)) {
     if (known.includes(key)) continue;
-    const refused = REFUSED_POLICY_KEYS[key];
+    const refused = Object.hasOwn(REFUSED_POLICY_KEYS, key) ? REFUSED_POLICY_KEYS[key] : undefined;
     p.add(`${at}.${key}`, refused ?? `unknown key (known: ${known.join(', ')})`);
   }
   const set = (flatKey: string, value: unknown, path: string) => {

@@ -154,6 +154,17 @@ describe('what linkerd keys become', () => {
     expect(routers[0]!.registry).toEqual({ url: 'http://127.0.0.1:4190', locker: true });
   });
 
+  it("top-level registry: and adminSecurity: are the process's; a bad one is named at the top", () => {
+    const { routers } = routerConfigs(`registry: {url: http://127.0.0.1:4190}\n${router('')}`);
+    expect(routers[0]!.registry).toEqual({ url: 'http://127.0.0.1:4190', locker: false });
+    expect(refused(`registry: {url: ftp://x}\n${router('')}`)).toEqual([
+      'registry.url: must be an http:// URL, got "ftp://x"',
+    ]);
+    expect(refused(`registry: {url: http://127.0.0.1:1}\n${router('  registry: {url: ftp://x}\n')}`)).toEqual([
+      'routers[0].registry.url: must be an http:// URL, got "ftp://x"',
+    ]);
+  });
+
   it('a flat router YAML with a registry: block is accepted', () => {
     const config = routerConfig('dtab: /svc => /$/inet/127.0.0.1/1\nregistry:\n  url: http://127.0.0.1:4190\n');
     expect(config.registry).toEqual({ url: 'http://127.0.0.1:4190', locker: false });
@@ -273,6 +284,16 @@ describe('what switchyard refuses: one problem per field, with its path', () => 
   for (const [what, body, error] of cases) {
     it(what, () => expect(refused(router(body))).toEqual([error]));
   }
+
+  it("keys named like an object's members are unknown keys, not members", () => {
+    for (const key of ['constructor', 'toString', '__proto__']) {
+      const got = refused(
+        `"${key}": 1\n${router(`  "${key}": 1\n  servers: [{port: 1, "${key}": 1}]\n  client: {"${key}": 1}\n`)}`,
+      );
+      expect(got).toHaveLength(4);
+      for (const line of got) expect(line).toMatch(new RegExp(`${key}: unknown key`));
+    }
+  });
 
   it('a protocol switchyard does not route', () => {
     expect(refused('routers:\n- protocol: thrift\n')).toEqual([
