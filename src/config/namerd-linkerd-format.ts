@@ -80,12 +80,13 @@ export const PASSED_NAMERD_KEYS: readonly string[] = Object.keys(NAMERD_FIELDS).
   (k) => k !== 'listen' && k !== 'namers' && k !== 'log',
 );
 
-/** namerd's YAML in either format: switchyard's flat keys, or linkerd's (a `storage` or `interfaces` key). */
+/** namerd's YAML in either format: switchyard's flat keys, or linkerd's (a `storage` mapping or an `interfaces` list). */
 export function namerdSetup(yamlText: string | null, flags: NamerdFlags = {}, source = 'config'): NamerdSetup {
   const p = new Problems();
   const file = yamlMapping(yamlText, source, p);
   if (!p.ok) throw p.error();
-  if (!Object.hasOwn(file, 'storage') && !Object.hasOwn(file, 'interfaces'))
+  // linkerd's shapes only: `storage: memory` is a typo of switchyard's `store`, reported as an unknown key.
+  if (!isObject(file.storage) && !Array.isArray(file.interfaces))
     return { config: namerdConfig(file, flags, source), seed: {}, warnings: [] };
   const warnings: string[] = [];
   const flat: Raw = {};
