@@ -4,12 +4,14 @@
  * SIGINT, when it ends watches, stops listening and closes the store.
  */
 import { readFile } from 'node:fs/promises';
-import { type NamerdFlags, namerdConfig } from '../config/namerd-config.js';
+import type { NamerdFlags } from '../config/namerd-config.js';
+import { type NamerdSetup, namerdSetup } from '../config/namerd-linkerd-format.js';
 import { SwitchyardError } from '../errors.js';
 import { runNamerd } from '../namerd/server.js';
 import { createLogger } from '../telemetry/logger.js';
 import { ExitCode, type Options } from './args.js';
 import { type CliIo, resolveFile } from './io.js';
+import { NamerdClient } from './namerd-client.js';
 import { stopSignal } from './stop-signal.js';
 import { UsageText } from './usage-text.js';
 
@@ -21,7 +23,8 @@ Usage:
   switchyard namerd [flags]
 
 Flags:
-      --config FILE        YAML configuration (flags override it)
+      --config FILE        YAML configuration (flags override it): switchyard's keys, or
+                           linkerd's namerd format (storage:, interfaces:; docs/config.md)
       --listen HOST:PORT   address of the HTTP API (default 127.0.0.1:4180)
       --admin HOST:PORT    admin port: /metrics, /ready, /healthz, /admin/ping (default 127.0.0.1:9991)
       --store SPEC         file:DIR (default file:./.switchyard/dtabs), memory, or redis://host:port/db
@@ -76,16 +79,20 @@ export async function namerdCommand(
     ...(str('log-level') ? { logLevel: str('log-level') } : {}),
     ...(str('log-format') ? { logFormat: str('log-format') } : {}),
   };
-  let config: ReturnType<typeof namerdConfig>;
+  let setup: NamerdSetup;
   try {
     const file = str('config');
     const text = file === undefined ? null : await readFile(resolveFile(io, file), 'utf8');
-    config = namerdConfig(text, flags, file ?? 'config');
+    setup = namerdSetup(text, flags, file ?? 'config');
   } catch (e) {
     io.stderr.write(`switchyard namerd: ${e instanceof SwitchyardError ? e.message : (e as Error).message}\n`);
     return ExitCode.usage;
   }
+  const config = setup.config;
   const logger = createLogger({ ...config.log, name: 'namerd', destination: io.stderr });
+  for (const warning of setup.warnings) logger.warn({ warning }, `config: ${warning}`);
+  // Listened for from here on: a SIGTERM while namerd starts (or seeds its namespaces) stops it once up.
+  const stop = hooks.stopSignal ?? stopSignal();
   let namerd: Awaited<ReturnType<typeof runNamerd>>;
   try {
     namerd = await runNamerd(config, logger);
@@ -95,8 +102,34 @@ export async function namerdCommand(
     io.stderr.write(`switchyard namerd: ${(e as Error).message}\n`);
     return code;
   }
+  try {
+    await seedNamespaces(namerd.url, setup.seed, config.tokenFile);
+  } catch (e) {
+    logger.fatal({ err: e }, 'namerd could not create the namespaces of its storage config');
+    io.stderr.write(`switchyard namerd: ${(e as Error).message}\n`);
+    await namerd.close();
+    return ExitCode.failure;
+  }
   hooks.onListening?.(namerd.url);
-  await (hooks.stopSignal ?? stopSignal());
+  await stop;
   await namerd.close();
   return ExitCode.ok;
+}
+
+/**
+ * linkerd's `io.l5d.inMemory` storage starts with the namespaces its config lists: they are
+ * written through namerd's own API, so they pass the same checks (and land in history) as any
+ * write would.
+ */
+async function seedNamespaces(url: string, seed: Readonly<Record<string, string>>, tokenFile: string | null) {
+  const names = Object.keys(seed);
+  if (names.length === 0) return;
+  const token = tokenFile === null ? undefined : (await readFile(tokenFile, 'utf8')).trim();
+  const client = new NamerdClient(new URL(url), token === undefined ? {} : { token });
+  try {
+    for (const ns of names)
+      await client.create(ns, { contentType: 'application/dtab', text: seed[ns]! }, 'storage.namespaces (config)');
+  } finally {
+    await client.close();
+  }
 }

@@ -10,12 +10,13 @@
  * nothing.
  */
 import { readFile } from 'node:fs/promises';
-import { type RouterFlags, routerConfig } from '../config/router-config.js';
+import { type RouterConfigs, routerConfigs } from '../config/linkerd-format.js';
+import type { RouterFlags } from '../config/router-config.js';
 import { SwitchyardError } from '../errors.js';
 import { PeerAgent } from '../registry/peer-agent.js';
 import { Registry } from '../registry/registry.js';
 import { registerRegistryRoutes } from '../registry/registry-routes.js';
-import { startRouter } from '../router/router.js';
+import { type Readiness, type RunningRouter, startRouter } from '../router/router.js';
 import { createLogger } from '../telemetry/logger.js';
 import { registerClientRoutes } from '../traffic/client-routes.js';
 import { TrafficClient } from '../traffic/traffic-client.js';
@@ -33,7 +34,8 @@ Usage:
   switchyard router [flags]
 
 Flags:
-      --config FILE         YAML configuration (flags override it)
+      --config FILE         YAML configuration (flags override it): switchyard's keys, or
+                            linkerd's (routers:, one router per entry; docs/config.md)
       --listen HOST:PORT    where requests arrive (default 127.0.0.1:4140)
       --admin HOST:PORT     admin port: /ready, /prestop, /admin/metrics, /delegator.json (default 127.0.0.1:9990)
       --dtab FILE           base dtab from a file, watched for changes
@@ -106,29 +108,46 @@ export async function routerCommand(args: readonly string[], io: CliIo): Promise
     if (typeof v === 'string') flags[key] = v;
   }
   if (values.locker === true) flags.locker = true;
-  let config: ReturnType<typeof routerConfig>;
+  let loaded: RouterConfigs;
   try {
     const file = values.config as string | undefined;
     const text = file === undefined ? null : await readFile(resolveFile(io, file), 'utf8');
-    config = routerConfig(text, flags as RouterFlags, file ?? 'config');
+    // Switchyard's flat keys, or linkerd's `routers:` list (several routers, one admin port).
+    loaded = routerConfigs(text, flags as RouterFlags, file ?? 'config');
   } catch (e) {
     io.stderr.write(`switchyard router: ${e instanceof SwitchyardError ? e.message : (e as Error).message}\n`);
     return ExitCode.usage;
   }
+  const config = loaded.routers[0]!;
   const logger = createLogger({ ...config.log, name: 'router', destination: io.stderr });
+  for (const warning of loaded.warnings) logger.warn({ warning }, `config: ${warning}`);
   // Every router is also a traffic source (/client) and can serve as the registry (/registry).
   const security = config.adminSecurity;
   const traffic = new TrafficClient({ policy: trafficPolicyOf(security) });
   const registry = await Registry.open({ ...registrySecurity(security), logger });
-  let router: Awaited<ReturnType<typeof startRouter>>;
+  const routers: RunningRouter[] = [];
+  // The first router owns the admin port; /ready there is ready when every router is.
+  const othersReady = (): Readiness =>
+    routers
+      .slice(1)
+      .find((r) => !r.readiness().ready)
+      ?.readiness() ?? { ready: routers.length === loaded.routers.length };
+  let router: RunningRouter;
   try {
     router = await startRouter(config, logger, {
       admin: (app) => {
         registerClientRoutes(app, { client: traffic });
         registerRegistryRoutes(app, { registry });
       },
+      ...(loaded.routers.length > 1 ? { othersReady } : {}),
     });
+    routers.push(router);
+    for (const other of loaded.routers.slice(1)) {
+      const sharedAdmin = { metrics: router.metrics, adminUrl: router.adminUrl };
+      routers.push(await startRouter(other, logger.child({ router: other.label }), { sharedAdmin }));
+    }
   } catch (e) {
+    await Promise.all(routers.map((r) => r.close()));
     await traffic.close();
     await registry.close();
     const usage = e instanceof SwitchyardError && e.code === 'SY_ERR_CONFIG_INVALID';
@@ -158,10 +177,10 @@ export async function routerCommand(args: readonly string[], io: CliIo): Promise
   // Deregister first, so the registry stops sending targets to a pod that is going away.
   await agent?.stop();
   await registered;
-  await router.drain(signal);
+  await Promise.all(routers.map((r) => r.drain(signal)));
   await traffic.close();
   await agent?.close();
-  await router.close();
+  await Promise.all(routers.map((r) => r.close()));
   await registry.close();
   logger.info('router stopped');
   return ExitCode.ok;

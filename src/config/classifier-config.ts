@@ -3,7 +3,7 @@
  * configurations wrote it, or linkerd's mapping `{kind: …}`, which the gRPC kind
  * `io.l5d.h2.grpc.retryableStatusCodes` needs for its `retryableStatusCodes` list.
  */
-import { GRPC_CLASSIFIERS, HTTP_CLASSIFIERS } from './h2-keys.js';
+import { CLASSIFIER_ALIASES, GRPC_CLASSIFIERS, HTTP_CLASSIFIERS } from './h2-keys.js';
 import { integer, isObject, type Problems, unknownKeys } from './validation.js';
 
 export interface ClassifierSetting {
@@ -28,10 +28,12 @@ export function classifierSetting(raw: unknown, key: string, p: Problems): Class
   unknownKeys(o, ['kind', 'retryableStatusCodes'], key, p);
   const kindKey = isObject(raw) ? `${key}.kind` : key;
   let kind = DEFAULT.kind;
-  if (typeof o.kind === 'string' && KINDS.includes(o.kind)) kind = o.kind;
+  const named =
+    typeof o.kind === 'string' && Object.hasOwn(CLASSIFIER_ALIASES, o.kind) ? CLASSIFIER_ALIASES[o.kind] : o.kind;
+  if (typeof named === 'string' && KINDS.includes(named)) kind = named;
   else p.add(kindKey, `must be one of ${KINDS.join(', ')}, got ${JSON.stringify(o.kind)}`);
   const codes = statusCodes(o.retryableStatusCodes, `${key}.retryableStatusCodes`, p);
-  if (codes !== undefined && kind !== CODES_KIND && KINDS.includes(String(o.kind)))
+  if (codes !== undefined && kind !== CODES_KIND && KINDS.includes(String(named)))
     p.add(`${key}.retryableStatusCodes`, `is read only by ${CODES_KIND}, not ${kind}`);
   if (codes === undefined && kind === CODES_KIND)
     p.add(`${key}.retryableStatusCodes`, `${CODES_KIND} needs the list of gRPC codes to retry (0–16)`);

@@ -6,6 +6,7 @@
 
 import { ADMIN_SECURITY_FIELDS } from './admin-security-config.js';
 import { type Fields, type JsonSchema, jsonSchema, type KeyDoc, keyDocs } from './config-schema.js';
+import { linkerdMarkdown } from './linkerd-reference.js';
 import { LOG_FIELDS } from './log-config.js';
 import { FS_NAMER_FIELDS, K8S_NAMER_FIELDS } from './namer-keys.js';
 import { NAMERD_FIELDS } from './namerd-keys.js';
@@ -106,5 +107,6 @@ export function configMarkdown(): string {
     ...BLOCKS.map(section),
     ...FLAG_BLOCKS.map(section),
     ...NAMER_BLOCKS.map(section),
+    linkerdMarkdown(),
   ].join('\n');
 }

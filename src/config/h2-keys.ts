@@ -20,7 +20,23 @@ export const GRPC_CLASSIFIERS = [
   'io.l5d.h2.grpc.retryableStatusCodes',
 ] as const;
 
-const ALL_CLASSIFIERS: readonly string[] = [...HTTP_CLASSIFIERS, ...GRPC_CLASSIFIERS];
+/**
+ * linkerd's other spellings of the HTTP kinds, read as the kind they name: the names before 1.1,
+ * without `http.` (`io.l5d.retryableRead5XX`, which the policy module reads too), and the h2
+ * router's (`io.l5d.h2.retryableRead5XX`), which judge an HTTP/2 response's status the same way.
+ */
+export const CLASSIFIER_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(
+  HTTP_CLASSIFIERS.flatMap((k) => [
+    [k.replace('io.l5d.http.', 'io.l5d.'), k],
+    [k.replace('io.l5d.http.', 'io.l5d.h2.'), k],
+  ]),
+);
+
+const ALL_CLASSIFIERS: readonly string[] = [
+  ...HTTP_CLASSIFIERS,
+  ...GRPC_CLASSIFIERS,
+  ...Object.keys(CLASSIFIER_ALIASES),
+];
 const quoted = (kinds: readonly string[]) => kinds.map((c) => `\`${c}\``).join(', ');
 
 /** A bare kind (the short form), or a mapping with the kind and, for gRPC, the codes to retry. */
@@ -44,7 +60,7 @@ export const RESPONSE_CLASSIFIER_FIELD: Field = {
   type: 'classifier kind, or `{kind, retryableStatusCodes}`',
   shown: '`io.l5d.http.nonRetryable5XX`',
   schema: CLASSIFIER_SCHEMA,
-  doc: `Which responses count as failures (for failure accrual and success rate) and which may be retried: ${quoted(HTTP_CLASSIFIERS)}, or for gRPC calls (judged by \`grpc-status\`) ${quoted(GRPC_CLASSIFIERS)}; the last retries the codes listed in \`retryableStatusCodes\` (0–16).`,
+  doc: `Which responses count as failures (for failure accrual and success rate) and which may be retried: ${quoted(HTTP_CLASSIFIERS)}, or for gRPC calls (judged by \`grpc-status\`) ${quoted(GRPC_CLASSIFIERS)}; the last retries the codes listed in \`retryableStatusCodes\` (0–16). linkerd's spellings \`io.l5d.<kind>\` (before 1.1) and \`io.l5d.h2.<kind>\` name the same HTTP kinds.`,
 };
 
 export const PROTOCOL_FIELD: Field = {

@@ -8,7 +8,7 @@ import { readSection } from './config-schema.js';
 import { type LogFormat, logSettings } from './log-config.js';
 import { type NamerConfig, namerConfig, namerFlag } from './namer-config.js';
 import { NAMERD_FIELDS } from './namerd-keys.js';
-import { deepFreeze, type HostPort, Problems } from './validation.js';
+import { deepFreeze, type HostPort, Problems, type Raw } from './validation.js';
 import { yamlMapping } from './yaml-text.js';
 
 export interface NamerdConfig {
@@ -45,9 +45,14 @@ export interface NamerdFlags {
 }
 
 /** Parses the YAML text (if any) and the flags into a validated, frozen config, or throws SY_ERR_CONFIG_INVALID. */
-export function namerdConfig(yamlText: string | null, flags: NamerdFlags = {}, source = 'config'): NamerdConfig {
-  const problems = new Problems();
-  const file = yamlMapping(yamlText, source, problems);
+export function namerdConfig(
+  yamlText: string | Raw | null,
+  flags: NamerdFlags = {},
+  source = 'config',
+  problems = new Problems(),
+): NamerdConfig {
+  // The linkerd format (namerd-linkerd-format.ts) hands over its translated mapping and its Problems.
+  const file = typeof yamlText === 'string' || yamlText === null ? yamlMapping(yamlText, source, problems) : yamlText;
   const scalars = readSection(NAMERD_FIELDS, file, '', problems, {
     listen: flags.listen,
     admin: flags.admin,

@@ -279,10 +279,18 @@ function registrySetting(raw: unknown, flags: RouterFlags, p: Problems): RouterC
   return { url: typeof url === 'string' ? url : null, locker };
 }
 
-/** Parses the YAML text (if any) and the flags into a validated, frozen config, or throws SY_ERR_CONFIG_INVALID. */
-export function routerConfig(yamlText: string | null, flags: RouterFlags = {}, source = 'config'): RouterConfig {
-  const p = new Problems();
-  const file = yamlMapping(yamlText, source, p);
+/**
+ * Parses the YAML text (if any) and the flags into a validated, frozen config, or throws
+ * SY_ERR_CONFIG_INVALID. The linkerd format (linkerd-format.ts) hands over a mapping it has
+ * already translated, and its own Problems, so each problem is reported under the key written.
+ */
+export function routerConfig(
+  yamlText: string | Raw | null,
+  flags: RouterFlags = {},
+  source = 'config',
+  p = new Problems(),
+): RouterConfig {
+  const file = typeof yamlText === 'string' || yamlText === null ? yamlMapping(yamlText, source, p) : yamlText;
   const scalars = readSection(ROUTER_FIELDS, file, '', p, {
     label: flags.label,
     listen: flags.listen,

@@ -16,6 +16,22 @@ export class Problems {
     return this.list.length === 0;
   }
 
+  /**
+   * A view whose problems are also recorded here under another name: the linkerd format is
+   * validated by the flat format's validator, and each problem must name the key the user wrote.
+   */
+  renamed(rename: (key: string) => string): Problems {
+    const parent = this;
+    return new (class extends Problems {
+      override add(key: string, problem: string): void {
+        super.add(key, problem);
+        // Blocks shared by several routers (namers:, admin:) are checked once per router; listed once.
+        const named = rename(key);
+        if (!parent.list.includes(`${named}: ${problem}`)) parent.add(named, problem);
+      }
+    })();
+  }
+
   error(): SwitchyardError {
     return createError('SY_ERR_CONFIG_INVALID', [this.list.map((p) => `\n  - ${p}`).join('')]);
   }

@@ -53,7 +53,14 @@ export interface RunningRouter {
   drain(reason: string): Promise<void>;
   /** Resolves with the reason when a drain, however started (/prestop, a signal), has ended. */
   readonly drained: Promise<string>;
+  /** What /ready says of this router alone. */
+  readiness(): Readiness;
   close(): Promise<void>;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly reason?: string;
 }
 
 function baseSource(config: RouterConfig, logger: Logger): BaseDtabSource {
@@ -82,6 +89,14 @@ const DELEGATE_TIMEOUT_MS = 2_000;
  */
 export interface RouterExtensions {
   readonly admin?: (app: FastifyInstance) => void;
+  /**
+   * For the second and later routers of one process (linkerd's `routers:` list): one admin port
+   * per process, as linkerd has, so they count in the first router's metrics (under their own
+   * label) and bind no admin port of their own.
+   */
+  readonly sharedAdmin?: { readonly metrics: MetricsRegistry; readonly adminUrl: string };
+  /** The other routers of the process: the admin port is ready only when they all are. */
+  readonly othersReady?: () => Readiness;
 }
 
 export async function startRouter(
@@ -89,7 +104,8 @@ export async function startRouter(
   logger: Logger,
   extensions: RouterExtensions = {},
 ): Promise<RunningRouter> {
-  const metrics = new MetricsRegistry();
+  const shared = extensions.sharedAdmin;
+  const metrics = shared?.metrics ?? new MetricsRegistry();
   const limits = config.limits;
   const stats = new RouterStats(metrics, config.label, {
     maxServices: limits.maxServiceSeries,
@@ -245,15 +261,19 @@ export async function startRouter(
     return drainStarted;
   };
 
+  const readiness = (): Readiness => {
+    if (routerServer.draining) return { ready: false, reason: 'draining' };
+    if (baseState.status === 'ok') return { ready: true };
+    return {
+      ready: false,
+      reason: baseState.status === 'pending' ? `no base dtab yet: ${baseState.reason}` : baseState.error.message,
+    };
+  };
   const admin = buildAdminApp({
     metrics,
     readiness: () => {
-      if (routerServer.draining) return { ready: false, reason: 'draining' };
-      if (baseState.status === 'ok') return { ready: true };
-      return {
-        ready: false,
-        reason: baseState.status === 'pending' ? `no base dtab yet: ${baseState.reason}` : baseState.error.message,
-      };
+      const own = readiness();
+      return own.ready && extensions.othersReady ? extensions.othersReady() : own;
     },
     startDrain: async (reason) => {
       void drain(reason);
@@ -308,7 +328,8 @@ export async function startRouter(
   listeners.add(config.listen.host, Number(new URL(url).port));
   let adminUrl: string;
   try {
-    adminUrl = await admin.listen({ host: config.admin.host, port: config.admin.port });
+    // A router sharing another's admin port builds its app (cheap, never listened on) and binds nothing.
+    adminUrl = shared ? shared.adminUrl : await admin.listen({ host: config.admin.host, port: config.admin.port });
   } catch (e) {
     await stopServing(0);
     throw e;
@@ -332,6 +353,7 @@ export async function startRouter(
     metrics,
     drain,
     drained,
+    readiness,
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
@@ -344,7 +366,7 @@ export async function startRouter(
         await pools.close();
         await accessLog?.close();
         await closeNamers(namers);
-        metrics.close();
+        if (!shared) metrics.close();
       })();
       return closing;
     },
