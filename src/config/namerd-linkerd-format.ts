@@ -69,7 +69,7 @@ export const NAMERD_LINKERD_FIELDS: Fields = {
     kind: 'shape',
     type: '`{ip, port}`',
     schema: { type: 'object', properties: { ip: { type: 'string' }, port: { type: 'integer' } } },
-    doc: "Accepted with a warning: switchyard's namerd has no separate admin port.",
+    doc: "namerd's admin port (`admin`; `127.0.0.1`, port 9991 by default): `/metrics`, `/ready`, `/healthz`, `/admin/ping`.",
   },
   namers: { kind: 'shape', type: 'list of namers', shown: 'none', schema: NAMERS_SCHEMA, doc: 'As `namers`.' },
   log: { kind: 'section', custom: true, doc: 'Log output (`log`).', fields: LOG_FIELDS },
@@ -77,7 +77,7 @@ export const NAMERD_LINKERD_FIELDS: Fields = {
 
 /** Switchyard's own namerd keys a linkerd-format file may also carry, as they are. */
 export const PASSED_NAMERD_KEYS: readonly string[] = Object.keys(NAMERD_FIELDS).filter(
-  (k) => k !== 'listen' && k !== 'namers' && k !== 'log',
+  (k) => k !== 'listen' && k !== 'admin' && k !== 'namers' && k !== 'log',
 );
 
 /** namerd's YAML in either format: switchyard's flat keys, or linkerd's (a `storage` mapping or an `interfaces` list). */
@@ -102,10 +102,15 @@ export function namerdSetup(yamlText: string | null, flags: NamerdFlags = {}, so
   }
   if (file.namers !== undefined) flat.namers = file.namers;
   if (file.log !== undefined) flat.log = file.log;
-  if (file.admin !== undefined)
-    warnings.push(
-      "admin: not bound; switchyard's namerd has no separate admin port (its metrics and state are read through its API port)",
-    );
+  if (file.admin !== undefined) {
+    const a = file.admin;
+    if (!isObject(a)) p.add('admin', 'must be a mapping with ip and port');
+    else {
+      const ip = String(a.ip ?? '127.0.0.1');
+      flat.admin = `${ip.includes(':') ? `[${ip}]` : ip}:${a.port ?? 9991}`;
+      origins.set('admin', 'admin');
+    }
+  }
   const seed = storage(file.storage, flat, origins, p);
   interfaces(file.interfaces, flat, origins, p, warnings);
   const renamed = p.renamed((key) => {

@@ -90,7 +90,7 @@ beforeAll(async () => {
     { name: 'gen-0', ip: '127.0.0.1' },
   ]);
   const namerdPort = await freePort();
-  namerd = await start('namerd', withPorts(fixture('namerd.yml'), { 4180: namerdPort, 8001: k8s.port }), 1);
+  namerd = await start('namerd', withPorts(fixture('namerd.yml'), { 4180: namerdPort, 8001: k8s.port, 9990: 0 }), 1);
   namerdUrl = String(namerd.listening[0]!.url);
   // `namerctl dtab create default default.dtab`, as the walkthrough does.
   const created = await request(`${namerdUrl}/api/1/dtabs/default`, {
@@ -198,7 +198,7 @@ describe('configs switchyard cannot run as they are: exit 64, every problem with
 describe("the gob example's docker-compose namerd config", () => {
   it('creates the namespaces its io.l5d.inMemory storage lists', async () => {
     const port = await freePort();
-    const started = await start('namerd', withPorts(fixture('compose-namerd.yml'), { 4180: port }), 1);
+    const started = await start('namerd', withPorts(fixture('compose-namerd.yml'), { 4180: port, 9991: 0 }), 1);
     const url = String(started.listening[0]!.url);
     let res = await request(`${url}/api/1/dtabs/default`, { headers: { accept: 'application/dtab' } });
     // The namespaces are written through namerd's API right after it listens.

@@ -57,16 +57,17 @@ describe("the walkthrough's configs", () => {
     ]);
   });
 
-  it('namerd.yml: memory store, the HTTP API on the httpController, the k8s namer; thrift and admin warned', () => {
+  it("namerd.yml: memory store, the HTTP API on the httpController, namerd's admin port, the k8s namer; thrift warned", () => {
     const { config, seed, warnings } = namerdSetup(fixture('namerd.yml'));
     expect(config).toMatchObject({
       store: 'memory',
       listen: { host: '127.0.0.1', port: 4180 },
+      admin: { host: '127.0.0.1', port: 9990 },
       namers: [{ kind: 'io.l5d.k8s', prefix: '/io.l5d.k8s', host: '127.0.0.1', port: 8001 }],
     });
     expect(seed).toEqual({});
-    expect(warnings).toHaveLength(2);
-    expect(warnings[1]).toMatch(/^interfaces\[0\]: io\.l5d\.thriftNameInterpreter is not served/);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^interfaces\[0\]: io\.l5d\.thriftNameInterpreter is not served/);
   });
 
   it("the docker-compose pair: both routers on namerd; namerd's inMemory namespaces to create", () => {
