@@ -135,8 +135,8 @@ describe('k8s/ manifests', () => {
       it("NetworkPolicies: namerd, the registry, peers, Redis and routers' admin ports only from the pods that call them", () => {
         const podsOf = (app: string) => podTemplates(objects).filter((p) => p.labels['app.kubernetes.io/name'] === app);
         const expected: [app: string, port: number, from: string[]][] = [
-          ['namerd', 4180, ['namerd-seed-dtab', 'router', 'traffic', 'web']],
-          ['registry', 4190, ['router', 'traffic-peer', 'web']],
+          ['namerd', 4180, ['canary-controller', 'namerd-seed-dtab', 'router', 'traffic', 'web']],
+          ['registry', 4190, ['canary-controller', 'router', 'traffic-peer', 'web']],
           ['traffic-peer', 8081, ['registry']],
           ['redis', 6379, ['namerd', 'registry']],
         ];
@@ -147,7 +147,7 @@ describe('k8s/ manifests', () => {
             .concat(pod.spec.initContainers ?? [])
             .find((c: K8sObject) => role(c) === 'router');
           const app = pod.labels['app.kubernetes.io/name']!;
-          if (router !== undefined) expected.push([app, 9990, app === 'traffic' ? [] : ['registry']]);
+          if (router !== undefined) expected.push([app, 9990, app === 'traffic' ? [] : ['canary-controller', 'registry']]);
         }
         expect(expected.some(([, port]) => port === 9990)).toBe(true);
         for (const [app, port, from] of expected) {
