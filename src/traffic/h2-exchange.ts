@@ -106,7 +106,7 @@ export function h2Exchange(session: http2.ClientHttp2Session, request: H2Request
     try {
       stream = session.request(request.headers, { endStream: request.body === null });
     } catch (e) {
-      error = errorKind(e);
+      error = h2ErrorKind(e);
       return finish();
     }
     stream.on('response', (head) => {
@@ -123,7 +123,7 @@ export function h2Exchange(session: http2.ClientHttp2Session, request: H2Request
     });
     stream.on('data', (chunk: Buffer) => frames?.push(chunk));
     stream.on('error', (e) => {
-      if (status === 0) error ??= errorKind(e);
+      if (status === 0) error ??= h2ErrorKind(e);
     });
     stream.on('close', () => {
       // Reset by the server before the end, with no status to say why.
@@ -132,6 +132,29 @@ export function h2Exchange(session: http2.ClientHttp2Session, request: H2Request
     });
     if (request.body !== null) stream.end(request.body);
   });
+}
+
+/**
+ * errorKind() for node:http2's errors: a stream cut off because its session failed carries the
+ * session's error as its cause (a refused connection, the policy's refusal), which is the one
+ * worth counting.
+ */
+export function h2ErrorKind(error: unknown): string {
+  const e = error as { code?: unknown; cause?: unknown } | null;
+  if (e?.cause !== undefined && e.cause !== null) return h2ErrorKind(e.cause);
+  switch (e?.code) {
+    case 'ERR_HTTP2_GOAWAY_SESSION':
+    case 'ERR_HTTP2_INVALID_SESSION':
+      return 'goaway';
+    case 'ERR_HTTP2_STREAM_ERROR':
+    case 'ERR_HTTP2_STREAM_CANCEL':
+      return 'reset';
+    case 'ERR_HTTP2_ERROR':
+    case 'ERR_HTTP2_SESSION_ERROR':
+      return 'protocol-error';
+    default:
+      return errorKind(error);
+  }
 }
 
 function rstKind(code: number | undefined): string {

@@ -1,10 +1,12 @@
 /**
  * A target's HTTP/2 connections: cleartext h2 with prior knowledge (what gRPC and the router's
  * h2c listener speak), a few sessions shared by the run's requests. A stream goes to a session
- * with room under the server's SETTINGS_MAX_CONCURRENT_STREAMS; when every session is full a new
- * one is opened, up to `maxSessions`, and past that requests wait for a stream to end. A session
- * that received GOAWAY takes no new streams and one that closed is dropped, so the next request
- * connects again. Connections go through the target's policy lookup, like the HTTP/1.1 ones, so a
+ * with room under the server's SETTINGS_MAX_CONCURRENT_STREAMS, and a new session takes streams
+ * only once those settings arrived (before that a server allowing 2 would refuse the rest); when
+ * every session is full a new one is opened, up to `maxSessions`, and past that requests wait for
+ * a stream to end. A session that received GOAWAY takes no new streams and is closed once its
+ * streams are done, so the next request connects again. A connection that fails fails the
+ * requests that were waiting for it: each request costs at most one connection attempt. Connections go through the target's policy lookup, like the HTTP/1.1 ones, so a
  * name that resolves somewhere refused is refused here too. What a server may send is bounded:
  * header lists (pairs and bytes) and the session's memory.
  */
@@ -22,6 +24,15 @@ interface Slot {
   readonly session: http2.ClientHttp2Session;
   active: number;
   usable: boolean;
+  /** The server's SETTINGS arrived. */
+  ready: boolean;
+  /** Resolves when ready (null), or with the error when the session ended first. */
+  readonly settled: Promise<unknown>;
+}
+
+export interface Lease {
+  readonly session: http2.ClientHttp2Session;
+  release(): void;
 }
 
 export interface H2SessionsOptions {
@@ -46,12 +57,26 @@ export class H2Sessions {
 
   /**
    * A session with room for one more stream; call the returned release() when the stream is
-   * over. Resolves to null once the pool is closed.
+   * over. Resolves to `{ error }` when the connection it waited for failed, null once the pool is
+   * closed.
    */
-  async acquire(): Promise<{ session: http2.ClientHttp2Session; release: () => void } | null> {
+  async acquire(): Promise<Lease | { error: unknown } | null> {
     for (;;) {
       if (this.#closed) return null;
-      const slot = this.#roomy() ?? (this.#slots.size < this.#max ? this.#connect() : null);
+      const slot = this.#roomy();
+      if (slot === null) {
+        const pending = [...this.#slots].find((s) => s.usable && !s.ready);
+        if (pending !== undefined) {
+          const error = await pending.settled;
+          if (error !== null) return { error };
+          continue;
+        }
+        const usable = [...this.#slots].filter((s) => s.usable).length;
+        if (usable < this.#max) {
+          this.#connect();
+          continue;
+        }
+      }
       if (slot !== null) {
         slot.active++;
         let released = false;
@@ -71,7 +96,7 @@ export class H2Sessions {
 
   #roomy(): Slot | null {
     for (const slot of this.#slots) {
-      if (!slot.usable) continue;
+      if (!slot.usable || !slot.ready || slot.session.destroyed || slot.session.closed) continue;
       const allowed = slot.session.remoteSettings?.maxConcurrentStreams;
       const cap = Math.min(allowed ?? INITIAL_STREAMS, MAX_STREAMS_PER_SESSION);
       if (slot.active < Math.max(cap, 1)) return slot;
@@ -90,17 +115,31 @@ export class H2Sessions {
       maxSessionMemory: 16,
       settings: { maxHeaderListSize: MAX_HEADER_LIST_BYTES, enablePush: false },
     });
-    const slot: Slot = { session, active: 0, usable: true };
+    let settle!: (error: unknown) => void;
+    const settled = new Promise<unknown>((resolve) => (settle = resolve));
+    const slot: Slot = { session, active: 0, usable: true, ready: false, settled };
     this.#slots.add(slot);
-    const retire = () => {
+    let failure: unknown = new Error('the connection closed before its settings arrived');
+    session.once('remoteSettings', () => {
+      slot.ready = true;
+      settle(null);
+      this.#wake();
+    });
+    session.on('goaway', () => {
+      slot.usable = false;
+      // Streams in flight may finish; then the connection goes (the server may never close it).
+      if (!session.closed) session.close();
+      this.#wake();
+    });
+    // The streams see the error too; the session's own is a reason to stop using it.
+    session.on('error', (error) => {
+      failure = error;
       slot.usable = false;
       this.#wake();
-    };
-    session.on('goaway', retire);
-    // The streams see the error too; the session's own is only a reason to stop using it.
-    session.on('error', retire);
+    });
     session.on('close', () => {
-      retire();
+      slot.usable = false;
+      settle(failure);
       this.#slots.delete(slot);
       this.#wake();
     });

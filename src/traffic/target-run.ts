@@ -16,7 +16,7 @@ import type { OutgoingHttpHeaders } from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import { Client, type Dispatcher, Pool } from 'undici';
 import { formatGrpcTimeout } from '../router/protocol/grpc/timeout.js';
-import { type H2Result, h2Exchange } from './h2-exchange.js';
+import { type H2Result, h2ErrorKind, h2Exchange } from './h2-exchange.js';
 import { H2Sessions } from './h2-sessions.js';
 import { errorKind, exchange } from './http-exchange.js';
 import type { Outcome } from './target-results.js';
@@ -263,6 +263,10 @@ export class TargetRun {
   async #h2Attempt(extra: Record<string, string>): Promise<Reply | null> {
     const lease = await this.#h2!.acquire();
     if (lease === null) return null;
+    if ('error' in lease) {
+      if (this.#aborting) return null;
+      return { status: 0, headers: null, trailers: null, grpcStatus: null, error: h2ErrorKind(lease.error) };
+    }
     try {
       const headers = { ...this.#h2Head!, ...extra };
       const timeoutMs = this.#target.requestTimeoutMs;
