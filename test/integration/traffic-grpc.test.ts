@@ -7,6 +7,7 @@
  * `--grpc` path through bin/switchyard.js.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/switchyard.js';
 import { routerConfig } from '../../src/config/router-config.js';
 import { type App, type GenApp, startGen, startGenGrowthhack, startWord } from '../../src/quickstart/example-apps.js';
 import { type RunningRouter, startRouter } from '../../src/router/router.js';
@@ -14,7 +15,7 @@ import { createLogger } from '../../src/telemetry/logger.js';
 import { registerClientRoutes } from '../../src/traffic/client-routes.js';
 import type { TargetResultsJson } from '../../src/traffic/target-results.js';
 import { TrafficClient } from '../../src/traffic/traffic-client.js';
-import { spawnBin } from '../helpers/cli-run.js';
+import { runMain, spawnBin } from '../helpers/cli-run.js';
 
 let gen: GenApp;
 let growthhack: GenApp;
@@ -169,6 +170,51 @@ describe('gRPC targets through a router that names calls by path', () => {
     expect(results).toMatchObject({ requests: 20, good: 20, countsByGrpcStatus: { 0: 20 } });
   });
 
+  it("uploads a proto on the router admin (goto's /grpc/protos/add/{name}), bounded and refused whole when broken", async () => {
+    const admin = router.adminUrl;
+    const upload = (name: string, text: string) =>
+      fetch(`${admin}/grpc/protos/add/${name}`, { method: 'POST', body: text });
+    const alt =
+      'syntax = "proto3"; package alt; service Words { rpc GetWord(E) returns (W); } message E {} message W { string word = 1; }';
+    const ok = await upload('alt', alt);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ added: { name: 'alt', methods: ['alt.Words/GetWord'] } });
+    const big = await upload('big', `${alt}//${'x'.repeat(70_000)}`);
+    expect(big.status).toBe(400);
+    const broken = await upload('broken', 'syntax = "proto3";\nservice S { rpc A(Nope) returns (Nope); }');
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as { message: string }).message).toMatch(/proto: broken: .*Nope/);
+    const listed = (await fetch(`${admin}/client/grpc/protos`).then((r) => r.json())) as { protos: { name: string }[] };
+    expect(listed.protos.map((p) => p.name)).toEqual(['gob', 'alt']);
+    const added = await fetch(`${admin}/client/targets/add`, {
+      method: 'POST',
+      body: JSON.stringify({
+        name: 'alt',
+        url: router.url,
+        protocol: 'grpc',
+        service: 'alt.Words',
+        method: 'GetWord',
+        body: '{}',
+      }),
+    });
+    expect(added.status).toBe(200);
+  });
+
+  it('switchyard traffic refuses bad gRPC flags with exit 64, naming the flag or field', async () => {
+    const traffic = (...args: string[]) => runMain(main, ['traffic', '--url', router.url, ...args]);
+    const cases: [string[], RegExp][] = [
+      [['--grpc', 'nope'], /--grpc wants SERVICE\/METHOD/],
+      [['--grpc', 'proto.GenSvc/Gen', '--data', '{"txt":"gob"}'], /body: proto.GenRequest has no field "txt"/],
+      [['--grpc', 'proto.GenSvc/Gen', '--proto', 'no-such.proto'], /--proto no-such.proto: /],
+      [['--protocol', 'grpcs'], /protocol: "grpcs": TLS is not supported/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await traffic(...args);
+      expect(run.code, args.join(' ')).toBe(64);
+      expect(run.stderr).toMatch(message);
+    }
+  });
+
   it('switchyard traffic --grpc through bin/switchyard.js, the JSON report and the summary', async () => {
     const args = [
       'traffic',
@@ -197,5 +243,5 @@ describe('gRPC targets through a router that names calls by path', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/grpc-status\s+Count\s+Share\n0 OK\s+200\s+100\.0%/);
     expect(text.stdout).toMatch(/x-version\s+Count\s+Share\s+grpc 0 OK\ngen\s+\d+/);
-  });
+  }, 60_000);
 });
