@@ -11,7 +11,7 @@
  * ends without any grpc-status is the error `grpc-status-missing`.
  */
 import http2, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
-import { GrpcStatus, grpcStatusFromHttp, parseGrpcStatus } from '../router/protocol/grpc/status.js';
+import { DEADLINE_EXCEEDED, grpcStatusFromHttp, parseGrpcStatus } from './grpc-codes.js';
 import { errorKind } from './http-exchange.js';
 
 export interface H2Result {
@@ -92,7 +92,7 @@ export function h2Exchange(session: http2.ClientHttp2Session, request: H2Request
       settled = true;
       clearTimeout(timer);
       if (request.grpc && status !== 0) {
-        if (timedOut) grpcStatus = GrpcStatus.DEADLINE_EXCEEDED;
+        if (timedOut) grpcStatus = DEADLINE_EXCEEDED;
         else if (grpcStatus === null && status !== 200) grpcStatus = grpcStatusFromHttp(status);
         else if (grpcStatus === null) error ??= 'grpc-status-missing';
       } else if (timedOut) error = 'timeout';

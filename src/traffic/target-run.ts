@@ -15,7 +15,7 @@
 import type { OutgoingHttpHeaders } from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import { Client, type Dispatcher, Pool } from 'undici';
-import { formatGrpcTimeout } from '../router/protocol/grpc/timeout.js';
+import { formatGrpcTimeout } from './grpc-codes.js';
 import { type H2Result, h2ErrorKind, h2Exchange } from './h2-exchange.js';
 import { H2Sessions } from './h2-sessions.js';
 import { errorKind, exchange } from './http-exchange.js';

@@ -9,6 +9,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mergeClientResults } from '../../src/registry/client-results-merge.js';
 import type { InstanceLocker } from '../../src/registry/locker.js';
+import * as router from '../../src/router/protocol/grpc/status.js';
+import { parseGrpcTimeout } from '../../src/router/protocol/grpc/timeout.js';
+import { formatGrpcTimeout, grpcStatusFromHttp, parseGrpcStatus } from '../../src/traffic/grpc-codes.js';
 import { GrpcFrameCounter } from '../../src/traffic/h2-exchange.js';
 import { type Outcome, TargetResults } from '../../src/traffic/target-results.js';
 
@@ -117,5 +120,33 @@ describe('GrpcFrameCounter', () => {
     counter.push(Buffer.from([0, 0xff, 0xff, 0xff, 0xff, 1, 2, 3]));
     expect(counter.messages).toBe(1);
     expect(counter.partial).toBe(true);
+  });
+});
+
+describe("the generator's gRPC rules agree with the router's", () => {
+  it('reads grpc-status values and maps HTTP errors the same way', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 12 }),
+          fc.stringMatching(/^[0-9]{1,12}$/),
+          fc.integer({ min: -5, max: 120 }).map(String),
+        ),
+        (v) => {
+          expect(parseGrpcStatus(v)).toBe(router.parseGrpcStatus(v));
+        },
+      ),
+    );
+    for (let status = 100; status < 600; status++)
+      expect(grpcStatusFromHttp(status)).toBe(router.grpcStatusFromHttp(status));
+  });
+
+  it('writes a grpc-timeout the router reads back as no shorter than asked', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0.001, max: 1e12, noNaN: true }), (ms) => {
+        const read = parseGrpcTimeout(formatGrpcTimeout(ms));
+        expect(read.ok && read.ms >= Math.min(ms, 99_999_999_000)).toBe(true);
+      }),
+    );
   });
 });
