@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import { SwitchyardError } from '../errors.js';
 import { parseDuration } from '../traffic/duration.js';
 import { MAX_PROTO_BYTES } from '../traffic/grpc-protos.js';
+import type { TargetSpec } from '../traffic/target-spec.js';
 import { TrafficClient } from '../traffic/traffic-client.js';
 import type { Options } from './args.js';
 import { type CliIo, describeIoError, resolveFile } from './io.js';
@@ -114,6 +115,12 @@ async function protoFile(io: CliIo, file: string): Promise<string> {
   }
 }
 
+/** The summary's first line: the URL, and for h2 and gRPC what is sent there. */
+function describeTarget(t: TargetSpec): string {
+  if (t.protocol === 'grpc') return `${t.url} grpc ${t.service}/${t.method}`;
+  return t.protocol === 'h2' ? `${t.url} h2` : t.url;
+}
+
 export async function trafficCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = trafficHelp.parse(args, options, false);
   if (values.help === true) return trafficHelp.print(io);
@@ -187,6 +194,6 @@ export async function trafficCommand(args: readonly string[], io: CliIo): Promis
   const elapsed = performance.now() - started;
   const results = client.resultsOf('traffic')!;
   if (values.json === true) io.stdout.write(`${JSON.stringify({ target, elapsedMs: Math.round(elapsed), results })}\n`);
-  else io.stdout.write(summaryTables(target.url, results, elapsed));
+  else io.stdout.write(summaryTables(describeTarget(target), results, elapsed));
   return 0;
 }

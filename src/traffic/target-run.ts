@@ -226,9 +226,10 @@ export class TargetRun {
     let retries = 0;
     let retryReason: string | null = null;
     for (;;) {
-      const extra: Record<string, string> = {};
-      if (id !== null) extra['x-request-id'] = id;
-      if (retries > 0) extra['x-retry-count'] = String(retries);
+      // Most requests add nothing: no object is built for them.
+      let extra: Record<string, string> | null = null;
+      if (id !== null) extra = { 'x-request-id': id };
+      if (retries > 0) extra = { ...extra, 'x-retry-count': String(retries) };
       const reply = dispatcher === undefined ? await this.#h2Attempt(extra) : await this.#h1Attempt(dispatcher, extra);
       // Requests cut off by stop() are not the upstream's fault: they are not counted.
       if (reply === null) return;
@@ -248,10 +249,10 @@ export class TargetRun {
     }
   }
 
-  async #h1Attempt(dispatcher: Dispatcher, extra: Record<string, string>): Promise<Reply | null> {
+  async #h1Attempt(dispatcher: Dispatcher, extra: Record<string, string> | null): Promise<Reply | null> {
     try {
-      const none = extra['x-request-id'] === undefined && extra['x-retry-count'] === undefined;
-      const options = none ? this.#plain : { ...this.#plain, headers: { ...this.#target.spec.headers, ...extra } };
+      const options =
+        extra === null ? this.#plain : { ...this.#plain, headers: { ...this.#target.spec.headers, ...extra } };
       const head = await exchange(dispatcher, options);
       return { status: head.status, headers: head.headers, trailers: null, grpcStatus: null, error: null };
     } catch (e) {
@@ -260,7 +261,7 @@ export class TargetRun {
     }
   }
 
-  async #h2Attempt(extra: Record<string, string>): Promise<Reply | null> {
+  async #h2Attempt(extra: Record<string, string> | null): Promise<Reply | null> {
     const lease = await this.#h2!.acquire();
     if (lease === null) return null;
     if ('error' in lease) {
@@ -268,7 +269,7 @@ export class TargetRun {
       return { status: 0, headers: null, trailers: null, grpcStatus: null, error: h2ErrorKind(lease.error) };
     }
     try {
-      const headers = { ...this.#h2Head!, ...extra };
+      const headers = extra === null ? this.#h2Head! : { ...this.#h2Head!, ...extra };
       const timeoutMs = this.#target.requestTimeoutMs;
       const reply = await h2Exchange(lease.session, {
         headers,
