@@ -156,8 +156,12 @@ export async function trafficCommand(args: readonly string[], io: CliIo): Promis
   const client = new TrafficClient({ intervalMs });
   try {
     const proto = str('proto');
-    if (proto !== undefined)
-      client.protos.add(basename(proto).replace(/\.proto$/, '') || 'proto', await protoFile(io, proto));
+    if (proto !== undefined) {
+      // Named after the file when that makes a valid name (`gob` is the built-in one's).
+      const base = basename(proto).replace(/\.proto$/, '');
+      const name = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,63}$/.test(base) && base !== 'gob' ? base : 'proto';
+      client.protos.add(name, await protoFile(io, proto));
+    }
     client.addTarget(spec);
   } catch (e) {
     if (e instanceof SwitchyardError && e.code !== 'SY_ERR_USAGE') {

@@ -122,7 +122,8 @@ export class GrpcProtos {
 
   /**
    * The method `rpc` of `service` (its full name, or a name protobufjs finds from the root, like
-   * goto's `Goto`), searched in the uploaded protos, newest last wins, then in gob; or null.
+   * goto's `Goto`), searched in the uploaded protos, newest first, then in gob; or why it was
+   * not found (no such service, or no such method in it).
    */
   method(service: string, rpc: string): GrpcMethod | string {
     const roots = [...[...this.#uploaded.values()].reverse(), gobProto()];

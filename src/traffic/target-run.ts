@@ -277,7 +277,8 @@ export class TargetRun {
         grpc: this.#target.grpc !== null,
         timeoutMs,
       });
-      return this.#aborting && reply.status === 0 ? null : reply;
+      // Cut off by stop() (after the grace): not the upstream's doing, not counted, as for HTTP/1.1.
+      return this.#aborting ? null : reply;
     } finally {
       lease.release();
     }

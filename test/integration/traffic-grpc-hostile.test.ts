@@ -25,6 +25,8 @@ interface Hostile {
   cancelled: number;
   /** The most streams open at once on one session. */
   maxOpen: number;
+  /** Streams open now on this path. */
+  streamsOpen(path: string): number;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ function pump(stream: http2.ServerHttp2Stream, total: number, done: () => void):
 async function startHostile(settings: http2.Settings = {}, onSession?: (s: http2.ServerHttp2Session) => void) {
   const server = http2.createServer({ settings, maxSendHeaderBlockLength: 1 << 20 });
   const open = new Map<http2.Http2Session, number>();
+  const byPath = new Map<string, number>();
   const h: Hostile = {
     url: '',
     server,
@@ -55,6 +58,7 @@ async function startHostile(settings: http2.Settings = {}, onSession?: (s: http2
     bodies: new Map(),
     cancelled: 0,
     maxOpen: 0,
+    streamsOpen: (path) => byPath.get(path) ?? 0,
     close: () =>
       new Promise((resolve) => {
         for (const s of open.keys()) s.destroy();
@@ -78,6 +82,8 @@ async function startHostile(settings: http2.Settings = {}, onSession?: (s: http2
       if (stream.rstCode === http2.constants.NGHTTP2_CANCEL) h.cancelled++;
     });
     const path = String(headers[':path']);
+    byPath.set(path, (byPath.get(path) ?? 0) + 1);
+    stream.on('close', () => byPath.set(path, byPath.get(path)! - 1));
     const parts: Buffer[] = [];
     stream.on('data', (c: Buffer) => parts.push(c));
     stream.on('end', () => {
@@ -217,6 +223,27 @@ describe('a hostile server cannot exhaust the generator', () => {
     expect(r).toMatchObject({ bad: 3, countsByGrpcStatus: { 4: 3 } });
     expect(performance.now() - started).toBeLessThan(5000);
     await expect.poll(() => hostile.cancelled - cancelled).toBe(3);
+  });
+
+  it('stop() ends endless streams within the grace period, and the cut-off calls are not counted', async () => {
+    const client = new TrafficClient({ stopGraceMs: 200 });
+    client.addTarget({
+      name: 't',
+      protocol: 'grpc',
+      service: 'h.S',
+      method: 'Endless',
+      url: hostile.url,
+      totalRequests: 2,
+      replicas: 2,
+      requestTimeout: '60s',
+    });
+    client.invoke(['t']);
+    await expect.poll(() => hostile.streamsOpen('/h.S/Endless')).toBe(2);
+    const started = performance.now();
+    await client.stop(['t']);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(client.resultsOf('t')).toMatchObject({ requests: 0, running: false });
+    await expect.poll(() => hostile.streamsOpen('/h.S/Endless')).toBe(0);
   });
 
   it('a header list past the limit fails the call, not the process', async () => {

@@ -73,6 +73,13 @@ describe('grpc fields', () => {
     expect(t.grpc?.frame).toEqual(Buffer.from([0, 0, 0, 0, 7, 0x0a, 3, 0x67, 0x6f, 0x62, 0x10, 1]));
   });
 
+  it("parsing a grpc target's spec again yields the same spec (the registry passes specs on)", () => {
+    const spec = parseTarget(gen({ url: 'dns:///127.0.0.1:9000', retriableStatusCodes: [14] }), undefined, protos).spec;
+    expect(parseTarget(JSON.parse(JSON.stringify(spec)), undefined, protos).spec).toEqual(spec);
+    const raw = parseTarget(gen({ body: undefined, bodyBase64: 'AQID' }), undefined, protos).spec;
+    expect(parseTarget(JSON.parse(JSON.stringify(raw)), undefined, protos).spec).toEqual(raw);
+  });
+
   it('names the field for every body problem', () => {
     expect(refusal(gen({ body: '{"text":1}' }))).toMatch(/body: text: string expected/);
     expect(refusal(gen({ body: '{"limt":1}' }))).toMatch(/body: proto.GenRequest has no field "limt"/);
