@@ -51,7 +51,7 @@ Flags:
 Examples:
   switchyard traffic --url http://127.0.0.1:4140/ --qps 100 --duration 30s --track-header x-version
   switchyard traffic --url http://127.0.0.1:8080/ --requests 10000 -c 50 --json
-  switchyard traffic --url http://127.0.0.1:4140 --grpc proto.GenSvc/Gen --data '{"text":"gob","limit":1}' \
+  switchyard traffic --url http://127.0.0.1:4140 --grpc proto.GenSvc/Gen --data '{"text":"gob","limit":1}' \\
     --requests 2000 --track-header x-version
 `,
 );
