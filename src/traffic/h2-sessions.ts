@@ -39,12 +39,15 @@ export interface H2SessionsOptions {
   readonly url: URL;
   readonly lookup: LookupFunction;
   readonly maxSessions: number;
+  /** How long a new connection may take to deliver the server's SETTINGS. */
+  readonly connectTimeoutMs: number;
 }
 
 export class H2Sessions {
   readonly #url: URL;
   readonly #lookup: LookupFunction;
   readonly #max: number;
+  readonly #connectTimeoutMs: number;
   readonly #slots = new Set<Slot>();
   readonly #waiting: (() => void)[] = [];
   #closed = false;
@@ -53,6 +56,7 @@ export class H2Sessions {
     this.#url = options.url;
     this.#lookup = options.lookup;
     this.#max = Math.max(1, options.maxSessions);
+    this.#connectTimeoutMs = options.connectTimeoutMs;
   }
 
   /**
@@ -120,7 +124,13 @@ export class H2Sessions {
     const slot: Slot = { session, active: 0, usable: true, ready: false, settled };
     this.#slots.add(slot);
     let failure: unknown = new Error('the connection closed before its settings arrived');
+    // A server that accepts the connection and says nothing (an HTTP/1.1 server waiting for a
+    // request line, a black hole) must not hold the requests waiting for it forever.
+    const timer = setTimeout(() => {
+      session.destroy(Object.assign(new Error('no HTTP/2 settings from the server in time'), { code: 'ETIMEDOUT' }));
+    }, this.#connectTimeoutMs);
     session.once('remoteSettings', () => {
+      clearTimeout(timer);
       slot.ready = true;
       settle(null);
       this.#wake();
@@ -138,6 +148,7 @@ export class H2Sessions {
       this.#wake();
     });
     session.on('close', () => {
+      clearTimeout(timer);
       slot.usable = false;
       settle(failure);
       this.#slots.delete(slot);

@@ -100,7 +100,12 @@ export class TargetRun {
         : [new Pool(url.origin, { connections: spec.replicas, pipelining: 1, connect })];
     this.#h2 = h1
       ? null
-      : new H2Sessions({ url, lookup: options.target.lookup, maxSessions: Math.min(spec.replicas, MAX_H2_SESSIONS) });
+      : new H2Sessions({
+          url,
+          lookup: options.target.lookup,
+          maxSessions: Math.min(spec.replicas, MAX_H2_SESSIONS),
+          connectTimeoutMs: connect.timeout,
+        });
     this.#h2Head = h1 ? null : h2Head(options.target);
     this.#h2Body = options.target.grpc?.frame ?? options.target.bodyBytes ?? spec.body;
     this.#plain = {

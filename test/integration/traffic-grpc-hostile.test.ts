@@ -8,7 +8,7 @@
  * h2 connection goes through the target policy's lookup like an HTTP/1.1 one.
  */
 import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetPolicy } from '../../src/traffic/target-policy.js';
 import type { TargetResultsJson } from '../../src/traffic/target-results.js';
@@ -271,6 +271,25 @@ describe('a hostile server cannot exhaust the generator', () => {
       console.log(`GOAWAY storm: ${storm.sessions} sessions for 200 calls, errors ${JSON.stringify(r.countsByErrors)}`);
     } finally {
       await storm.close();
+    }
+  });
+
+  it('a server that accepts the connection and never speaks HTTP/2: each call times out, the run ends', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const started = performance.now();
+      const r = await run({ method: 'Trailer', url, totalRequests: 4, replicas: 2, requestTimeout: '300ms' });
+      expect(r).toMatchObject({ failed: 4, countsByErrors: { timeout: 4 } });
+      expect(performance.now() - started).toBeLessThan(5000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 
