@@ -1,24 +1,29 @@
 /**
- * `switchyard traffic`: runs one target from this process — fixed rate for a duration, or a
+ * `switchyard traffic`: runs one target from this process (HTTP/1.1, h2 or gRPC) — fixed rate for a duration, or a
  * number of requests as fast as C connections allow — with a progress line per interval on
  * standard error and a summary on standard output (`--json` prints the full results instead,
  * for scripts). Flags become a target and go through the same validation as the /client API, so
  * a bad one is a usage error (exit 64) naming the field. Ctrl-C stops early and still reports.
  */
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { SwitchyardError } from '../errors.js';
 import { parseDuration } from '../traffic/duration.js';
+import { MAX_PROTO_BYTES } from '../traffic/grpc-protos.js';
+import type { TargetSpec } from '../traffic/target-spec.js';
 import { TrafficClient } from '../traffic/traffic-client.js';
 import type { Options } from './args.js';
-import type { CliIo } from './io.js';
+import { type CliIo, describeIoError, resolveFile } from './io.js';
 import { type ProgressState, progressLine, summaryTables } from './traffic-report.js';
 import { UsageText } from './usage-text.js';
 
 export const trafficHelp = new UsageText(
   'switchyard traffic',
-  `switchyard traffic: send HTTP traffic to a URL and report counts, latency percentiles and splits.
+  `switchyard traffic: send HTTP or gRPC traffic to a URL and report counts, latency percentiles and splits.
 
 Usage:
   switchyard traffic --url URL [--qps N --duration 30s | --requests N] [flags]
+  switchyard traffic --url URL --grpc SERVICE/METHOD [--data JSON] [--proto FILE] [flags]
 
 Flags:
       --url URL             where to send requests (required)
@@ -30,8 +35,14 @@ Flags:
   -m, --method METHOD       HTTP method (default GET)
   -H, --header 'K: V'       request header (repeatable), e.g. -H 'l5d-dtab: /svc/web => /svc/web-v2'
   -d, --body TEXT           request body
+      --protocol P          http/1.1 (default), h2 (cleartext, prior knowledge) or grpc
+      --grpc SVC/METHOD     call this gRPC method, e.g. proto.GenSvc/Gen (implies --protocol grpc)
+      --data JSON           the gRPC request message as JSON, e.g. '{"text":"gob","limit":1}'
+      --data-base64 B64     the request as raw bytes (for gRPC: one message's bytes)
+      --proto FILE          a .proto file defining the service (the gob services are built in)
       --timeout DUR         per-request timeout (default 10s)
-      --track-header NAME   count responses by this header's values (repeatable), e.g. x-version
+      --track-header NAME   count responses by this header's (or trailer's) values (repeatable),
+                            e.g. x-version
       --interval DUR        progress and per-interval stats period (default 1s)
       --json                print the full results as JSON instead of the summary
   -q, --quiet               no progress lines
@@ -40,6 +51,8 @@ Flags:
 Examples:
   switchyard traffic --url http://127.0.0.1:4140/ --qps 100 --duration 30s --track-header x-version
   switchyard traffic --url http://127.0.0.1:8080/ --requests 10000 -c 50 --json
+  switchyard traffic --url http://127.0.0.1:4140 --grpc proto.GenSvc/Gen --data '{"text":"gob","limit":1}' \\
+    --requests 2000 --track-header x-version
 `,
 );
 
@@ -53,6 +66,11 @@ const options: Options = {
   method: { type: 'string', short: 'm' },
   header: { type: 'string', short: 'H', multiple: true },
   body: { type: 'string', short: 'd' },
+  protocol: { type: 'string' },
+  grpc: { type: 'string' },
+  data: { type: 'string' },
+  'data-base64': { type: 'string' },
+  proto: { type: 'string' },
   timeout: { type: 'string' },
   'track-header': { type: 'string', multiple: true },
   interval: { type: 'string' },
@@ -73,6 +91,36 @@ function headers(list: readonly string[]): Record<string, string> {
   return out;
 }
 
+/** `proto.GenSvc/Gen` (a leading slash, as in the gRPC path, is fine) → service and method. */
+function grpcCall(text: string): { service: string; method: string } {
+  const slash = text.lastIndexOf('/');
+  const service = text.slice(0, slash).replace(/^\//, '');
+  const method = text.slice(slash + 1);
+  if (slash < 0 || service === '' || method === '') {
+    throw trafficHelp.error(`--grpc wants SERVICE/METHOD such as proto.GenSvc/Gen, got '${text}'`);
+  }
+  return { service, method };
+}
+
+/** --proto FILE: read whole only when small enough to be accepted. */
+async function protoFile(io: CliIo, file: string): Promise<string> {
+  try {
+    const path = resolveFile(io, file);
+    const { size } = await stat(path);
+    if (size > MAX_PROTO_BYTES) throw trafficHelp.error(`--proto ${file}: ${size} bytes, above ${MAX_PROTO_BYTES}`);
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if (e instanceof SwitchyardError) throw e;
+    throw trafficHelp.error(`--proto ${file}: ${describeIoError(e)}`);
+  }
+}
+
+/** The summary's first line: the URL, and for h2 and gRPC what is sent there. */
+function describeTarget(t: TargetSpec): string {
+  if (t.protocol === 'grpc') return `${t.url} grpc ${t.service}/${t.method}`;
+  return t.protocol === 'h2' ? `${t.url} h2` : t.url;
+}
+
 export async function trafficCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = trafficHelp.parse(args, options, false);
   if (values.help === true) return trafficHelp.print(io);
@@ -83,12 +131,20 @@ export async function trafficCommand(args: readonly string[], io: CliIo): Promis
   if (intervalMs === null || intervalMs < 100)
     throw trafficHelp.error('--interval must be a duration of 100ms or more');
   const bounded = str('duration') !== undefined || str('requests') !== undefined;
+  if (str('body') !== undefined && str('data') !== undefined)
+    throw trafficHelp.error('give --body or --data, not both');
+  const call = str('grpc') === undefined ? null : grpcCall(str('grpc')!);
+  if (call !== null && str('method') !== undefined) throw trafficHelp.error('--grpc names the method; drop --method');
+  const protocol = str('protocol') ?? (call === null ? undefined : 'grpc');
+  const body = str('body') ?? str('data');
   const spec = {
     name: 'traffic',
     url,
-    method: str('method') ?? 'GET',
+    ...(protocol === undefined ? {} : { protocol }),
+    ...(call === null ? { method: str('method') ?? 'GET' } : call),
     headers: headers((values.header as string[] | undefined) ?? []),
-    ...(str('body') === undefined ? {} : { body: str('body') }),
+    ...(body === undefined ? {} : { body }),
+    ...(str('data-base64') === undefined ? {} : { bodyBase64: str('data-base64') }),
     replicas: num(str('concurrency') ?? '10'),
     ...(str('qps') === undefined ? {} : { qps: num(str('qps')) }),
     ...(str('duration') === undefined ? {} : { duration: str('duration') }),
@@ -99,14 +155,22 @@ export async function trafficCommand(args: readonly string[], io: CliIo): Promis
   };
   const client = new TrafficClient({ intervalMs });
   try {
+    const proto = str('proto');
+    if (proto !== undefined) {
+      // Named after the file when that makes a valid name (`gob` is the built-in one's).
+      const base = basename(proto).replace(/\.proto$/, '');
+      const name = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,63}$/.test(base) && base !== 'gob' ? base : 'proto';
+      client.protos.add(name, await protoFile(io, proto));
+    }
     client.addTarget(spec);
   } catch (e) {
-    if (e instanceof SwitchyardError) {
+    if (e instanceof SwitchyardError && e.code !== 'SY_ERR_USAGE') {
       // Name the flags the user typed, not the target fields they became.
       const flags = e.message
         .replace(/\btotalRequests\b/g, '--requests')
         .replace(/\breplicas\b/g, '--concurrency')
-        .replace(/\brequestTimeout\b/g, '--timeout');
+        .replace(/\brequestTimeout\b/g, '--timeout')
+        .replace(/\bbodyBase64\b/g, '--data-base64');
       throw trafficHelp.error(flags);
     }
     throw e;
@@ -134,6 +198,6 @@ export async function trafficCommand(args: readonly string[], io: CliIo): Promis
   const elapsed = performance.now() - started;
   const results = client.resultsOf('traffic')!;
   if (values.json === true) io.stdout.write(`${JSON.stringify({ target, elapsedMs: Math.round(elapsed), results })}\n`);
-  else io.stdout.write(summaryTables(target.url, results, elapsed));
+  else io.stdout.write(summaryTables(describeTarget(target), results, elapsed));
   return 0;
 }

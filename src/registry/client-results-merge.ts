@@ -3,7 +3,9 @@
  * view per target and one for all targets, as goto's `/registry/peers/client/results` does: the
  * canary split of a whole fleet of generators. Counts add up; first/last times take the
  * earliest/latest; latency percentiles are recomputed from the merged histograms, because
- * percentiles themselves cannot be combined. Per-interval series are left out: each pod's
+ * percentiles themselves cannot be combined. Maps merge key by key whatever they are, so gRPC
+ * targets' countsByGrpcStatus and their headers' countsByValuesGrpcStatus add up like the HTTP
+ * ones (test/unit/traffic-grpc-results.test.ts). Per-interval series are left out: each pod's
  * intervals have their own boundaries. The results are a wire format from other processes, so
  * the merge walks them structurally rather than trusting a type.
  */

@@ -1,7 +1,8 @@
 /**
  * The traffic generator's HTTP API, goto's `/client/...` (the registry pushes targets and
  * commands to peers through it): targets add/list/invoke/stop/remove/clear, tracked headers,
- * results. It mounts on any fastify instance — the router's admin port or the standalone peer —
+ * results, and goto's gRPC proto uploads (`/grpc/protos/...`, also under `/client/grpc/protos/...`:
+ * the .proto text as the body). It mounts on any fastify instance — the router's admin port or the standalone peer —
  * and answers its own errors as `{error, message}` with the registry status, so it does not
  * depend on the host's error handler. Bodies may arrive parsed (JSON) or as text.
  */
@@ -38,6 +39,11 @@ export function jsonBody(body: unknown): unknown {
   } catch (e) {
     throw createError('SY_ERR_INVALID_TARGET', [`body: not JSON (${(e as Error).message})`]);
   }
+}
+
+/** A proto upload's body: text, whichever parser the host ran (a JSON body is not a .proto). */
+function protoText(body: unknown): unknown {
+  return Buffer.isBuffer(body) ? body.toString('utf8') : body;
 }
 
 // fastify has decoded the path parameters already.
@@ -105,6 +111,31 @@ export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDep
     '/client/track/headers/:headers',
     handle((req) => ({ trackHeaders: client.setTrackHeaders(req.params.headers!) })),
   );
+  // goto's paths, and the same under /client beside the rest of the generator's API.
+  for (const prefix of ['/grpc/protos', '/client/grpc/protos']) {
+    app.get(
+      prefix,
+      handle(() => ({ protos: client.protos.list() })),
+    );
+    for (const method of ['POST', 'PUT'] as const) {
+      app.route({
+        method,
+        url: `${prefix}/add/:name`,
+        handler: handle((req) => ({ added: client.protos.add(req.params.name!, protoText(req.body)) })),
+      });
+    }
+    app.post(
+      `${prefix}/remove/:name`,
+      handle((req) => ({ removed: client.protos.remove(req.params.name!) ? [req.params.name] : [] })),
+    );
+    app.post(
+      `${prefix}/clear`,
+      handle(() => {
+        client.protos.clear();
+        return { cleared: true };
+      }),
+    );
+  }
   app.get(
     '/client/results',
     handle(() => client.results()),

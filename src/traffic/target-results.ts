@@ -6,6 +6,12 @@
  * bad (5xx) and failed (no response) counts, latency percentiles over the whole run and per
  * reporting interval, and the full histogram so the registry can merge pods' latencies. The
  * hot path only increments Maps; JSON is built when someone asks.
+ *
+ * gRPC calls add countsByGrpcStatus (code → calls) beside countsByStatusCodes, and every tracked
+ * header carries the same split by grpc-status in countsByGrpcStatus and countsByValuesGrpcStatus,
+ * parallel to its HTTP maps. For them good is grpc-status 0 and bad any other code, or a call
+ * that ended without one (the error `grpc-status-missing`). Tracked headers are looked up in the
+ * response headers, then in the trailers, where gRPC servers put most of their metadata.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { type HistogramJson, LatencyHistogram, type LatencySummary } from '../telemetry/latency-histogram.js';
@@ -15,6 +21,10 @@ export interface Outcome {
   /** The final response's status, or 0 when no response came. */
   readonly status: number;
   readonly headers: IncomingHttpHeaders | null;
+  /** The response's trailers (h2 and gRPC), or null. */
+  readonly trailers?: IncomingHttpHeaders | null;
+  /** gRPC: the call's status (0 OK); null for other protocols or when the call had none. */
+  readonly grpcStatus?: number | null;
   /** Why no response came (`timeout`, `refused`, `reset`, …), or null. */
   readonly error: string | null;
   readonly latencyUs: number;
@@ -37,6 +47,8 @@ interface HeaderCounts {
   readonly byValue: Map<string, number>;
   readonly byStatus: Map<number, number>;
   readonly byValueStatus: Map<string, Map<number, number>>;
+  readonly byGrpc: Map<number, number>;
+  readonly byValueGrpc: Map<string, Map<number, number>>;
 }
 
 /** An hour at five-second intervals; snapshots travel to the locker every few seconds, so they stay small. */
@@ -73,6 +85,7 @@ export class TargetResults {
   #retries = 0;
   #retried = 0;
   readonly #byStatus = new Map<number, number>();
+  readonly #byGrpc = new Map<number, number>();
   readonly #byHeader = new Map<string, HeaderCounts>();
   readonly #byUri = new Map<string, { count: number; byStatus: Map<number, number> }>();
   readonly #byError = new Map<string, number>();
@@ -146,22 +159,32 @@ export class TargetResults {
       bump(this.#byError, o.error ?? 'unknown');
       return;
     }
-    if (o.status >= 500) {
+    const grpc = o.grpcStatus ?? null;
+    if (grpc !== null) bump(this.#byGrpc, grpc);
+    else if (o.error !== null) bump(this.#byError, o.error);
+    if (grpc !== null ? grpc !== 0 : o.status >= 500 || o.error !== null) {
       this.#bad++;
       this.#intervalErrors++;
     } else this.#good++;
     bump(this.#byStatus, o.status);
     bump(uri.byStatus, o.status);
-    if (o.headers !== null) for (const header of this.#track) this.#countHeader(header, o);
+    if (o.headers !== null || o.trailers) for (const header of this.#track) this.#countHeader(header, o, grpc);
   }
 
-  #countHeader(header: string, o: Outcome): void {
-    const raw = o.headers![header];
+  #countHeader(header: string, o: Outcome, grpc: number | null): void {
+    const raw = o.headers?.[header] ?? o.trailers?.[header];
     if (raw === undefined) return;
     const value = Array.isArray(raw) ? raw.join(', ') : raw;
     let counts = this.#byHeader.get(header);
     if (counts === undefined) {
-      counts = { count: 0, byValue: new Map(), byStatus: new Map(), byValueStatus: new Map() };
+      counts = {
+        count: 0,
+        byValue: new Map(),
+        byStatus: new Map(),
+        byValueStatus: new Map(),
+        byGrpc: new Map(),
+        byValueGrpc: new Map(),
+      };
       this.#byHeader.set(header, counts);
     }
     counts.count++;
@@ -170,6 +193,11 @@ export class TargetResults {
     let byStatus = counts.byValueStatus.get(value);
     if (byStatus === undefined) counts.byValueStatus.set(value, (byStatus = new Map()));
     bump(byStatus, o.status);
+    if (grpc === null) return;
+    bump(counts.byGrpc, grpc);
+    let byGrpc = counts.byValueGrpc.get(value);
+    if (byGrpc === undefined) counts.byValueGrpc.set(value, (byGrpc = new Map()));
+    bump(byGrpc, grpc);
   }
 
   #openInterval(start: number, now: number): void {
@@ -215,12 +243,15 @@ export class TargetResults {
     for (const [header, c] of this.#byHeader) {
       const byValueStatus = Object.create(null) as Record<string, Record<string, number>>;
       for (const [value, byStatus] of c.byValueStatus) byValueStatus[value] = obj(byStatus);
+      const byValueGrpc = Object.create(null) as Record<string, Record<string, number>>;
+      for (const [value, byGrpc] of c.byValueGrpc) byValueGrpc[value] = obj(byGrpc);
       headers[header] = {
         header,
         count: c.count,
         countsByValues: obj(c.byValue),
         countsByStatusCodes: obj(c.byStatus),
         countsByValuesStatusCodes: byValueStatus,
+        ...(c.byGrpc.size === 0 ? {} : { countsByGrpcStatus: obj(c.byGrpc), countsByValuesGrpcStatus: byValueGrpc }),
       };
     }
     const uris = Object.create(null) as Record<string, unknown>;
@@ -240,6 +271,7 @@ export class TargetResults {
       retries: this.#retries,
       retriedRequests: this.#retried,
       countsByStatusCodes: obj(this.#byStatus),
+      countsByGrpcStatus: obj(this.#byGrpc),
       countsByHeaders: headers as TargetResultsJson['countsByHeaders'],
       countsByURIs: uris as TargetResultsJson['countsByURIs'],
       countsByErrors: obj(this.#byError),
@@ -257,6 +289,9 @@ export interface HeaderCountsJson {
   readonly countsByValues: Record<string, number>;
   readonly countsByStatusCodes: Record<string, number>;
   readonly countsByValuesStatusCodes: Record<string, Record<string, number>>;
+  /** gRPC targets: calls with this header by grpc-status, and the same per value. */
+  readonly countsByGrpcStatus?: Record<string, number>;
+  readonly countsByValuesGrpcStatus?: Record<string, Record<string, number>>;
 }
 
 export interface TargetResultsJson {
@@ -274,6 +309,8 @@ export interface TargetResultsJson {
   readonly retries: number;
   readonly retriedRequests: number;
   readonly countsByStatusCodes: Record<string, number>;
+  /** gRPC calls by grpc-status code (`"0"`, `"14"`); empty for other protocols. */
+  readonly countsByGrpcStatus: Record<string, number>;
   readonly countsByHeaders: Record<string, HeaderCountsJson>;
   readonly countsByURIs: Record<string, { count: number; countsByStatusCodes: Record<string, number> }>;
   readonly countsByErrors: Record<string, number>;

@@ -9,13 +9,45 @@
  * Every run is bounded by its request budget and its duration, and stop() ends it within a
  * short grace even when the upstream hangs. In the closed loop each worker owns one undici Client
  * (one connection, as hey's and autocannon's workers do), which costs less per request than
- * sharing a Pool; the open loop shares a Pool capped at `replicas` connections.
+ * sharing a Pool; the open loop shares a Pool capped at `replicas` connections. h2 and gRPC
+ * targets multiplex their requests over a few shared sessions instead (h2-sessions.ts).
  */
+import type { OutgoingHttpHeaders } from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import { Client, type Dispatcher, Pool } from 'undici';
+import { formatGrpcTimeout } from './grpc-codes.js';
+import { type H2Result, h2ErrorKind, h2Exchange } from './h2-exchange.js';
+import { H2Sessions } from './h2-sessions.js';
 import { errorKind, exchange } from './http-exchange.js';
 import type { Outcome } from './target-results.js';
 import type { Target } from './target-spec.js';
+
+/** What one attempt came to, whatever the protocol. */
+type Reply = Pick<H2Result, 'status' | 'headers' | 'trailers' | 'grpcStatus' | 'error'>;
+
+/** Sessions a target's h2 requests may open; each carries as many streams as its server allows. */
+const MAX_H2_SESSIONS = 64;
+
+/** The HTTP/2 request head: the target's headers, then what the protocol needs (gRPC's win). */
+function h2Head(target: Target): OutgoingHttpHeaders {
+  const { spec, url, grpc } = target;
+  const head: OutgoingHttpHeaders = Object.create(null);
+  for (const [name, value] of Object.entries(spec.headers)) {
+    if (name === 'host') head[':authority'] = value;
+    else head[name] = value;
+  }
+  if (grpc === null) {
+    head[':method'] = spec.method;
+    head[':path'] = `${url.pathname}${url.search}`;
+    return head;
+  }
+  head[':method'] = 'POST';
+  head[':path'] = grpc.path;
+  head['content-type'] = 'application/grpc';
+  head.te = 'trailers';
+  head['grpc-timeout'] = formatGrpcTimeout(target.requestTimeoutMs);
+  return head;
+}
 
 export interface RunSink {
   record(outcome: Outcome): void;
@@ -37,8 +69,12 @@ export class TargetRun {
   readonly #sink: RunSink;
   readonly #invocation: number;
   readonly #grace: number;
-  /** One Client per closed-loop worker, or the open loop's one Pool. */
+  /** One Client per closed-loop worker, or the open loop's one Pool (HTTP/1.1 only). */
   readonly #dispatchers: Dispatcher[];
+  /** h2 and gRPC: the run's sessions. */
+  readonly #h2: H2Sessions | null;
+  readonly #h2Head: OutgoingHttpHeaders | null;
+  readonly #h2Body: Buffer | string | null;
   /** The dispatch options of a first attempt without a request id: built once, sent every time. */
   readonly #plain: Dispatcher.DispatchOptions;
   readonly #retriable: ReadonlySet<number>;
@@ -56,15 +92,27 @@ export class TargetRun {
     this.#grace = options.stopGraceMs ?? 2000;
     const { url, spec, requestTimeoutMs } = options.target;
     const connect = { timeout: Math.min(requestTimeoutMs, 10_000), lookup: options.target.lookup };
-    this.#dispatchers =
-      spec.qps === null
+    const h1 = spec.protocol === 'http/1.1';
+    this.#dispatchers = !h1
+      ? []
+      : spec.qps === null
         ? Array.from({ length: spec.replicas }, () => new Client(url.origin, { pipelining: 1, connect }))
         : [new Pool(url.origin, { connections: spec.replicas, pipelining: 1, connect })];
+    this.#h2 = h1
+      ? null
+      : new H2Sessions({
+          url,
+          lookup: options.target.lookup,
+          maxSessions: Math.min(spec.replicas, MAX_H2_SESSIONS),
+          connectTimeoutMs: connect.timeout,
+        });
+    this.#h2Head = h1 ? null : h2Head(options.target);
+    this.#h2Body = options.target.grpc?.frame ?? options.target.bodyBytes ?? spec.body;
     this.#plain = {
       path: `${url.pathname}${url.search}`,
       method: spec.method,
       headers: spec.headers,
-      body: spec.body,
+      body: options.target.bodyBytes ?? spec.body,
       headersTimeout: requestTimeoutMs,
       bodyTimeout: requestTimeoutMs,
     };
@@ -88,6 +136,7 @@ export class TargetRun {
       const timer = setTimeout(() => {
         this.#aborting = true;
         for (const d of this.#dispatchers) void d.destroy();
+        this.#h2?.destroy();
       }, this.#grace);
       void this.done.then(() => clearTimeout(timer));
     }
@@ -102,12 +151,13 @@ export class TargetRun {
       const start = performance.now();
       this.#deadline = start + target.durationMs;
       if (target.spec.qps === null) {
-        await Promise.all(this.#dispatchers.map((d) => this.#worker(d)));
+        const workers = Array.from({ length: target.spec.replicas }, (_, i) => this.#worker(this.#dispatchers[i]));
+        await Promise.all(workers);
       } else {
         await this.#paced(start, target.spec.qps);
       }
     } finally {
-      await Promise.all(this.#dispatchers.map((d) => d.close().catch(() => {})));
+      await Promise.all([...this.#dispatchers.map((d) => d.close().catch(() => {})), this.#h2?.close()]);
     }
   }
 
@@ -119,7 +169,7 @@ export class TargetRun {
     return !this.#stopped && this.#issued < this.#target.budget && performance.now() < this.#deadline;
   }
 
-  async #worker(dispatcher: Dispatcher): Promise<void> {
+  async #worker(dispatcher: Dispatcher | undefined): Promise<void> {
     const { delayMs } = this.#target;
     while (this.#mayIssue()) {
       const seq = this.#issued++;
@@ -161,7 +211,7 @@ export class TargetRun {
           if (due >= this.#deadline) break;
           const seq = this.#issued++;
           inFlight++;
-          void this.#send(this.#dispatchers[0]!, due, seq).finally(() => {
+          void this.#send(this.#dispatchers[0], due, seq).finally(() => {
             inFlight--;
             if (timer === undefined) tick();
           });
@@ -175,40 +225,67 @@ export class TargetRun {
     });
   }
 
-  async #send(dispatcher: Dispatcher, intendedAt: number, seq: number): Promise<void> {
+  async #send(dispatcher: Dispatcher | undefined, intendedAt: number, seq: number): Promise<void> {
     const { spec, retryDelayMs } = this.#target;
-    const headers = spec.sendID
-      ? { ...spec.headers, 'x-request-id': `${spec.name}-${this.#invocation}-${seq}` }
-      : spec.headers;
+    const id = spec.sendID ? `${spec.name}-${this.#invocation}-${seq}` : null;
     let retries = 0;
     let retryReason: string | null = null;
     for (;;) {
-      let status = 0;
-      let responseHeaders = null;
-      let error: string | null = null;
-      try {
-        const options =
-          retries === 0 && !spec.sendID
-            ? this.#plain
-            : { ...this.#plain, headers: retries > 0 ? { ...headers, 'x-retry-count': String(retries) } : headers };
-        const head = await exchange(dispatcher, options);
-        status = head.status;
-        responseHeaders = head.headers;
-      } catch (e) {
-        // Requests cut off by stop() are not the upstream's fault: they are not counted.
-        if (this.#aborting) return;
-        error = errorKind(e);
-      }
-      const retriable = status === 0 || this.#retriable.has(status);
+      // Most requests add nothing: no object is built for them.
+      let extra: Record<string, string> | null = null;
+      if (id !== null) extra = { 'x-request-id': id };
+      if (retries > 0) extra = { ...extra, 'x-retry-count': String(retries) };
+      const reply = dispatcher === undefined ? await this.#h2Attempt(extra) : await this.#h1Attempt(dispatcher, extra);
+      // Requests cut off by stop() are not the upstream's fault: they are not counted.
+      if (reply === null) return;
+      const { status, grpcStatus, error } = reply;
+      // gRPC: the codes in retriableStatusCodes are grpc-status codes.
+      const code = spec.protocol === 'grpc' ? grpcStatus : status;
+      const retriable = status === 0 || (code !== null && this.#retriable.has(code));
       if (retriable && retries < spec.retries && !this.#stopped) {
         retries++;
-        retryReason = status === 0 ? error : String(status);
+        retryReason = status === 0 ? error : spec.protocol === 'grpc' ? `grpc-status ${code}` : String(status);
         await this.#sleep(retryDelayMs);
         if (!this.#stopped) continue;
       }
       const latencyUs = (performance.now() - intendedAt) * 1000;
-      this.#sink.record({ status, headers: responseHeaders, error, latencyUs, retries, retryReason });
+      this.#sink.record({ ...reply, latencyUs, retries, retryReason });
       return;
+    }
+  }
+
+  async #h1Attempt(dispatcher: Dispatcher, extra: Record<string, string> | null): Promise<Reply | null> {
+    try {
+      const options =
+        extra === null ? this.#plain : { ...this.#plain, headers: { ...this.#target.spec.headers, ...extra } };
+      const head = await exchange(dispatcher, options);
+      return { status: head.status, headers: head.headers, trailers: null, grpcStatus: null, error: null };
+    } catch (e) {
+      if (this.#aborting) return null;
+      return { status: 0, headers: null, trailers: null, grpcStatus: null, error: errorKind(e) };
+    }
+  }
+
+  async #h2Attempt(extra: Record<string, string> | null): Promise<Reply | null> {
+    const lease = await this.#h2!.acquire();
+    if (lease === null) return null;
+    if ('error' in lease) {
+      if (this.#aborting) return null;
+      return { status: 0, headers: null, trailers: null, grpcStatus: null, error: h2ErrorKind(lease.error) };
+    }
+    try {
+      const headers = extra === null ? this.#h2Head! : { ...this.#h2Head!, ...extra };
+      const timeoutMs = this.#target.requestTimeoutMs;
+      const reply = await h2Exchange(lease.session, {
+        headers,
+        body: this.#h2Body,
+        grpc: this.#target.grpc !== null,
+        timeoutMs,
+      });
+      // Cut off by stop() (after the grace): not the upstream's doing, not counted, as for HTTP/1.1.
+      return this.#aborting ? null : reply;
+    } finally {
+      lease.release();
     }
   }
 

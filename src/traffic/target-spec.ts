@@ -1,8 +1,9 @@
 /**
  * A traffic target: goto's InvocationSpec fields (name, method, url, headers, body, replicas,
  * requestCount, initialDelay, delay, requestTimeout, retries, retriableStatusCodes, sendID,
- * autoInvoke) plus slow_cooker's and hey's (qps for open-loop fixed rate, duration,
- * totalRequests) and trackHeaders. Validation happens once, here, and lists every problem with
+ * autoInvoke, protocol, service) plus slow_cooker's and hey's (qps for open-loop fixed rate,
+ * duration, totalRequests), trackHeaders and bodyBase64; the protocol fields are read in
+ * target-protocol.ts. Validation happens once, here, and lists every problem with
  * the field it concerns, so a bad target gets one 400 naming all of them and nothing is added;
  * the run loop then only reads numbers.
  */
@@ -11,15 +12,32 @@ import type { LookupFunction } from 'node:net';
 import { isObject, Problems } from '../config/validation.js';
 import { createError } from '../errors.js';
 import { formatDuration, parseDuration } from './duration.js';
+import type { GrpcProtos } from './grpc-protos.js';
 import { DEFAULT_TARGET_POLICY, literalRefusal, resolvedRefusal, type TargetPolicy } from './target-policy.js';
+import {
+  bodyBytes,
+  checkH2Headers,
+  type GrpcCall,
+  grpcUrlText,
+  parseGrpcCall,
+  parseProtocol,
+  type TargetProtocol,
+} from './target-protocol.js';
 
 /** The JSON form, defaults filled in; parsing it again yields the same target. */
 export interface TargetSpec {
   readonly name: string;
+  /** `http/1.1`, `h2` (cleartext, prior knowledge) or `grpc`. */
+  readonly protocol: TargetProtocol;
+  /** The HTTP method; for grpc, the RPC's name (`Gen`), as goto has it. */
   readonly method: string;
+  /** grpc only: the service (`proto.GenSvc`); null otherwise. */
+  readonly service: string | null;
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string | null;
+  /** The body as raw bytes (for grpc: one message's bytes), base64; null when `body` (or nothing) is sent. */
+  readonly bodyBase64: string | null;
   /** Concurrent workers (closed loop; default 1), or the cap on requests in flight (open loop; default 64). */
   readonly replicas: number;
   /** Requests per replica, as in goto (closed loop); with qps, requests in all. */
@@ -35,10 +53,11 @@ export interface TargetSpec {
   readonly requestTimeout: string;
   readonly retries: number;
   readonly retryDelay: string;
-  readonly retriableStatusCodes: readonly number[];
   readonly sendID: boolean;
   readonly autoInvoke: boolean;
-  /** Response headers whose values are counted (lower case). */
+  /** Retriable HTTP statuses; for grpc, retriable grpc-status codes. */
+  readonly retriableStatusCodes: readonly number[];
+  /** Response headers (and trailers) whose values are counted (lower case). */
   readonly trackHeaders: readonly string[];
 }
 
@@ -46,6 +65,10 @@ export interface TargetSpec {
 export interface Target {
   readonly spec: TargetSpec;
   readonly url: URL;
+  /** grpc only: the call's path and its encoded request frame. */
+  readonly grpc: GrpcCall | null;
+  /** The raw request body from bodyBase64, or null. */
+  readonly bodyBytes: Buffer | null;
   /** Requests in all; Infinity when only the duration bounds the run. */
   readonly budget: number;
   readonly durationMs: number;
@@ -77,6 +100,9 @@ export const TARGET_FIELDS = [
   'sendID',
   'autoInvoke',
   'trackHeaders',
+  'protocol',
+  'service',
+  'bodyBase64',
 ] as const;
 
 // 64 characters: `client,<name>` must fit a path parameter of a default fastify router (100).
@@ -166,10 +192,11 @@ function headerList(raw: unknown, key: string, problems: Problems): string[] {
   return [...new Set(names)];
 }
 
-function statusCodes(raw: unknown, problems: Problems): number[] {
+function statusCodes(raw: unknown, grpc: boolean, problems: Problems): number[] {
   if (absent(raw)) return [];
-  if (!Array.isArray(raw) || !raw.every((c) => Number.isInteger(c) && c >= 100 && c <= 599)) {
-    problems.add('retriableStatusCodes', `must be a list of HTTP status codes (100-599), got ${show(raw)}`);
+  const [min, max, what] = grpc ? [0, 16, 'grpc-status codes (0-16)'] : [100, 599, 'HTTP status codes (100-599)'];
+  if (!Array.isArray(raw) || !raw.every((c) => Number.isInteger(c) && c >= min && c <= max)) {
+    problems.add('retriableStatusCodes', `must be a list of ${what}, got ${show(raw)}`);
     return [];
   }
   return [...new Set(raw as number[])];
@@ -179,7 +206,11 @@ function statusCodes(raw: unknown, problems: Problems): number[] {
  * Validates a target as received (JSON from the API or the registry) against `policy` (its URL
  * as written, its qps); throws SY_ERR_INVALID_TARGET. checkTarget() also resolves the host.
  */
-export function parseTarget(raw: unknown, policy: TargetPolicy = DEFAULT_TARGET_POLICY): Target {
+export function parseTarget(
+  raw: unknown,
+  policy: TargetPolicy = DEFAULT_TARGET_POLICY,
+  protos: GrpcProtos | null = null,
+): Target {
   const problems = new Problems();
   if (!isObject(raw)) throw createError('SY_ERR_INVALID_TARGET', [`must be a JSON object, got ${show(raw)}`]);
   for (const key of Object.keys(raw)) {
@@ -187,9 +218,15 @@ export function parseTarget(raw: unknown, policy: TargetPolicy = DEFAULT_TARGET_
   }
   const name = typeof raw.name === 'string' && NAME.test(raw.name) ? raw.name : null;
   if (name === null) problems.add('name', `is required: letters, digits, '.', '_', '~' or '-', got ${show(raw.name)}`);
-  const method = absent(raw.method) ? 'GET' : typeof raw.method === 'string' ? raw.method.toUpperCase() : '';
-  if (!TOKEN.test(method)) problems.add('method', `must be an HTTP method, got ${show(raw.method)}`);
-  const target = url(raw.url, problems);
+  const protocol = parseProtocol(raw.protocol, problems);
+  const isGrpc = protocol === 'grpc';
+  let method = absent(raw.method) ? 'GET' : typeof raw.method === 'string' ? raw.method.toUpperCase() : '';
+  if (!isGrpc && !TOKEN.test(method)) problems.add('method', `must be an HTTP method, got ${show(raw.method)}`);
+  if (!isGrpc && !absent(raw.service)) problems.add('service', 'is for grpc targets only (protocol: grpc)');
+  const target = url(isGrpc ? grpcUrlText(raw.url) : raw.url, problems);
+  if (target !== null && protocol !== 'http/1.1' && target.protocol !== 'http:') {
+    problems.add('url', `${protocol} targets speak cleartext h2 (prior knowledge): use an http:// URL`);
+  }
   const refused = target === null ? null : literalRefusal(target, policy);
   if (refused !== null) problems.add('url', `refused: ${refused}`);
   if (!absent(raw.body) && typeof raw.body !== 'string')
@@ -214,11 +251,15 @@ export function parseTarget(raw: unknown, policy: TargetPolicy = DEFAULT_TARGET_
   const requestTimeoutMs = duration(raw.requestTimeout, 'requestTimeout', 1, problems) ?? 30_000;
   const retries = int(raw.retries, 'retries', 0, LIMITS.retries, problems) ?? 0;
   const retryDelayMs = duration(raw.retryDelay, 'retryDelay', 0, problems) ?? 1000;
-  const retriable = statusCodes(raw.retriableStatusCodes, problems);
+  const retriable = statusCodes(raw.retriableStatusCodes, isGrpc, problems);
   const sendID = bool(raw.sendID, 'sendID', problems);
   const autoInvoke = bool(raw.autoInvoke, 'autoInvoke', problems);
   const trackHeaders = headerList(raw.trackHeaders, 'trackHeaders', problems);
   const requestHeaders = headers(raw.headers, problems);
+  if (protocol !== 'http/1.1') checkH2Headers(requestHeaders, problems);
+  const bytes = bodyBytes(raw.bodyBase64, raw.body, problems);
+  const grpc = isGrpc ? parseGrpcCall(raw, bytes, protos, problems) : null;
+  if (grpc !== null) method = grpc.rpc;
 
   if (requestCount !== null && totalRequests !== null) {
     problems.add('totalRequests', 'cannot be combined with requestCount (per replica); give one of them');
@@ -238,10 +279,13 @@ export function parseTarget(raw: unknown, policy: TargetPolicy = DEFAULT_TARGET_
     totalRequests ?? (requestCount !== null ? requestCount * perWorker : durationMs !== null ? Infinity : perWorker);
   const spec: TargetSpec = {
     name,
+    protocol,
     method,
+    service: grpc?.service ?? null,
     url: target.href,
     headers: requestHeaders,
     body: typeof raw.body === 'string' ? raw.body : null,
+    bodyBase64: bytes === null ? null : (raw.bodyBase64 as string),
     replicas,
     requestCount,
     totalRequests,
@@ -260,6 +304,8 @@ export function parseTarget(raw: unknown, policy: TargetPolicy = DEFAULT_TARGET_
   return {
     spec,
     url: target,
+    grpc,
+    bodyBytes: bytes,
     budget,
     durationMs: durationMs ?? Infinity,
     initialDelayMs,
@@ -271,8 +317,12 @@ export function parseTarget(raw: unknown, policy: TargetPolicy = DEFAULT_TARGET_
 }
 
 /** parseTarget, then the URL's host resolved and every address it gives checked: the API's full check. */
-export async function checkTarget(raw: unknown, policy: TargetPolicy = DEFAULT_TARGET_POLICY): Promise<Target> {
-  const target = parseTarget(raw, policy);
+export async function checkTarget(
+  raw: unknown,
+  policy: TargetPolicy = DEFAULT_TARGET_POLICY,
+  protos: GrpcProtos | null = null,
+): Promise<Target> {
+  const target = parseTarget(raw, policy, protos);
   const refused = await resolvedRefusal(target.url, policy);
   if (refused !== null) throw createError('SY_ERR_INVALID_TARGET', [`url: refused: ${refused}`]);
   return target;

@@ -1,11 +1,12 @@
 /**
  * The traffic generator of one process (goto's "client"): named targets, at most one running
  * invocation per target, cumulative results per target, and the globally tracked response
- * headers. The /client HTTP API, the `switchyard traffic` command and the peer agent all drive
+ * headers, and the .proto definitions its gRPC targets are encoded with. The /client HTTP API, the `switchyard traffic` command and the peer agent all drive
  * this one object. Listeners hear when an invocation starts and ends, which is when the peer
  * agent begins streaming a target's results to the registry and sends the final snapshot.
  */
 import { createError } from '../errors.js';
+import { GrpcProtos } from './grpc-protos.js';
 import { DEFAULT_TARGET_POLICY, type TargetPolicy } from './target-policy.js';
 import { TargetResults, type TargetResultsJson } from './target-results.js';
 import { TargetRun } from './target-run.js';
@@ -46,6 +47,9 @@ export function parseTrackHeaders(raw: string | readonly string[]): string[] {
   return [...new Set(list)];
 }
 
+/** What countsByURIs counts a target's requests under: the URL's path, or the gRPC call's (`/proto.GenSvc/Gen`). */
+const uriOf = (target: Target) => target.grpc?.path ?? target.url.pathname;
+
 export class TrafficClient {
   readonly #targets = new Map<string, Target>();
   readonly #results = new Map<string, TargetResults>();
@@ -54,6 +58,8 @@ export class TrafficClient {
   readonly #intervalMs: number;
   readonly #stopGraceMs: number;
   readonly #policy: TargetPolicy;
+  /** The gob proto and the uploaded ones; gRPC targets are checked and encoded against them. */
+  readonly protos = new GrpcProtos();
   #track: string[] = [];
   #invocations = 0;
 
@@ -69,12 +75,12 @@ export class TrafficClient {
 
   /** Validates and adds (or replaces) a target; an `autoInvoke` one starts at once. */
   addTarget(raw: unknown): TargetSpec {
-    return this.#add(parseTarget(raw, this.#policy));
+    return this.#add(parseTarget(raw, this.#policy, this.protos));
   }
 
   /** addTarget with the URL's host resolved and checked first, as the /client API adds them. */
   async addCheckedTarget(raw: unknown): Promise<TargetSpec> {
-    return this.#add(await checkTarget(raw, this.#policy));
+    return this.#add(await checkTarget(raw, this.#policy, this.protos));
   }
 
   #add(target: Target): TargetSpec {
@@ -113,7 +119,7 @@ export class TrafficClient {
       const target = this.#targets.get(name)!;
       const results = this.#resultsFor(name);
       const track = [...new Set([...target.spec.trackHeaders, ...this.#track])];
-      results.begin(track, target.url.pathname);
+      results.begin(track, uriOf(target));
       const run = new TargetRun({
         target,
         invocation: ++this.#invocations,
@@ -210,7 +216,7 @@ export class TrafficClient {
       const run = this.#runs.get(name);
       if (run !== undefined) {
         const fresh = this.#resultsFor(name);
-        fresh.begin([...new Set([...run.target.spec.trackHeaders, ...this.#track])], run.target.url.pathname);
+        fresh.begin([...new Set([...run.target.spec.trackHeaders, ...this.#track])], uriOf(run.target));
       }
     }
   }

@@ -49,10 +49,13 @@ describe('parseTarget', () => {
     const t = parseTarget({ name: 'a', url: '127.0.0.1:8080/x?y=1' });
     expect(t.spec).toEqual({
       name: 'a',
+      protocol: 'http/1.1',
       method: 'GET',
+      service: null,
       url: 'http://127.0.0.1:8080/x?y=1',
       headers: {},
       body: null,
+      bodyBase64: null,
       replicas: 1,
       requestCount: null,
       totalRequests: null,
