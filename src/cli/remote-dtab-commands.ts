@@ -6,9 +6,9 @@
  * restores the unconditional write.
  */
 
+import { NamerdHttpError } from '../namerd-protocol/client.js';
 import { readDtabInput } from './dtab-input.js';
 import { type CliIo, writeOut } from './io.js';
-import { NamerdHttpError } from './namerd-client.js';
 import {
   COMMON_FLAGS_HELP,
   expectArgs,

@@ -6,10 +6,10 @@
  * message that says what to do next.
  */
 import { STATUS_CODES } from 'node:http';
-import { etagToVersion, versionToEtag } from '../store/versioned-dtab.js';
+import { DEFAULT_BASE_URL, NamerdClient, NamerdHttpError, NamerdUnreachableError } from '../namerd-protocol/client.js';
+import { etagToVersion, parseVersionRef, type VersionRef } from '../namerd-protocol/etag.js';
 import type { Options, Parsed } from './args.js';
 import { type CliIo, envOf } from './io.js';
-import { DEFAULT_BASE_URL, NamerdClient, NamerdHttpError, NamerdUnreachableError } from './namerd-client.js';
 import { CommandFailure } from './run.js';
 import type { UsageText } from './usage-text.js';
 
@@ -119,18 +119,7 @@ export function withHint(error: unknown, status: number, hint: string): unknown 
   return error;
 }
 
-/** A version as the user may give it, a number (`3`) or an ETag (`AAAAAAAAAAM=`), and its ETag. */
-export interface VersionRef {
-  readonly etag: string;
-  readonly number: number;
-}
-
-/** Parses `--version`/VERSION arguments; null when `text` is neither a version number nor an ETag. */
-export function parseVersionRef(text: string): VersionRef | null {
-  const number = /^\d+$/.test(text) ? Number(text) : etagToVersion(text);
-  if (number === null || !Number.isSafeInteger(number) || number < 1) return null;
-  return { etag: versionToEtag(number), number };
-}
+export { parseVersionRef, type VersionRef };
 
 /** `version 3 (AAAAAAAAAAM=)`, or just the ETag when it is not switchyard's numeric form. */
 export function describeVersion(etag: string): string {
