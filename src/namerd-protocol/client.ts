@@ -21,6 +21,9 @@ export const DEFAULT_BASE_URL = 'http://127.0.0.1:4180';
 
 /** namerd answered with an error status. */
 export class NamerdHttpError extends Error {
+  readonly method: string;
+  /** The request's path under the base URL (`/api/1/dtabs/web`). */
+  readonly path: string;
   readonly status: number;
   /** The response body, trimmed: namerd's own explanation. */
   readonly detail: string;
@@ -29,6 +32,8 @@ export class NamerdHttpError extends Error {
     const reason = STATUS_CODES[status] ?? 'Unknown Status';
     super(`${method} ${path}: ${status} ${reason}${detail === '' ? '' : `: ${detail}`}`);
     this.name = 'NamerdHttpError';
+    this.method = method;
+    this.path = path;
     this.status = status;
     this.detail = detail;
   }
@@ -36,10 +41,14 @@ export class NamerdHttpError extends Error {
 
 /** No answer: connection refused, DNS, a timeout, a reset, or a malformed response. */
 export class NamerdUnreachableError extends Error {
-  constructor(base: URL, cause: unknown) {
+  /** The request that got no answer, when there was one. */
+  readonly request: { readonly method: string; readonly url: string } | undefined;
+
+  constructor(base: URL, cause: unknown, request?: { readonly method: string; readonly url: string }) {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(`cannot reach namerd at ${base.href.replace(/\/$/, '')}: ${why}`, { cause });
     this.name = 'NamerdUnreachableError';
+    this.request = request;
   }
 }
 
@@ -184,7 +193,7 @@ export class NamerdClient {
       }
       for await (const line of readLines(response.body)) yield parseWatchEvent(line, ns);
     } catch (error) {
-      throw this.#unreachable(error, options.signal);
+      throw this.#unreachable(error, { method: 'GET', path }, options.signal);
     } finally {
       response.body.destroy();
     }
@@ -215,7 +224,7 @@ export class NamerdClient {
     try {
       text = await response.body.text();
     } catch (error) {
-      throw this.#unreachable(error);
+      throw this.#unreachable(error, { method, path });
     }
     if (response.statusCode >= 400) throw new NamerdHttpError(method, path, response.statusCode, text.trim());
     return { status: response.statusCode, headers: response.headers, text };
@@ -241,7 +250,7 @@ export class NamerdClient {
         bodyTimeout: send.bodyTimeout ?? this.#options.timeoutMs ?? 30_000,
       });
     } catch (error) {
-      throw this.#unreachable(error, send.signal);
+      throw this.#unreachable(error, { method, path }, send.signal);
     }
   }
 
@@ -259,10 +268,10 @@ export class NamerdClient {
   }
 
   /** Aborts (Ctrl-C) pass through unchanged; everything else that is not an answer is "unreachable". */
-  #unreachable(error: unknown, signal?: AbortSignal): unknown {
+  #unreachable(error: unknown, request: { method: string; path: string }, signal?: AbortSignal): unknown {
     if (this.#options.signal?.aborted === true || signal?.aborted === true) return error;
     if (error instanceof NamerdHttpError || error instanceof NamerdUnreachableError) return error;
-    return new NamerdUnreachableError(this.baseUrl, error);
+    return new NamerdUnreachableError(this.baseUrl, error, { method: request.method, url: this.#url(request.path) });
   }
 
   #url(path: string, query: Record<string, string | undefined> = {}): string {
