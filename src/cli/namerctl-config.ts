@@ -71,7 +71,9 @@ function parseConfig(ext: string, text: string): Record<string, unknown> {
   const separator =
     ext === 'toml' || ext === 'hcl' ? /^\s*([^=\s#]+)\s*=\s*(.*?)\s*$/ : /^\s*([^=:\s#!]+)\s*[=:\s]\s*(.*?)\s*$/;
   for (const line of text.split(/\r?\n/)) {
-    if (/^\s*([#!]|\/\/|$)/.test(line) || /^\s*\[/.test(line)) continue;
+    // Keys after a TOML table header belong to that table, not to the top level.
+    if (ext === 'toml' && /^\s*\[/.test(line)) break;
+    if (/^\s*([#!]|\/\/|$)/.test(line)) continue;
     const match = separator.exec(line);
     if (match === null) continue;
     const raw = match[2]!;
