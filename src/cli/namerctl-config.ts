@@ -6,7 +6,6 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 
 export const CONFIG_NAME = '.namerctl';
 export const CONFIG_EXTENSIONS = ['json', 'toml', 'yaml', 'yml', 'properties', 'props', 'prop', 'hcl'] as const;
@@ -32,7 +31,7 @@ export function findConfigFile(cwd: string, explicit?: string): string | undefin
   }
 }
 
-export function readConfig(cwd: string, explicit?: string): ConfigRead {
+export async function readConfig(cwd: string, explicit?: string): Promise<ConfigRead> {
   const file = findConfigFile(cwd, explicit);
   if (file === undefined) return {};
   const ext = extname(file).slice(1).toLowerCase();
@@ -49,7 +48,7 @@ export function readConfig(cwd: string, explicit?: string): ConfigRead {
   }
   let values: Record<string, unknown>;
   try {
-    values = parseConfig(ext, text);
+    values = await parseConfig(ext, text);
   } catch (error) {
     return { file, problem: `While parsing config: ${(error as Error).message}` };
   }
@@ -60,9 +59,10 @@ export function readConfig(cwd: string, explicit?: string): ConfigRead {
 }
 
 /** The top-level keys of a config file. TOML, HCL and properties need only `key = value` lines here. */
-function parseConfig(ext: string, text: string): Record<string, unknown> {
+async function parseConfig(ext: string, text: string): Promise<Record<string, unknown>> {
   if (ext === 'json' || ext === 'yaml' || ext === 'yml') {
-    const value: unknown = ext === 'json' ? JSON.parse(text) : parseYaml(text);
+    // The YAML parser is loaded only for a YAML file: every CLI run would pay for it otherwise.
+    const value: unknown = ext === 'json' ? JSON.parse(text) : (await import('yaml')).parse(text);
     if (value === null || value === undefined) return {};
     if (typeof value !== 'object' || Array.isArray(value)) throw new Error('the file is not a map of keys');
     return value as Record<string, unknown>;

@@ -60,7 +60,7 @@ export function remoteFlags(values: Parsed['values'], outer: RemoteFlags): Remot
  * file's `base-url`, then the dialect's default. As namerctl: a scheme and a host are required,
  * and a path prefix is kept.
  */
-export function resolveBaseUrl(flags: RemoteFlags, io: CliIo): URL {
+export async function resolveBaseUrl(flags: RemoteFlags, io: CliIo): Promise<URL> {
   const { dialect } = flags;
   const env = envOf(io);
   const sources: [string, string | undefined][] = [
@@ -73,7 +73,7 @@ export function resolveBaseUrl(flags: RemoteFlags, io: CliIo): URL {
   ];
   let [source, text] = sources.find(([, value]) => value !== undefined) ?? ['', undefined];
   if (text === undefined) {
-    const config = readConfig(io.cwd ?? process.cwd(), flags.config);
+    const config = await readConfig(io.cwd ?? process.cwd(), flags.config);
     if (config.problem !== undefined) {
       if (dialect.configProblem === 'fail') throw new CommandFailure(config.problem, NamectlExit.usage);
       writeErr(io, `${config.problem}\n`);
@@ -104,7 +104,7 @@ export async function withNamerd<T>(
 ): Promise<T> {
   const env = envOf(io);
   const token = flags.token ?? (env.NAMECTL_TOKEN === '' ? undefined : env.NAMECTL_TOKEN);
-  const client = new NamerdClient(resolveBaseUrl(flags, io), {
+  const client = new NamerdClient(await resolveBaseUrl(flags, io), {
     ...(token === undefined ? {} : { token }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
   });
