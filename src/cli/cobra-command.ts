@@ -292,7 +292,7 @@ function flagUsages(flags: readonly FlagSpec[]): string {
 /** cobra's usage template. */
 function usage(c: Command): string {
   const subcommands = [...c.children].sort((a, b) => (a.name < b.name ? -1 : 1)).filter((k) => k.available);
-  const namePadding = Math.max(11, ...(c.children.map((k) => k.name.length) ?? []));
+  const namePadding = Math.max(11, ...c.children.map((k) => k.name.length));
   const useLine = c.parent === undefined ? c.spec.use : `${c.parent.path} ${c.spec.use}`;
   let s = 'Usage:';
   if (c.runnable) s += `\n  ${c.flags.length > 0 && !useLine.includes('[flags]') ? `${useLine} [flags]` : useLine}`;

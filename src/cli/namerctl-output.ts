@@ -15,9 +15,11 @@ export interface RawDentry {
 
 /** A string as Go's json.Marshal writes it. */
 export function goQuote(text: string): string {
-  return JSON.stringify(text).replace(/[<>&\u2028\u2029]|\\[bf]/g, (c) => {
+  // Escape pairs are matched whole, so the `\\b` of a backslash before a `b` is left alone.
+  return JSON.stringify(text).replace(/\\.|[<>&\u2028\u2029]/g, (c) => {
     if (c === '\\b') return '\\u0008';
     if (c === '\\f') return '\\u000c';
+    if (c.length === 2) return c;
     return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
   });
 }

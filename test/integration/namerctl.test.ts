@@ -9,8 +9,10 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as namerctl } from '../../src/cli/namerctl.js';
+import { goQuote } from '../../src/cli/namerctl-output.js';
 import { type RunOptions, repoRoot, runMain, spawnBin } from '../helpers/cli-run.js';
 import { type RunningNamerd, startNamerd } from '../helpers/namerd-server.js';
 
@@ -232,4 +234,19 @@ describe('namerctl as a process', () => {
     expect(missing.code).toBe(255);
     expect(missing.stdout).toBe('resource was not found by ID or name\n');
   }, 60_000);
+});
+
+describe("Go's JSON strings", () => {
+  it('read back as the same text, with <, >, &, U+2028/9, \\b and \\f escaped as Go escapes them (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const quoted = goQuote(text);
+        expect(JSON.parse(quoted)).toBe(text);
+        expect(quoted).not.toMatch(/[<>&\u2028\u2029]/);
+      }),
+    );
+    expect(goQuote('<a & b>\b\f')).toBe('"\\u003ca \\u0026 b\\u003e\\u0008\\u000c"');
+    // A backslash before a `b` stays a backslash and a `b`.
+    expect(goQuote('\\b')).toBe('"\\\\b"');
+  });
 });
