@@ -6,9 +6,9 @@
  * 2 on trouble (usage, connection, a namespace or version namerd does not have, a bad file).
  */
 import { type Dtab, NameTree } from '../index.js';
+import type { NamerdClient, StoredDtab } from '../namerd-protocol/client.js';
 import { readDtabInput } from './dtab-input.js';
 import { type CliIo, displayName, writeOut } from './io.js';
-import type { NamerdClient, StoredDtab } from './namerd-client.js';
 import {
   COMMON_FLAGS_HELP,
   describeVersion,

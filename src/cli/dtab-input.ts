@@ -6,10 +6,10 @@
  * anything else is sent as written, comments included, as application/dtab.
  */
 import { Dtab, DtabSyntaxError } from '../index.js';
+import type { DtabBody } from '../namerd-protocol/client.js';
+import { readVersionedJson } from '../namerd-protocol/dtab-codec.js';
 import { describeSyntaxError } from './dtab-format.js';
-import { readVersionedJson } from './dtab-json.js';
 import { type CliIo, describeIoError, displayName, isIoError, readSource } from './io.js';
-import type { DtabBody } from './namerd-client.js';
 import { NamectlExit } from './remote.js';
 import { CommandFailure } from './run.js';
 

@@ -4,9 +4,10 @@
  * `dtab rollback` writes an old version's dtab back as a new version. A rollback is a
  * compare-and-set like any update, so it cannot silently undo a change made meanwhile.
  */
+
+import { NamerdHttpError, type VersionInfo } from '../namerd-protocol/client.js';
 import { escapeControls } from '../store/write-message.js';
 import { type CliIo, writeOut } from './io.js';
-import { NamerdHttpError, type VersionInfo } from './namerd-client.js';
 import {
   COMMON_FLAGS_HELP,
   expectArgs,

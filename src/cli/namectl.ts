@@ -8,6 +8,7 @@
  */
 import type { Options } from './args.js';
 import { delegateCommand } from './delegate-command.js';
+import { namectlDialect } from './dialect.js';
 import { dtabCommand } from './dtab-commands.js';
 import type { CliIo } from './io.js';
 import { NamectlExit, remoteFlags, remoteOptions } from './remote.js';
@@ -32,7 +33,9 @@ Available Commands:
 
 Flags:
       --base-url URL   namerd's address (default: $NAMECTL_BASE_URL, $NAMERCTL_BASE_URL,
-                       or http://127.0.0.1:4180)
+                       the base-url of .namerctl.yaml, or http://127.0.0.1:4180)
+      --config FILE    namerctl's config file (default: the nearest .namerctl.<ext> in this
+                       directory or one above it)
       --token TOKEN    bearer token for writes (default: $NAMECTL_TOKEN)
   -h, --help           help for namectl
       --version        print namectl's version
@@ -61,7 +64,7 @@ export function main(argv: readonly string[], io: CliIo): Promise<number> {
         io.stdout.write(`namectl ${await packageVersion()}\n`);
         return 0;
       }
-      const outer = { remote: remoteFlags(values), json: false };
+      const outer = { remote: remoteFlags(values, { dialect: namectlDialect }), json: false };
       switch (command) {
         case 'dtab':
           return dtabCommand(rest, io, outer);

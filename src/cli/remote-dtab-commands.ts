@@ -1,14 +1,13 @@
 /**
- * namerctl's dtab commands against namerd: list, get, create, update and delete, with its
- * aliases, output and JSON forms, so its users' scripts keep working. Two things differ on
- * purpose: input is validated before it is sent, and `update` is a compare-and-set on the
- * version it read (namerctl's update was last-write-wins unless given --version); `--force`
- * restores the unconditional write.
+ * namectl's side of namerctl's dtab commands: list, get, create, update and delete, with its
+ * aliases, output and JSON forms. The commands themselves are shared with the namerctl twin
+ * (dtab-operations.ts); namectl's dialect validates input before it is sent and makes `update` a
+ * compare-and-set on the version it read (namerctl's update was last-write-wins unless given
+ * --version); `--force` restores the unconditional write.
  */
 
-import { readDtabInput } from './dtab-input.js';
-import { type CliIo, writeOut } from './io.js';
-import { NamerdHttpError } from './namerd-client.js';
+import { createDtab, deleteDtab, getDtab, listDtabs, updateDtab } from './dtab-operations.js';
+import type { CliIo } from './io.js';
 import {
   COMMON_FLAGS_HELP,
   expectArgs,
@@ -17,12 +16,8 @@ import {
   parseCommand,
   parseVersionRef,
   TOKEN_FLAG_HELP,
-  withHint,
-  withNamerd,
-  writeJson,
 } from './remote.js';
 import { UsageText } from './usage-text.js';
-import { writeConflict } from './write-conflict.js';
 
 const messageFlag = "  -m, --message TEXT     why: kept with the version in namerd's history";
 
@@ -105,17 +100,15 @@ ${COMMON_FLAGS_HELP}
 
 const messageOption = { message: { type: 'string', short: 'm' } } as const;
 
-function message(values: Record<string, unknown>): string | undefined {
-  return typeof values.message === 'string' ? values.message : undefined;
+function message(values: Record<string, unknown>): { message?: string } {
+  return typeof values.message === 'string' ? { message: values.message } : {};
 }
 
 export async function listCommand(args: readonly string[], io: CliIo, outer: OuterFlags): Promise<number> {
   const cmd = parseCommand(listHelp, args, {}, outer);
   if (cmd.help) return listHelp.print(io);
   expectArgs(listHelp, cmd.positionals, []);
-  const names = await withNamerd(io, cmd.remote, (client) => client.list());
-  if (cmd.json) writeJson(io, names);
-  else writeOut(io, names.map((n) => `${n}\n`).join(''));
+  await listDtabs(io, cmd.remote, cmd);
   return NamectlExit.ok;
 }
 
@@ -129,14 +122,11 @@ export async function getCommand(args: readonly string[], io: CliIo, outer: Oute
   if (version !== undefined && parseVersionRef(version) === null) {
     throw getHelp.error(`invalid --version '${version}': give a version number or an ETag`);
   }
-  const stored = await withNamerd(io, cmd.remote, (client) => client.get(ns, version));
-  if (cmd.json) {
-    writeJson(io, { version: stored.version, dtab: stored.dtab.toJSON() });
-  } else if (pretty === 'false') {
-    writeOut(io, `${stored.dtab.dentries.map((d) => `${d.show()};`).join('')}\n`);
-  } else {
-    writeOut(io, `${stored.version === '' ? '' : `# version ${stored.version}\n`}${stored.dtab.showPretty()}`);
-  }
+  await getDtab(io, cmd.remote, ns, {
+    json: cmd.json,
+    pretty: pretty === 'true',
+    ...(version === undefined ? {} : { version }),
+  });
   return NamectlExit.ok;
 }
 
@@ -144,14 +134,7 @@ export async function createCommand(args: readonly string[], io: CliIo, outer: O
   const cmd = parseCommand(createHelp, args, messageOption, outer);
   if (cmd.help) return createHelp.print(io);
   const [ns, file] = expectArgs(createHelp, cmd.positionals, ['NS', 'FILE']) as [string, string];
-  const input = await readDtabInput(io, file);
-  const written = await withNamerd(io, cmd.remote, (client) =>
-    client
-      .create(ns, input.body, message(cmd.values))
-      .catch((e: unknown) => Promise.reject(withHint(e, 409, `To replace it, run: namectl dtab update ${ns} ${file}`))),
-  );
-  if (cmd.json) writeJson(io, { namespace: ns, version: written.version, number: written.number });
-  else writeOut(io, `Created ${ns}\n`);
+  await createDtab(io, cmd.remote, ns, file, { json: cmd.json, ...message(cmd.values) });
   return NamectlExit.ok;
 }
 
@@ -163,37 +146,16 @@ export async function updateCommand(args: readonly string[], io: CliIo, outer: O
   const force = cmd.values.force === true;
   const flagVersion = typeof cmd.values.version === 'string' ? cmd.values.version : undefined;
   if (force && flagVersion !== undefined) throw updateHelp.error('--force and --version cannot be used together');
-  const flagRef = flagVersion === undefined ? undefined : parseVersionRef(flagVersion);
-  if (flagRef === null) throw updateHelp.error(`invalid --version '${flagVersion}': give a version number or an ETag`);
-
-  const input = await readDtabInput(io, file);
-  if (flagRef !== undefined && input.version !== undefined && input.version !== flagRef.etag) {
-    throw updateHelp.error(`${file} says version ${input.version} but --version says ${flagRef.etag}`);
-  }
-  const written = await withNamerd(io, cmd.remote, async (client) => {
-    const given = force ? undefined : (flagRef?.etag ?? input.version);
-    let ifMatch = given;
-    if (!force && given === undefined) {
-      ifMatch = await client
-        .currentVersion(ns)
-        .catch((e: unknown) =>
-          Promise.reject(withHint(e, 404, `To create it, run: namectl dtab create ${ns} ${file}`)),
-        );
-    }
-    try {
-      return await client.update(ns, input.body, {
-        ...(ifMatch === undefined ? {} : { ifMatch }),
-        ...(message(cmd.values) === undefined ? {} : { message: message(cmd.values) }),
-      });
-    } catch (error) {
-      if (error instanceof NamerdHttpError && error.status === 412 && ifMatch !== undefined) {
-        throw await writeConflict(client, ns, ifMatch, error, given === undefined);
-      }
-      throw error;
-    }
-  });
-  if (cmd.json) writeJson(io, { namespace: ns, version: written.version, number: written.number });
-  else writeOut(io, `Updated ${ns}${written.number === null ? '' : ` (version ${written.number})`}\n`);
+  const version = flagVersion === undefined ? undefined : parseVersionRef(flagVersion);
+  if (version === null) throw updateHelp.error(`invalid --version '${flagVersion}': give a version number or an ETag`);
+  await updateDtab(
+    io,
+    cmd.remote,
+    ns,
+    file,
+    { json: cmd.json, force, ...message(cmd.values), ...(version === undefined ? {} : { version }) },
+    (text) => updateHelp.error(text),
+  );
   return NamectlExit.ok;
 }
 
@@ -201,8 +163,6 @@ export async function deleteCommand(args: readonly string[], io: CliIo, outer: O
   const cmd = parseCommand(deleteHelp, args, messageOption, outer);
   if (cmd.help) return deleteHelp.print(io);
   const [ns] = expectArgs(deleteHelp, cmd.positionals, ['NS']) as [string];
-  await withNamerd(io, cmd.remote, (client) => client.delete(ns, message(cmd.values)));
-  if (cmd.json) writeJson(io, { namespace: ns, deleted: true });
-  else writeOut(io, `Deleted ${ns}\n`);
+  await deleteDtab(io, cmd.remote, ns, { json: cmd.json, ...message(cmd.values) });
   return NamectlExit.ok;
 }

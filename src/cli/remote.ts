@@ -1,15 +1,18 @@
 /**
- * What every namectl command that talks to namerd shares: where namerd is (`--base-url`, then
- * NAMECTL_BASE_URL, then namerctl's NAMERCTL_BASE_URL, then http://127.0.0.1:4180), the write
- * token (`--token`, then NAMECTL_TOKEN), the exit codes (0 ok, 1 refused by namerd or invalid
+ * What every command that talks to namerd shares: where namerd is (`--base-url`, then
+ * NAMECTL_BASE_URL, then namerctl's NAMERCTL_BASE_URL, then the `base-url` of namerctl's config
+ * file, then http://127.0.0.1:4180; the namerctl twin's order is its dialect's), the write token
+ * (`--token`, then NAMECTL_TOKEN), namectl's exit codes (0 ok, 1 refused by namerd or invalid
  * input, 2 usage or no connection), and turning the client's errors into those codes with a
  * message that says what to do next.
  */
 import { STATUS_CODES } from 'node:http';
-import { etagToVersion, versionToEtag } from '../store/versioned-dtab.js';
+import { NamerdClient, NamerdHttpError, NamerdUnreachableError } from '../namerd-protocol/client.js';
+import { etagToVersion, parseVersionRef, type VersionRef } from '../namerd-protocol/etag.js';
 import type { Options, Parsed } from './args.js';
-import { type CliIo, envOf } from './io.js';
-import { DEFAULT_BASE_URL, NamerdClient, NamerdHttpError, NamerdUnreachableError } from './namerd-client.js';
+import type { Dialect } from './dialect.js';
+import { type CliIo, envOf, writeErr } from './io.js';
+import { readConfig } from './namerctl-config.js';
 import { CommandFailure } from './run.js';
 import type { UsageText } from './usage-text.js';
 
@@ -25,31 +28,61 @@ export const NamectlExit = {
 
 export const remoteOptions = {
   'base-url': { type: 'string' },
+  config: { type: 'string' },
   token: { type: 'string' },
 } as const satisfies Options;
 
 export interface RemoteFlags {
+  /** Which CLI is running: it decides where namerd is found and how failures read. */
+  readonly dialect: Dialect;
   readonly baseUrl?: string;
+  /** `--config FILE`: namerctl's config file, instead of the nearest `.namerctl.<ext>`. */
+  readonly config?: string;
   readonly token?: string;
 }
 
 /** The remote flags given at this level, over those given further out (`namectl --base-url … dtab get`). */
-export function remoteFlags(values: Parsed['values'], outer: RemoteFlags = {}): RemoteFlags {
-  const baseUrl = typeof values['base-url'] === 'string' ? values['base-url'] : outer.baseUrl;
-  const token = typeof values.token === 'string' ? values.token : outer.token;
-  return { ...(baseUrl === undefined ? {} : { baseUrl }), ...(token === undefined ? {} : { token }) };
+export function remoteFlags(values: Parsed['values'], outer: RemoteFlags): RemoteFlags {
+  const pick = (key: string, given: string | undefined) => (typeof values[key] === 'string' ? values[key] : given);
+  const baseUrl = pick('base-url', outer.baseUrl);
+  const config = pick('config', outer.config);
+  const token = pick('token', outer.token);
+  return {
+    dialect: outer.dialect,
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+    ...(config === undefined ? {} : { config }),
+    ...(token === undefined ? {} : { token }),
+  };
 }
 
-/** namerctl's rules: a scheme and a host are required; a path prefix is kept. */
-export function resolveBaseUrl(flags: RemoteFlags, env: Readonly<Record<string, string | undefined>>): URL {
+/**
+ * Where namerd is: --base-url, then the dialect's environment variables in order, then the config
+ * file's `base-url`, then the dialect's default. As namerctl: a scheme and a host are required,
+ * and a path prefix is kept.
+ */
+export async function resolveBaseUrl(flags: RemoteFlags, io: CliIo): Promise<URL> {
+  const { dialect } = flags;
+  const env = envOf(io);
   const sources: [string, string | undefined][] = [
     ['--base-url', flags.baseUrl],
-    ['NAMECTL_BASE_URL', env.NAMECTL_BASE_URL],
-    ['NAMERCTL_BASE_URL', env.NAMERCTL_BASE_URL],
+    // An empty variable counts as unset, as viper reads it.
+    ...dialect.baseUrlEnv.map((name: string): [string, string | undefined] => [
+      name,
+      env[name] === '' ? undefined : env[name],
+    ]),
   ];
-  const [source, text] = sources.find(([, value]) => value !== undefined) ?? ['default', DEFAULT_BASE_URL];
-  const from = source === '--base-url' ? '' : ` (from ${source})`;
-  if (text === undefined || text.trim() === '') throw new CommandFailure(`empty base URL${from}`, NamectlExit.usage);
+  let [source, text] = sources.find(([, value]) => value !== undefined) ?? ['', undefined];
+  if (text === undefined) {
+    const config = await readConfig(io.cwd ?? process.cwd(), flags.config);
+    if (config.problem !== undefined) {
+      if (dialect.configProblem === 'fail') throw new CommandFailure(config.problem, NamectlExit.usage);
+      writeErr(io, `${config.problem}\n`);
+    }
+    if (config.baseUrl !== undefined) [source, text] = [config.file!, config.baseUrl];
+  }
+  if (text === undefined && dialect.defaultBaseUrl !== undefined) [source, text] = ['default', dialect.defaultBaseUrl];
+  const from = source === '--base-url' || source === 'default' ? '' : ` (from ${source})`;
+  if (text === undefined || text.trim() === '') throw dialect.badBaseUrl('empty', text ?? '', from);
   let url: URL | undefined;
   try {
     url = new URL(text.trim());
@@ -57,17 +90,9 @@ export function resolveBaseUrl(flags: RemoteFlags, env: Readonly<Record<string, 
     url = undefined;
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
-    throw new CommandFailure(
-      `invalid base URL: ${text}${from}: it needs an http:// or https:// scheme and a host, e.g. ${DEFAULT_BASE_URL}`,
-      NamectlExit.usage,
-    );
+    throw dialect.badBaseUrl('invalid', text, from);
   }
-  if (url.search !== '' || url.hash !== '') {
-    throw new CommandFailure(
-      `invalid base URL: ${text}${from}: it may not have a query or fragment`,
-      NamectlExit.usage,
-    );
-  }
+  if (url.search !== '' || url.hash !== '') throw dialect.badBaseUrl('query', text, from);
   return url;
 }
 
@@ -79,14 +104,14 @@ export async function withNamerd<T>(
 ): Promise<T> {
   const env = envOf(io);
   const token = flags.token ?? (env.NAMECTL_TOKEN === '' ? undefined : env.NAMECTL_TOKEN);
-  const client = new NamerdClient(resolveBaseUrl(flags, env), {
+  const client = new NamerdClient(await resolveBaseUrl(flags, io), {
     ...(token === undefined ? {} : { token }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
   });
   try {
     return await work(client);
   } catch (error) {
-    throw asFailure(error, io.signal);
+    throw flags.dialect.failure(error, io.signal);
   } finally {
     await client.close();
   }
@@ -119,18 +144,7 @@ export function withHint(error: unknown, status: number, hint: string): unknown 
   return error;
 }
 
-/** A version as the user may give it, a number (`3`) or an ETag (`AAAAAAAAAAM=`), and its ETag. */
-export interface VersionRef {
-  readonly etag: string;
-  readonly number: number;
-}
-
-/** Parses `--version`/VERSION arguments; null when `text` is neither a version number nor an ETag. */
-export function parseVersionRef(text: string): VersionRef | null {
-  const number = /^\d+$/.test(text) ? Number(text) : etagToVersion(text);
-  if (number === null || !Number.isSafeInteger(number) || number < 1) return null;
-  return { etag: versionToEtag(number), number };
-}
+export { parseVersionRef, type VersionRef };
 
 /** `version 3 (AAAAAAAAAAM=)`, or just the ETag when it is not switchyard's numeric form. */
 export function describeVersion(etag: string): string {
@@ -191,6 +205,7 @@ export function writeJson(io: CliIo, value: unknown): void {
 export const COMMON_FLAGS_HELP = `  -h, --help             help for this command
       --json             print JSON
       --base-url URL     namerd's address (default: $NAMECTL_BASE_URL, $NAMERCTL_BASE_URL,
-                         or http://127.0.0.1:4180)`;
+                         .namerctl.yaml's base-url, or http://127.0.0.1:4180)
+      --config FILE      namerctl's config file (default: the nearest .namerctl.<ext>)`;
 
 export const TOKEN_FLAG_HELP = '      --token TOKEN      bearer token for writes (default: $NAMECTL_TOKEN)';

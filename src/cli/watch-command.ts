@@ -8,9 +8,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Dtab } from '../index.js';
+import { NamerdHttpError, type WatchEvent } from '../namerd-protocol/client.js';
 import { escapeControls } from '../store/write-message.js';
 import { type CliIo, writeErr, writeOut } from './io.js';
-import { NamerdHttpError, type WatchEvent } from './namerd-client.js';
 import { COMMON_FLAGS_HELP, expectArgs, NamectlExit, type OuterFlags, parseCommand, withNamerd } from './remote.js';
 import { UsageText } from './usage-text.js';
 
@@ -51,7 +51,7 @@ export async function watchCommand(args: readonly string[], io: CliIo, outer: Ou
     while (!stopped()) {
       let why: string;
       try {
-        for await (const event of client.watch(ns, idleMs)) {
+        for await (const event of client.watch(ns, { idleTimeoutMs: idleMs })) {
           connected = true;
           backoff = MIN_BACKOFF_MS;
           printer.print(event);
@@ -91,8 +91,11 @@ class VersionPrinter {
 
   print(event: WatchEvent): void {
     if (event.type === 'heartbeat') return;
-    if (event.type === 'error') {
-      writeErr(this.#io, `namectl: watch ${this.#ns}: namerd: ${event.message}\n`);
+    // An event a newer namerd added is skipped; anything else unreadable is namerd's plain-text failure.
+    if (event.type === 'unknown' && event.json) return;
+    if (event.type === 'error' || event.type === 'unknown') {
+      const why = event.type === 'error' ? event.message : event.line.slice(0, 300);
+      writeErr(this.#io, `namectl: watch ${this.#ns}: namerd: ${escapeControls(why)}\n`);
       return;
     }
     // A restarted in-memory namerd reuses numbers, and linkerd's sends none: the text counts too.

@@ -4,7 +4,7 @@
  * operator how to proceed. Nothing was written; re-running reads the new version first.
  */
 
-import type { NamerdClient, NamerdHttpError } from './namerd-client.js';
+import type { NamerdClient, NamerdHttpError } from '../namerd-protocol/client.js';
 import { describeVersion, NamectlExit } from './remote.js';
 import { CommandFailure } from './run.js';
 

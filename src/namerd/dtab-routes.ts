@@ -6,13 +6,15 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createError } from '../errors.js';
+import { ifMatchVersion, parseVersionRef, versionToEtag } from '../namerd-protocol/etag.js';
 import { assertNamespace } from '../store/namespace.js';
-import { etagToVersion, type VersionedDtab, versionToEtag } from '../store/versioned-dtab.js';
+import type { VersionedDtab } from '../store/versioned-dtab.js';
 import { messageProblem } from '../store/write-message.js';
 import {
   DTAB_TYPE,
   decodeDtab,
   encodeDtab,
+  encodeWatchEvent,
   JSON_TYPE,
   NDJSON_TYPE,
   negotiate,
@@ -59,35 +61,29 @@ function percentDecoded(text: string): string {
 
 /** A version given as a number (`7`) or as its ETag (`AAAAAAAAAAc=`). */
 function parseVersion(text: string): number {
-  const n = /^\d+$/.test(text) ? Number(text) : etagToVersion(text);
-  if (n === null || !Number.isSafeInteger(n) || n < 1) {
+  const ref = parseVersionRef(text);
+  if (ref === null) {
     throw createError('SY_ERR_INVALID_ARGUMENT', [`invalid version "${text}": give a number or an ETag`]);
   }
-  return n;
-}
-
-/** Accepts the ETag bare (namerd's form) or quoted (RFC 7232's); anything else can never match. */
-function ifMatchVersion(header: string): number {
-  return etagToVersion(header.replace(/^W\//, '').replace(/^"(.*)"$/, '$1')) ?? -1;
+  return ref.number;
 }
 
 function ndjsonEvent(ns: string, v: VersionedDtab | null): string | Buffer {
-  if (v === null) return `${JSON.stringify({ type: 'deleted', namespace: ns })}\n`;
+  if (v === null) return encodeWatchEvent({ type: 'deleted', namespace: ns });
   return ndjsonDtab(v);
 }
 
 /** One rendering per version, shared by every watcher of it (see renderOnce). */
-const ndjsonDtab = renderOnce(
-  (v: VersionedDtab) =>
-    `${JSON.stringify({
-      type: 'dtab',
-      namespace: v.namespace,
-      version: versionToEtag(v.version),
-      number: v.version,
-      time: new Date(v.time).toISOString(),
-      ...(v.message === undefined ? {} : { message: v.message }),
-      dtab: v.dtab.show(),
-    })}\n`,
+const ndjsonDtab = renderOnce((v: VersionedDtab) =>
+  encodeWatchEvent({
+    type: 'dtab',
+    namespace: v.namespace,
+    version: versionToEtag(v.version),
+    number: v.version,
+    time: new Date(v.time).toISOString(),
+    ...(v.message === undefined ? {} : { message: v.message }),
+    dtab: v.dtab.show(),
+  }),
 );
 
 /** namerd's own watch format, one rendering per (version, media type). */
@@ -145,10 +141,10 @@ export function dtabRoutes(app: FastifyInstance, ctx: NamerdContext): void {
         {
           contentType: NDJSON_TYPE,
           render: (v) => ndjsonEvent(ns, v),
-          renderFailure: (e) => `${JSON.stringify({ type: 'error', namespace: ns, message: e.message })}\n`,
+          renderFailure: (e) => encodeWatchEvent({ type: 'error', namespace: ns, message: e.message }),
           heartbeat: {
             everyMs: ctx.heartbeatMs,
-            line: () => `${JSON.stringify({ type: 'heartbeat', time: new Date().toISOString() })}\n`,
+            line: () => encodeWatchEvent({ type: 'heartbeat', time: new Date().toISOString() }),
           },
           highWaterBytes: ctx.watchHighWaterBytes,
         },

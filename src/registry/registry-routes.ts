@@ -145,6 +145,12 @@ export function registerRegistryRoutes(app: FastifyInstance, deps: RegistryRoute
   post('/registry/peers/:label/lockers/clear', async (req, reply) =>
     pushed(reply, await registry.clearLockers(req.params.label)),
   );
+  // goto's README spells these with a singular `peer` (and `locker`); scripts copied from it must work.
+  get('/registry/peer/lockers', () => registry.lockers());
+  get('/registry/peer/:label/locker', (req) => registry.lockers(req.params.label));
+  post('/registry/peer/:label/locker/clear', async (req, reply) =>
+    pushed(reply, await registry.clearLockers(req.params.label)),
+  );
   get('/registry/peers/client/results', () => registry.clientResults());
   get('/registry/peers/:label/client/results', (req) => registry.clientResults(req.params.label));
 }

@@ -1,6 +1,7 @@
 /**
  * `--namerd URL --namespace NS`: the base dtab from namerd's ndjson watch (GET
- * /api/1/dtabs/NS?watch=true, `Accept: application/x-ndjson`). namerd sends the current state
+ * /api/1/dtabs/NS?watch=true, `Accept: application/x-ndjson`), read with the shared namerd client
+ * and watch-event reader (src/namerd-protocol/). namerd sends the current state
  * first and then one event per change, with heartbeats in between. The router must keep routing
  * through any namerd trouble (docs/router.md#where-the-base-dtab-comes-from), so nothing here ever
  * takes a dtab away:
@@ -14,13 +15,12 @@
  * - with a last-known-good cache, a router that starts while namerd is unreachable (or while the
  *   namespace does not exist) routes on the cached dtab, marked stale, instead of staying unready.
  */
-import { Agent, request } from 'undici';
 import { Dtab } from '../../dtab/dtab.js';
+import { NamerdClient, type WatchEvent } from '../../namerd-protocol/client.js';
 import { type Cell, Var } from '../../naming/var.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { type BaseDtabSnapshot, type BaseDtabSource, type BaseDtabState, describeParseError } from './base-dtab.js';
 import { LastKnownGoodCache } from './last-known-good.js';
-import { parseEvent, readLines, type WatchEvent } from './watch-stream-reader.js';
 
 export interface NamerdDtabSourceOptions {
   /** namerd's base URL, e.g. `http://namerd:4180` (a path prefix is kept). */
@@ -35,10 +35,7 @@ export interface NamerdDtabSourceOptions {
   readonly backoff?: { readonly minMs?: number; readonly maxMs?: number };
 }
 
-const NDJSON = 'application/x-ndjson';
-
 export class NamerdDtabSource implements BaseDtabSource {
-  readonly #watchUrl: string;
   readonly #source: string;
   readonly #namespace: string;
   readonly #log: Logger;
@@ -47,8 +44,9 @@ export class NamerdDtabSource implements BaseDtabSource {
   readonly #minMs: number;
   readonly #maxMs: number;
   readonly #cell: Cell<BaseDtabState>;
-  // A dispatcher of our own, so close() can tear down the watch's socket whatever state it is in.
-  readonly #agent = new Agent({ headersTimeout: 0, bodyTimeout: 0, pipelining: 0 });
+  // A client (and dispatcher) of our own, so close() can tear down the watch's socket whatever
+  // state it is in. No timeouts of its own: the heartbeat watchdog below covers every phase.
+  readonly #client: NamerdClient;
   #loop: Promise<void> | undefined;
   #abort: AbortController | undefined;
   #wake: (() => void) | undefined;
@@ -63,8 +61,7 @@ export class NamerdDtabSource implements BaseDtabSource {
 
   constructor(options: NamerdDtabSourceOptions) {
     const base = options.url.endsWith('/') ? options.url : `${options.url}/`;
-    const url = new URL(`api/1/dtabs/${encodeURIComponent(options.namespace)}?watch=true`, base);
-    this.#watchUrl = url.href;
+    this.#client = new NamerdClient(new URL(base), { timeoutMs: 0 });
     this.#source = `namerd:${new URL(base).origin}${new URL(base).pathname.replace(/\/$/, '')}/${options.namespace}`;
     this.#namespace = options.namespace;
     this.#log = options.logger.child({ namerd: new URL(base).origin, namespace: options.namespace });
@@ -96,7 +93,7 @@ export class NamerdDtabSource implements BaseDtabSource {
     this.#wake?.();
     await this.#loop;
     await this.#cache?.flush();
-    await this.#agent.destroy();
+    await this.#client.close();
   }
 
   async #run(): Promise<void> {
@@ -143,23 +140,11 @@ export class NamerdDtabSource implements BaseDtabSource {
       timer.unref();
     };
     let synced = false;
-    let body: { destroy(): unknown } | undefined;
     try {
       // The watchdog covers connecting and waiting for headers too: a peer that accepts and says nothing is dead.
       arm();
-      const res = await request(this.#watchUrl, {
-        dispatcher: this.#agent,
-        headers: { accept: NDJSON },
-        signal: abort.signal,
-      });
-      body = res.body;
-      if (res.statusCode !== 200) {
-        const text = (await res.body.text()).trim().slice(0, 300);
-        throw new Error(`namerd answered ${res.statusCode}${text === '' ? '' : `: ${text}`}`);
-      }
-      for await (const line of readLines(res.body)) {
+      for await (const event of this.#client.watch(this.#namespace, { signal: abort.signal })) {
         arm();
-        const event = parseEvent(line);
         if (event.type === 'dtab' || event.type === 'deleted') synced = true;
         // Awaited, so events apply in order even when one has to read the cache.
         await this.#handle(event);
@@ -174,7 +159,6 @@ export class NamerdDtabSource implements BaseDtabSource {
       }
     } finally {
       clearTimeout(timer);
-      body?.destroy();
     }
     return synced;
   }
@@ -184,7 +168,8 @@ export class NamerdDtabSource implements BaseDtabSource {
       case 'heartbeat':
         return;
       case 'dtab':
-        return this.#dtab(event.dtab, event.version, event.number, event.message);
+        // namerd's own format (linkerd's namerd) carries no version: the text stands for it.
+        return this.#dtab(event.dtab, event.version ?? 'unversioned', event.number, event.message);
       case 'deleted':
         return this.#deleted();
       case 'error':

@@ -1,21 +1,29 @@
 /**
- * namectl's one HTTP client for namerd's `/api/1` (docs/namerd-api.md#routes), on undici. Every
- * response becomes a typed result or one of two errors: NamerdHttpError when namerd answered and
- * refused (4xx/5xx, exit 1) and NamerdUnreachableError when there was no answer to read (exit 2).
- * Reads ask for JSON, as namerctl does, so the client also works against linkerd's namerd;
+ * The one HTTP client for namerd's `/api/1` (docs/namerd-api.md#routes), on undici, used by
+ * namectl, namerctl and the router's dtab source. Every response becomes a typed result or one of
+ * two errors: NamerdHttpError when namerd answered and refused (4xx/5xx) and
+ * NamerdUnreachableError when there was no answer to read; each CLI turns them into its exit
+ * codes. Reads ask for JSON, as namerctl does, so the client also works against linkerd's namerd;
  * switchyard's additions (history, messages, ndjson watches) degrade to what namerd offers.
  */
 import { STATUS_CODES } from 'node:http';
 import { Agent, type Dispatcher, request } from 'undici';
-import type { Dtab } from '../index.js';
+import type { Dtab } from '../dtab/dtab.js';
 import type { JsonDelegateTree } from '../naming/delegate-json.js';
-import { etagToVersion } from '../store/versioned-dtab.js';
-import { dtabFromJson } from './dtab-json.js';
+import { type DTAB_TYPE, dtabFromJson, JSON_TYPE, NDJSON_TYPE } from './dtab-codec.js';
+import { etagToVersion } from './etag.js';
+import { readLines } from './line-reader.js';
+import { parseWatchEvent, type WatchEvent } from './watch-event.js';
+
+export type { WatchEvent } from './watch-event.js';
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:4180';
 
 /** namerd answered with an error status. */
 export class NamerdHttpError extends Error {
+  readonly method: string;
+  /** The request's path under the base URL (`/api/1/dtabs/web`). */
+  readonly path: string;
   readonly status: number;
   /** The response body, trimmed: namerd's own explanation. */
   readonly detail: string;
@@ -24,6 +32,8 @@ export class NamerdHttpError extends Error {
     const reason = STATUS_CODES[status] ?? 'Unknown Status';
     super(`${method} ${path}: ${status} ${reason}${detail === '' ? '' : `: ${detail}`}`);
     this.name = 'NamerdHttpError';
+    this.method = method;
+    this.path = path;
     this.status = status;
     this.detail = detail;
   }
@@ -31,16 +41,20 @@ export class NamerdHttpError extends Error {
 
 /** No answer: connection refused, DNS, a timeout, a reset, or a malformed response. */
 export class NamerdUnreachableError extends Error {
-  constructor(base: URL, cause: unknown) {
+  /** The request that got no answer, when there was one. */
+  readonly request: { readonly method: string; readonly url: string } | undefined;
+
+  constructor(base: URL, cause: unknown, request?: { readonly method: string; readonly url: string }) {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(`cannot reach namerd at ${base.href.replace(/\/$/, '')}: ${why}`, { cause });
     this.name = 'NamerdUnreachableError';
+    this.request = request;
   }
 }
 
 /** A dtab to write, already validated, in the media type it is sent as. */
 export interface DtabBody {
-  readonly contentType: 'application/json' | 'application/dtab';
+  readonly contentType: typeof JSON_TYPE | typeof DTAB_TYPE;
   readonly text: string;
 }
 
@@ -50,6 +64,8 @@ export interface StoredDtab {
   /** The version as a number when the ETag is switchyard's (8-byte) form. */
   readonly number: number | null;
   readonly dtab: Dtab;
+  /** The dentries exactly as namerd's JSON spelled them (namerctl prints these, unparsed). */
+  readonly entries: readonly { readonly prefix: string; readonly dst: string }[];
 }
 
 export interface WriteResult {
@@ -68,28 +84,20 @@ export interface VersionInfo {
   readonly dentries?: number;
 }
 
-/** A line of the ndjson watch; namerd-format lines (a bare dtab) arrive as `dtab` without a version. */
-export type WatchEvent =
-  | {
-      readonly type: 'dtab';
-      readonly namespace: string;
-      readonly version?: string;
-      readonly number?: number;
-      readonly time?: string;
-      readonly message?: string;
-      readonly dtab: string;
-    }
-  | { readonly type: 'deleted'; readonly namespace: string }
-  | { readonly type: 'heartbeat'; readonly time: string }
-  | { readonly type: 'error'; readonly namespace: string; readonly message: string };
-
 export interface ClientOptions {
   /** Bearer token sent with writes. */
   readonly token?: string;
   /** Aborts every request (Ctrl-C). */
   readonly signal?: AbortSignal;
-  /** How long to wait for a response's headers (default 30 s). */
+  /** How long to wait for a response's headers (default 30 s; 0 waits for ever). */
   readonly timeoutMs?: number;
+}
+
+export interface WatchOptions {
+  /** How long the body may stay silent before the stream counts as dead (0: no limit, the caller watches). */
+  readonly idleTimeoutMs?: number;
+  /** Ends this watch (and only it). */
+  readonly signal?: AbortSignal;
 }
 
 interface Send {
@@ -126,7 +134,12 @@ export class NamerdClient {
       headers: { accept: 'application/json' },
     });
     const etag = header(answer, 'etag') ?? '';
-    return { version: etag, number: etagToVersion(etag), dtab: this.#read(answer, dtabFromJson) };
+    const dtab = this.#read(answer, dtabFromJson);
+    const entries = (JSON.parse(answer.text) as { prefix: string; dst: string }[]).map(({ prefix, dst }) => ({
+      prefix,
+      dst,
+    }));
+    return { version: etag, number: etagToVersion(etag), dtab, entries };
   }
 
   /** The current version's ETag (a GET: HEAD's 404 would carry no explanation). */
@@ -162,31 +175,25 @@ export class NamerdClient {
   /**
    * One watch connection: yields events until the server ends the stream. `idleTimeoutMs` is how
    * long the body may stay silent (switchyard sends heartbeats) before the stream counts as dead,
-   * which surfaces as NamerdUnreachableError, like any other broken connection.
+   * which surfaces as NamerdUnreachableError, like any other broken connection. Lines go through
+   * the shared line reader, so a character split across chunks arrives whole.
    */
-  async *watch(ns: string, idleTimeoutMs: number): AsyncGenerator<WatchEvent> {
+  async *watch(ns: string, options: WatchOptions = {}): AsyncGenerator<WatchEvent> {
     const path = dtabPath(ns);
     const response = await this.#request('GET', path, {
       query: { watch: 'true' },
-      headers: { accept: 'application/x-ndjson, application/json' },
-      bodyTimeout: idleTimeoutMs,
+      headers: { accept: `${NDJSON_TYPE}, ${JSON_TYPE}` },
+      ...(options.idleTimeoutMs === undefined ? {} : { bodyTimeout: options.idleTimeoutMs }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
-    if (response.statusCode >= 400) {
-      const detail = (await response.body.text()).trim();
-      throw new NamerdHttpError('GET', path, response.statusCode, detail);
-    }
-    let buffer = '';
     try {
-      for await (const chunk of response.body) {
-        buffer += chunk.toString();
-        for (let i = buffer.indexOf('\n'); i !== -1; i = buffer.indexOf('\n')) {
-          const line = buffer.slice(0, i).trim();
-          buffer = buffer.slice(i + 1);
-          if (line !== '') yield watchEvent(ns, line);
-        }
+      if (response.statusCode >= 400) {
+        const detail = (await response.body.text()).trim().slice(0, 1000);
+        throw new NamerdHttpError('GET', path, response.statusCode, detail);
       }
+      for await (const line of readLines(response.body)) yield parseWatchEvent(line, ns);
     } catch (error) {
-      throw this.#unreachable(error);
+      throw this.#unreachable(error, { method: 'GET', path }, options.signal);
     } finally {
       response.body.destroy();
     }
@@ -217,7 +224,7 @@ export class NamerdClient {
     try {
       text = await response.body.text();
     } catch (error) {
-      throw this.#unreachable(error);
+      throw this.#unreachable(error, { method, path });
     }
     if (response.statusCode >= 400) throw new NamerdHttpError(method, path, response.statusCode, text.trim());
     return { status: response.statusCode, headers: response.headers, text };
@@ -226,7 +233,7 @@ export class NamerdClient {
   async #request(
     method: Dispatcher.HttpMethod,
     path: string,
-    send: Send & { bodyTimeout?: number },
+    send: Send & { bodyTimeout?: number; signal?: AbortSignal },
   ): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = { ...send.headers };
     if (send.write === true && this.#options.token !== undefined) {
@@ -238,12 +245,12 @@ export class NamerdClient {
         headers,
         body: send.body,
         dispatcher: this.#agent,
-        signal: this.#options.signal,
+        signal: send.signal ?? this.#options.signal,
         headersTimeout: this.#options.timeoutMs ?? 30_000,
         bodyTimeout: send.bodyTimeout ?? this.#options.timeoutMs ?? 30_000,
       });
     } catch (error) {
-      throw this.#unreachable(error);
+      throw this.#unreachable(error, { method, path }, send.signal);
     }
   }
 
@@ -261,10 +268,10 @@ export class NamerdClient {
   }
 
   /** Aborts (Ctrl-C) pass through unchanged; everything else that is not an answer is "unreachable". */
-  #unreachable(error: unknown): unknown {
-    if (this.#options.signal?.aborted === true) return error;
+  #unreachable(error: unknown, request: { method: string; path: string }, signal?: AbortSignal): unknown {
+    if (this.#options.signal?.aborted === true || signal?.aborted === true) return error;
     if (error instanceof NamerdHttpError || error instanceof NamerdUnreachableError) return error;
-    return new NamerdUnreachableError(this.baseUrl, error);
+    return new NamerdUnreachableError(this.baseUrl, error, { method: request.method, url: this.#url(request.path) });
   }
 
   #url(path: string, query: Record<string, string | undefined> = {}): string {
@@ -289,11 +296,4 @@ function messageHeader(message: string | undefined): Record<string, string> {
 function header(answer: Answer, name: string): string | undefined {
   const value = answer.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** An ndjson event, or (linkerd's namerd) a whole JSON dtab per line, which carries no version. */
-function watchEvent(ns: string, line: string): WatchEvent {
-  const value = JSON.parse(line) as unknown;
-  if (Array.isArray(value)) return { type: 'dtab', namespace: ns, dtab: dtabFromJson(value).show() };
-  return value as WatchEvent;
 }
