@@ -25,11 +25,12 @@ COPY bin ./bin
 COPY dtabs ./dtabs
 COPY proto ./proto
 COPY scripts/docker-healthcheck.mjs ./scripts/
-# namectl and switchyard on PATH, for `kubectl exec` and the dtab-seeding Job's shell script.
+# namectl, namerctl and switchyard on PATH, for `kubectl exec` and the dtab-seeding Job's shell script.
 # /data is where state lives: the processes run there, so namerd's default file store
 # (./.switchyard/dtabs) and the quickstart's state land in it, writable by the image's user.
 RUN ln -s /app/bin/switchyard.js /usr/local/bin/switchyard \
  && ln -s /app/bin/namectl.js /usr/local/bin/namectl \
+ && ln -s /app/bin/namerctl.js /usr/local/bin/namerctl \
  && mkdir -p /data/.switchyard \
  && chown -R 1000:1000 /data
 # Declared after the chown: a new volume starts as a copy of /data, ownership included.
