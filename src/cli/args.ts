@@ -26,15 +26,41 @@ export function isUsageError(error: unknown): error is SwitchyardError {
   return error instanceof SwitchyardError && error.code === 'SY_ERR_USAGE';
 }
 
+/** Edits (insert, delete, replace) between two short strings. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** The known option closest to what was typed, when one is close enough to be a typo. */
+export function didYouMean(typed: string, options: Options): string | undefined {
+  const bare = typed.replace(/^-+/, '').split('=')[0]!;
+  let best: { name: string; d: number } | undefined;
+  for (const name of Object.keys(options)) {
+    const d = distance(bare, name);
+    if (d <= Math.max(1, Math.floor(name.length / 4)) && (best === undefined || d < best.d)) best = { name, d };
+  }
+  return best === undefined ? undefined : `--${best.name}`;
+}
+
 /** parseArgs' messages carry advice meant for its own API; keep the part a user needs. */
-function fromParseArgs(error: unknown): unknown {
+function fromParseArgs(error: unknown, options?: Options): unknown {
   const code = (error as { code?: unknown }).code;
   if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_')) return error;
   const message = (error as Error).message;
   const quoted = /'([^']*)'/.exec(message)?.[1];
   switch (code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return usageError(`unknown option '${quoted}'`);
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const hint = quoted === undefined || options === undefined ? undefined : didYouMean(quoted, options);
+      return usageError(`unknown option '${quoted}'${hint === undefined ? '' : ` (did you mean ${hint}?)`}`);
+    }
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return usageError(`unexpected argument '${quoted}'`);
     default:
@@ -52,7 +78,7 @@ export function parseStrict(args: readonly string[], options: Options, allowPosi
   try {
     return parseArgs({ args: [...args], options, strict: true, allowPositionals });
   } catch (error) {
-    throw fromParseArgs(error);
+    throw fromParseArgs(error, options);
   }
 }
 

@@ -16,11 +16,12 @@ import { startCanaryService } from '../canary/service.js';
 import { type CanarySpec, validateSpec } from '../canary/spec.js';
 import { latestState } from '../canary/state.js';
 import { hostPort, Problems } from '../config/validation.js';
+import { NamerdClient } from '../namerd-protocol/client.js';
 import { escapeControls } from '../store/write-message.js';
 import { createLogger } from '../telemetry/logger.js';
 import { ExitCode } from './args.js';
+import { namectlDialect } from './dialect.js';
 import { type CliIo, describeIoError, envOf, resolveFile } from './io.js';
-import { NamerdClient } from './namerd-client.js';
 import {
   asFailure,
   COMMON_FLAGS_HELP,
@@ -145,7 +146,7 @@ export async function canaryCommand(args: readonly string[], io: CliIo, outer: O
   const env = envOf(io);
   const token = cmd.remote.token ?? (env.NAMECTL_TOKEN === '' ? undefined : env.NAMECTL_TOKEN);
   // No signal on the client: a pause must still write its record after Ctrl-C.
-  const client = new NamerdClient(resolveBaseUrl(cmd.remote, env), token === undefined ? {} : { token });
+  const client = new NamerdClient(await resolveBaseUrl(cmd.remote, io), token === undefined ? {} : { token });
   const emit = (e: CanaryEvent) => io.stdout.write(cmd.json ? `${JSON.stringify(e)}\n` : eventText(e));
   const pause = pauseSignal(io);
   try {
@@ -319,7 +320,10 @@ export async function switchyardCanaryCommand(args: readonly string[], io: CliIo
   }
   if (!problems.ok || admin === undefined) throw new CommandFailure(problems.error().message, usage);
   const env = envOf(io);
-  const base = resolveBaseUrl(typeof values.namerd === 'string' ? { baseUrl: values.namerd } : {}, env);
+  const base = await resolveBaseUrl(
+    { dialect: namectlDialect, ...(typeof values.namerd === 'string' ? { baseUrl: values.namerd } : {}) },
+    io,
+  );
   const token = env.NAMECTL_TOKEN === '' ? undefined : env.NAMECTL_TOKEN;
   const client = new NamerdClient(base, token === undefined ? {} : { token });
   const logger = createLogger({

@@ -8,10 +8,10 @@ import type { NamerdFlags } from '../config/namerd-config.js';
 import { type NamerdSetup, namerdSetup } from '../config/namerd-linkerd-format.js';
 import { SwitchyardError } from '../errors.js';
 import { runNamerd } from '../namerd/server.js';
+import { NamerdClient } from '../namerd-protocol/client.js';
 import { createLogger } from '../telemetry/logger.js';
 import { ExitCode, type Options } from './args.js';
 import { type CliIo, resolveFile } from './io.js';
-import { NamerdClient } from './namerd-client.js';
 import { stopSignal } from './stop-signal.js';
 import { UsageText } from './usage-text.js';
 

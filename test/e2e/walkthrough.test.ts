@@ -117,7 +117,7 @@ async function traffic(...flags: string[]): Promise<GrpcResults> {
       '--track-header',
       'x-version',
       '--json',
-      '-q',
+      '--quiet',
       ...flags,
     ],
     { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 },

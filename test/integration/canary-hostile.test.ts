@@ -11,7 +11,7 @@ import { CanaryRun } from '../../src/canary/controller.js';
 import type { CanaryEvent } from '../../src/canary/events.js';
 import { newRun } from '../../src/canary/lifecycle.js';
 import { validateSpec } from '../../src/canary/spec.js';
-import { NamerdClient } from '../../src/cli/namerd-client.js';
+import { NamerdClient } from '../../src/namerd-protocol/client.js';
 import { type RunningNamerd, startNamerd } from '../helpers/namerd-server.js';
 
 let hanging: Server;

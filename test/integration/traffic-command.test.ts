@@ -52,6 +52,9 @@ describe('switchyard traffic', () => {
       '--track-header',
       'x-version',
       '--json',
+      // One request in ten answers 503: allowed here, so the run counts as passed.
+      '--max-error-rate',
+      '0.2',
     ]);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
@@ -76,6 +79,8 @@ describe('switchyard traffic', () => {
       'l5d-dtab: /svc/web => /svc/web-v2',
       '--track-header',
       'X-Version',
+      '--max-error-rate',
+      '0.2',
     ]);
     expect(run.code).toBe(0);
     const progress = run.stderr.trim().split('\n');
@@ -95,7 +100,10 @@ describe('switchyard traffic', () => {
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 500);
     const started = Date.now();
-    const run = await traffic(['--url', upstream.url, '--qps', '50', '--duration', '1m', '--json'], abort.signal);
+    const run = await traffic(
+      ['--url', upstream.url, '--qps', '50', '--duration', '1m', '--json', '--max-error-rate', '0.5'],
+      abort.signal,
+    );
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(run.code).toBe(0);
     const { results } = JSON.parse(run.stdout);
@@ -111,7 +119,82 @@ describe('switchyard traffic', () => {
     expect(bad.stderr).toContain('qps:');
     expect(bad.stderr).toContain('--concurrency:');
     expect(bad.stderr).toContain('Usage:');
-    expect((await traffic(['--requests', '5'])).stderr).toContain('--url is required');
+    expect((await traffic(['--requests', '5'])).stderr).toContain('a URL is required');
     expect((await traffic(['--url', upstream.url, '-H', 'nocolon'])).code).toBe(64);
+  });
+});
+
+describe("hey's and slow_cooker's habits", () => {
+  const target = (run: { stdout: string }) => JSON.parse(run.stdout).target;
+
+  it("takes the URL as the argument and hey's -n, -c, -z, -m, -H, -d and -t", async () => {
+    const run = await traffic([
+      '-n',
+      '20',
+      '-c',
+      '3',
+      '-m',
+      'POST',
+      '-d',
+      'hi',
+      '-t',
+      '5',
+      '-H',
+      'x-a: b',
+      '--json',
+      '--max-error-rate',
+      '1',
+      upstream.url,
+    ]);
+    expect(run.code).toBe(0);
+    expect(target(run)).toMatchObject({
+      url: `${upstream.url}/`,
+      totalRequests: 20,
+      replicas: 3,
+      method: 'POST',
+      body: 'hi',
+      requestTimeout: '5s',
+      headers: { 'x-a': 'b' },
+    });
+    const timed = await traffic(['-z', '300ms', '-q', '5', '-c', '2', '--json', '--max-error-rate', '1', upstream.url]);
+    expect(target(timed)).toMatchObject({ duration: '300ms', qps: 10 });
+  });
+
+  it("reads hey's -q and slow_cooker's -qps per connection, and --qps for the whole run", async () => {
+    const slow = await traffic([
+      '-qps',
+      '4',
+      '-concurrency',
+      '5',
+      '-totalRequests',
+      '10',
+      '--json',
+      '--max-error-rate',
+      '1',
+      upstream.url,
+    ]);
+    expect(target(slow)).toMatchObject({ qps: 20, replicas: 5, totalRequests: 10 });
+    const both = await traffic(['--qps', '5', '-q', '5', upstream.url]);
+    expect(both.code).toBe(64);
+    expect(both.stderr).toContain('not both');
+  });
+
+  it('suggests the option meant, and refuses a timeout of 0 (hey: none) and two URLs', async () => {
+    const typo = await traffic(['--reqests', '5', upstream.url]);
+    expect(typo.code).toBe(64);
+    expect(typo.stderr).toContain("unknown option '--reqests' (did you mean --requests?)");
+    expect((await traffic(['--concurency', '5', upstream.url])).stderr).toContain('did you mean --concurrency?');
+    expect((await traffic(['-t', '0', upstream.url])).stderr).toContain('-t 0');
+    expect((await traffic([upstream.url, upstream.url])).stderr).toContain('one URL only');
+  });
+
+  it('exits 1 past --max-error-rate (by default, any failed request), 0 within it', async () => {
+    // Requests 9, 19, … answer 503: 2 of the next 20 at most.
+    const strict = await traffic(['-n', '20', '--quiet', upstream.url]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/\d+ of 20 requests failed \([\d.]+%\), above --max-error-rate 0/);
+    expect(strict.stdout).toMatch(/^Requests +20 /m);
+    expect((await traffic(['-n', '20', '--quiet', '--max-error-rate', '0.5', upstream.url])).code).toBe(0);
+    expect((await traffic(['-n', '2', '--max-error-rate', '2', upstream.url])).code).toBe(64);
   });
 });
