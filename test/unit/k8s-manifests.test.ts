@@ -147,7 +147,8 @@ describe('k8s/ manifests', () => {
             .concat(pod.spec.initContainers ?? [])
             .find((c: K8sObject) => role(c) === 'router');
           const app = pod.labels['app.kubernetes.io/name']!;
-          if (router !== undefined) expected.push([app, 9990, app === 'traffic' ? [] : ['canary-controller', 'registry']]);
+          if (router !== undefined)
+            expected.push([app, 9990, app === 'traffic' ? [] : ['canary-controller', 'registry']]);
         }
         expect(expected.some(([, port]) => port === 9990)).toBe(true);
         for (const [app, port, from] of expected) {
