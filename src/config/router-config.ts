@@ -9,6 +9,7 @@ import { Path } from '../dtab/path.js';
 import { type AdminSecurity, adminSecurity } from './admin-security-config.js';
 import { classifierSetting } from './classifier-config.js';
 import { readSection, sectionFields, unknownFields } from './config-schema.js';
+import { type InterpreterSetting, interpreterSetting } from './interpreter-config.js';
 import { type LogFormat, logSettings } from './log-config.js';
 import { type NamerConfig, namerConfig } from './namer-config.js';
 import { ROUTER_FIELDS } from './router-keys.js';
@@ -23,15 +24,12 @@ export type IdentifierSetting =
   | { readonly kind: 'io.l5d.header'; readonly header: string }
   | { readonly kind: 'io.l5d.static'; readonly path: string };
 
+export type { InterpreterSetting };
+
 export type BaseDtabSetting =
   | { readonly kind: 'inline'; readonly text: string }
   | { readonly kind: 'file'; readonly file: string }
   | { readonly kind: 'namerd'; readonly url: string; readonly namespace: string; readonly cacheFile: string | null };
-
-/** Who binds names: the router's own namers, or namerd through its bind and addr streams. */
-export type InterpreterSetting =
-  | { readonly kind: 'default' }
-  | { readonly kind: 'io.l5d.namerd.http'; readonly url: string; readonly namespace: string };
 
 export interface RouterConfig {
   /** The router's name in metrics: rt/<label>/… */
@@ -256,71 +254,6 @@ function baseDtab(file: Raw, flags: RouterFlags, p: Problems, fromInterpreter = 
     p.add('dtab', 'no base dtab: give dtab (inline), dtabFile / --dtab FILE, or namerd / --namerd URL');
   if (choices.length > 1) p.add('dtab', `give one base dtab source, not ${choices.map((c) => c.kind).join(' and ')}`);
   return choices[0];
-}
-
-const INET_DST = /^\/\$\/inet\/([^/]+)\/(\d+)\/?$/;
-
-/** `dst` as a URL: given as one, or as linkerd's `/$/inet/<host>/<port>`. */
-function namerdUrl(raw: unknown, key: string, p: Problems): string | undefined {
-  const text = string(raw, key, p);
-  if (text === undefined) return undefined;
-  const inet = INET_DST.exec(text);
-  if (inet) return `http://${inet[1]!.includes(':') ? `[${inet[1]}]` : inet[1]}:${inet[2]}`;
-  if (/^https?:\/\/[^/]+/.test(text)) return text;
-  p.add(key, `must be an http:// URL or /$/inet/<host>/<port>, got ${JSON.stringify(text)}`);
-  return undefined;
-}
-
-/**
- * `interpreter: {kind: io.l5d.namerd.http, dst, namespace}` or `namerd: {…, bind: true}`. Binding
- * through namerd takes the base dtab from the same namerd namespace, so it excludes another base
- * dtab source, and local namers, which would never be asked.
- */
-function interpreterSetting(
-  file: Raw,
-  base: BaseDtabSetting | undefined,
-  namers: readonly NamerConfig[],
-  p: Problems,
-): { interpreter: InterpreterSetting; base: BaseDtabSetting | undefined } {
-  let interpreter: InterpreterSetting = { kind: 'default' };
-  const raw = file.interpreter;
-  const namerdBind = isObject(file.namerd) && file.namerd.bind === true;
-  if (raw !== undefined) {
-    if (!isObject(raw)) p.add('interpreter', 'must be a mapping with a kind');
-    else if (raw.kind === 'io.l5d.namerd.http') {
-      unknownKeys(raw, ['kind', 'dst', 'namespace'], 'interpreter', p);
-      if (raw.dst === undefined) p.add('interpreter.dst', "is required: namerd's address, http://host:port");
-      const url = raw.dst === undefined ? undefined : namerdUrl(raw.dst, 'interpreter.dst', p);
-      const namespace = raw.namespace === undefined ? 'default' : string(raw.namespace, 'interpreter.namespace', p);
-      if (url !== undefined && namespace !== undefined) {
-        interpreter = { kind: 'io.l5d.namerd.http', url, namespace };
-        if (base !== undefined) {
-          p.add(
-            'interpreter',
-            `binding through namerd takes the base dtab from namerd too: drop ${base.kind === 'namerd' ? 'namerd' : base.kind === 'file' ? 'dtabFile' : 'dtab'} (or use namerd.bind: true instead)`,
-          );
-        }
-        base = { kind: 'namerd', url, namespace, cacheFile: null };
-      }
-    } else if (raw.kind !== 'default') {
-      p.add('interpreter.kind', `must be default or io.l5d.namerd.http, got ${JSON.stringify(raw.kind)}`);
-    } else unknownKeys(raw, ['kind'], 'interpreter', p);
-  }
-  if (namerdBind) {
-    if (base?.kind === 'namerd' && interpreter.kind === 'default') {
-      interpreter = { kind: 'io.l5d.namerd.http', url: base.url, namespace: base.namespace };
-    } else if (base?.kind !== 'namerd') p.add('namerd.bind', 'needs namerd.url');
-  }
-  if (isObject(file.namerd) && file.namerd.bind !== undefined && typeof file.namerd.bind !== 'boolean') {
-    p.add('namerd.bind', 'must be true or false');
-  }
-  if (interpreter.kind !== 'default' && namers.length > 0) {
-    p.add(
-      'namers',
-      'names bind through namerd (interpreter io.l5d.namerd.http): local namers would never be asked; remove them',
-    );
-  }
-  return { interpreter, base };
 }
 
 function failureAccrual(raw: unknown, p: Problems): RouterConfig['failureAccrual'] {

@@ -23,10 +23,14 @@ let gen: NamedUpstream;
 let other: NamedUpstream;
 
 beforeAll(async () => {
-  [web, gen, other] = await Promise.all(['web', 'gen', 'other'].map((n) => startNamedUpstream(n)));
+  [web, gen, other] = (await Promise.all(['web', 'gen', 'other'].map((n) => startNamedUpstream(n)))) as [
+    NamedUpstream,
+    NamedUpstream,
+    NamedUpstream,
+  ];
   dir = await mkdtemp(join(tmpdir(), 'router-interpreter-overrides-'));
-  await writeFile(join(dir, 'web'), `127.0.0.1 ${web!.port}\n`);
-  await writeFile(join(dir, 'gen'), `127.0.0.1 ${gen!.port}\n`);
+  await writeFile(join(dir, 'web'), `127.0.0.1 ${web.port}\n`);
+  await writeFile(join(dir, 'gen'), `127.0.0.1 ${gen.port}\n`);
   const prefix = Path.read('/#/io.l5d.fs');
   namerd = await startNamerd({
     interpreter: defaultInterpreter({ namers: [{ prefix, namer: new FsNamer({ rootDir: dir, prefix }) }] }),
