@@ -25,10 +25,11 @@ import type { Bound } from '../naming/bound.js';
 import { addrToJson, delegateTreeToJson } from '../naming/delegate-json.js';
 import { type DelegateTree, fromNameTree } from '../naming/delegate-tree.js';
 import type { BoundTree } from '../naming/interpreter.js';
+import { firstWithin, Var } from '../naming/var.js';
 import { assertNamespace } from '../store/namespace.js';
 import { JSON_TYPE } from './codecs.js';
 import type { NamerdContext } from './context.js';
-import { readOr, withTimeout } from './name-routes.js';
+import { readOr } from './name-routes.js';
 import { streamActivity } from './watch-stream.js';
 
 type Query = Record<string, string | undefined>;
@@ -71,6 +72,12 @@ export function pickLeaf(tree: NameTree<Bound>, random: () => number = Math.rand
   }
 }
 
+function collectAddrs(tree: BoundTree, into: Var<Addr>[]): void {
+  if (tree.type === 'leaf') into.push(tree.value.addr);
+  else if (tree.type === 'alt') for (const t of tree.trees) collectAddrs(t, into);
+  else if (tree.type === 'union') for (const w of tree.trees) collectAddrs(w.tree, into);
+}
+
 export function bindRoutes(app: FastifyInstance, ctx: NamerdContext): void {
   const names = ctx.names;
 
@@ -79,21 +86,31 @@ export function bindRoutes(app: FastifyInstance, ctx: NamerdContext): void {
       ? null
       : readOr('SY_ERR_INVALID_DTAB', () => Dtab.read(checkDentryCount(text, ctx.maxDentries)));
 
-  const treeJson = (path: Path, tree: BoundTree, waitForAddrs: boolean) =>
-    delegateTreeToJson(fromNameTree<Bound>(path, Dentry.nop, tree) as DelegateTree<Bound>, waitForAddrs);
+  /** The tree's JSON once every leaf's addresses are known; after the timeout, 503 (`whole`) or as they are. */
+  const treeJson = async (path: Path, tree: BoundTree, whole: boolean) => {
+    const addrs: Var<Addr>[] = [];
+    collectAddrs(tree, addrs);
+    const all = Var.collect(addrs);
+    // Held while rendering: an address Var nobody observes forgets its value.
+    const hold = all.observe(() => {});
+    try {
+      const known = await firstWithin(all, (as) => as.every((a) => a.type !== 'pending'), ctx.requestTimeoutMs);
+      if (known === undefined && whole) throw createError('SY_ERR_TIMEOUT');
+      return await delegateTreeToJson(fromNameTree<Bound>(path, Dentry.nop, tree) as DelegateTree<Bound>, false);
+    } finally {
+      hold.close();
+    }
+  };
 
   /** A stream's chunk: addresses waited for up to the request timeout, then shown as they are. */
-  const treeChunk = (path: Path) => async (tree: BoundTree) => {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((r) => {
-      timer = setTimeout(r, ctx.requestTimeoutMs);
-    });
-    try {
-      const json = await Promise.race([treeJson(path, tree, true), late.then(() => treeJson(path, tree, false))]);
-      return `${JSON.stringify(json)}\n`;
-    } finally {
-      clearTimeout(timer);
-    }
+  const treeChunk = (path: Path) => async (tree: BoundTree) => `${JSON.stringify(await treeJson(path, tree, false))}\n`;
+
+  /** One answer: the first state that is not pending, within the request timeout (else 503). */
+  const settled = async <T>(activity: Activity<T>): Promise<T> => {
+    const state = await firstWithin(activity.run, (s) => s.status !== 'pending', ctx.requestTimeoutMs);
+    if (state === undefined) throw createError('SY_ERR_TIMEOUT');
+    if (state.status === 'failed') throw state.error;
+    return (state as { value: T }).value;
   };
 
   const stream = <T>(reply: FastifyReply, activity: Activity<T>, render: (value: T) => string | Promise<string>) =>
@@ -119,10 +136,7 @@ export function bindRoutes(app: FastifyInstance, ctx: NamerdContext): void {
     const path = readPath(request.query.path);
     const activity = names.bind(ns, path, extraDtab(request.query.dtab));
     if (isWatch(request.query)) return stream(reply, activity, treeChunk(path));
-    const json = await withTimeout(
-      ctx.requestTimeoutMs,
-      activity.toPromise().then((tree) => treeJson(path, tree, true)),
-    );
+    const json = await treeJson(path, await settled(activity), true);
     return reply.type(JSON_TYPE).send(`${JSON.stringify(json)}\n`);
   };
 
@@ -130,7 +144,7 @@ export function bindRoutes(app: FastifyInstance, ctx: NamerdContext): void {
     assertNamespace(request.params.ns);
     const activity = names.addr(readPath(request.query.path));
     if (isWatch(request.query)) return stream(reply, activity, addrLine);
-    return reply.type(JSON_TYPE).send(addrLine(await withTimeout(ctx.requestTimeoutMs, activity.toPromise())));
+    return reply.type(JSON_TYPE).send(addrLine(await settled(activity)));
   };
 
   const resolve = async (request: NsRequest, reply: FastifyReply) => {
@@ -142,7 +156,7 @@ export function bindRoutes(app: FastifyInstance, ctx: NamerdContext): void {
       return id === null ? Activity.value(Addr.Neg) : names.addr(id);
     });
     if (isWatch(request.query)) return stream(reply, activity, addrLine);
-    return reply.type(JSON_TYPE).send(addrLine(await withTimeout(ctx.requestTimeoutMs, activity.toPromise())));
+    return reply.type(JSON_TYPE).send(addrLine(await settled(activity)));
   };
 
   for (const [route, handler] of [
