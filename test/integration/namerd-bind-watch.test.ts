@@ -5,6 +5,7 @@
  * once without it; `bound-names` lists what namerd has bound; `/api/1/dtabs` lists on any method.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -158,6 +159,42 @@ describe('/api/1/dtabs on any method', () => {
         expect(`${method} ${path} ${res.status}`).toBe(`${method} ${path} 200`);
         expect(await res.text()).toBe('["default"]\n');
       }
+    }
+  });
+});
+
+describe('a bind watcher that stops reading', () => {
+  it('is cut off at the high-water mark; namerd keeps no backlog for it', { timeout: 60_000 }, async () => {
+    const small = await startNamerd({ watchHighWaterBytes: 16 * 1024, heartbeatMs: 60_000 });
+    try {
+      const { hostname, port } = new URL(small.url);
+      const socket = net.connect(Number(port), hostname);
+      socket.on('error', () => {});
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      socket.write(`GET /api/1/bind/default?path=/svc/mix&watch=true HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+      await new Promise<void>((r) => socket.once('data', () => r()));
+      socket.pause();
+      // Every write re-binds a 200-member union to new addresses: a ~43 KB document per change.
+      const union = (n: number) =>
+        `/svc/mix => ${Array.from({ length: 200 }, (_, i) => `/$/inet/127.0.0.1/${10_000 + n * 200 + i}`).join(' & ')}`;
+      expect(small.openStreams()).toBe(1);
+      // A paused socket sees nothing of its own close; namerd's count of open streams does.
+      let writes = 0;
+      for (; writes < 600 && small.openStreams() > 0; writes++) {
+        const res = await fetch(`${small.url}/api/1/dtabs/default`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/dtab' },
+          body: union(writes % 50),
+        });
+        expect(res.status).toBe(204);
+        if (writes % 20 === 0) await new Promise((r) => setTimeout(r, 10));
+      }
+      console.log(`[namerd bind watch] a stalled watcher was cut off after ${writes} changes of ~43 KB`);
+      expect(small.openStreams()).toBe(0);
+      expect(writes).toBeLessThan(600);
+      socket.destroy();
+    } finally {
+      await small.close();
     }
   });
 });
