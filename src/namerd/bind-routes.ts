@@ -87,14 +87,14 @@ export function bindRoutes(app: FastifyInstance, ctx: NamerdContext): void {
       : readOr('SY_ERR_INVALID_DTAB', () => Dtab.read(checkDentryCount(text, ctx.maxDentries)));
 
   /** The tree's JSON once every leaf's addresses are known; after the timeout, 503 (`whole`) or as they are. */
-  const treeJson = async (path: Path, tree: BoundTree, whole: boolean) => {
+  const treeJson = async (path: Path, tree: BoundTree, whole: boolean, waitMs = ctx.requestTimeoutMs) => {
     const addrs: Var<Addr>[] = [];
     collectAddrs(tree, addrs);
     const all = Var.collect(addrs);
     // Held while rendering: an address Var nobody observes forgets its value.
     const hold = all.observe(() => {});
     try {
-      const known = await firstWithin(all, (as) => as.every((a) => a.type !== 'pending'), ctx.requestTimeoutMs);
+      const known = await firstWithin(all, (as) => as.every((a) => a.type !== 'pending'), waitMs);
       if (known === undefined && whole) throw createError('SY_ERR_TIMEOUT');
       return await delegateTreeToJson(fromNameTree<Bound>(path, Dentry.nop, tree) as DelegateTree<Bound>, false);
     } finally {
@@ -136,7 +136,10 @@ export function bindRoutes(app: FastifyInstance, ctx: NamerdContext): void {
     const path = readPath(request.query.path);
     const activity = names.bind(ns, path, extraDtab(request.query.dtab));
     if (isWatch(request.query)) return stream(reply, activity, treeChunk(path));
-    const json = await treeJson(path, await settled(activity), true);
+    const started = Date.now();
+    const tree = await settled(activity);
+    // One timeout for the whole answer: binding and addresses together.
+    const json = await treeJson(path, tree, true, Math.max(0, ctx.requestTimeoutMs - (Date.now() - started)));
     return reply.type(JSON_TYPE).send(`${JSON.stringify(json)}\n`);
   };
 
