@@ -232,9 +232,6 @@ function interpreter(raw: unknown, at: string, t: Translated, p: Problems, warni
     warnings.push(
       `${at}.kind: io.l5d.namerd is namerd's thrift interface; switchyard reads namerd's HTTP API at ${raw.dst}, so point dst at namerd's io.l5d.httpController port`,
     );
-  warnings.push(
-    `${at}: names are bound by this router's own namers (namers:, --k8s-api, --fs-dir), with namerd's dtab, not in namerd`,
-  );
   const host = dst[1]!.includes(':') ? `[${dst[1]}]` : dst[1];
   t.flat.namerd = namerdSource(`http://${host}:${dst[2]}`, raw.namespace ?? 'default');
   t.origins.set('namerd.url', `${at}.dst`);
@@ -242,12 +239,12 @@ function interpreter(raw: unknown, at: string, t: Translated, p: Problems, warni
 }
 
 /**
- * The one place linkerd's namerd interpreter becomes switchyard's namerd dtab source. linkerd's
- * interpreter also binds names in namerd; once switchyard's namerd block has its `bind: true` key,
- * it is set here (`bind: true`) and nowhere else.
+ * The one place linkerd's namerd interpreter becomes switchyard's namerd block: the dtab from
+ * namerd, and names bound in namerd too (`bind: true`), as linkerd's interpreter did, so the
+ * router needs no namers and no Kubernetes access of its own.
  */
 function namerdSource(url: string, namespace: unknown): Raw {
-  return { url, namespace };
+  return { url, namespace, bind: true };
 }
 
 function telemetry(raw: unknown, p: Problems, warnings: string[]): void {

@@ -9,6 +9,7 @@ import { Path } from '../dtab/path.js';
 import { type AdminSecurity, adminSecurity } from './admin-security-config.js';
 import { classifierSetting } from './classifier-config.js';
 import { readSection, sectionFields, unknownFields } from './config-schema.js';
+import { type InterpreterSetting, interpreterSetting } from './interpreter-config.js';
 import { type LogFormat, logSettings } from './log-config.js';
 import { type NamerConfig, namerConfig } from './namer-config.js';
 import { ROUTER_FIELDS } from './router-keys.js';
@@ -22,6 +23,8 @@ export type IdentifierSetting =
   | { readonly kind: 'io.l5d.header.path'; readonly segments: number; readonly grpcOnly: boolean }
   | { readonly kind: 'io.l5d.header'; readonly header: string }
   | { readonly kind: 'io.l5d.static'; readonly path: string };
+
+export type { InterpreterSetting };
 
 export type BaseDtabSetting =
   | { readonly kind: 'inline'; readonly text: string }
@@ -37,6 +40,7 @@ export interface RouterConfig {
   readonly identifiers: readonly IdentifierSetting[];
   readonly baseDtab: BaseDtabSetting;
   readonly namers: readonly NamerConfig[];
+  readonly interpreter: InterpreterSetting;
   readonly dtabOverrides: {
     readonly enabled: boolean;
     readonly allowPrefixes: readonly string[] | null;
@@ -219,7 +223,7 @@ function stringList(raw: unknown, key: string, p: Problems): string[] | null {
   return raw as string[];
 }
 
-function baseDtab(file: Raw, flags: RouterFlags, p: Problems): BaseDtabSetting | undefined {
+function baseDtab(file: Raw, flags: RouterFlags, p: Problems, fromInterpreter = false): BaseDtabSetting | undefined {
   const choices: BaseDtabSetting[] = [];
   const inline = file.dtab;
   if (inline !== undefined) {
@@ -251,7 +255,7 @@ function baseDtab(file: Raw, flags: RouterFlags, p: Problems): BaseDtabSetting |
     if (u)
       choices.push({ kind: 'namerd', url: u, namespace: String(ns), cacheFile: cache === null ? null : String(cache) });
   } else if (flags.namespace !== undefined) p.add('--namespace', 'needs --namerd URL');
-  if (choices.length === 0 && p.ok)
+  if (choices.length === 0 && p.ok && !fromInterpreter)
     p.add('dtab', 'no base dtab: give dtab (inline), dtabFile / --dtab FILE, or namerd / --namerd URL');
   if (choices.length > 1) p.add('dtab', `give one base dtab source, not ${choices.map((c) => c.kind).join(' and ')}`);
   return choices[0];
@@ -326,6 +330,7 @@ export function routerConfig(
       ? scalars.maxHeadersKB * 1024
       : (integer(h2Raw.maxHeaderListSize, 'h2.maxHeaderListSize', 1024, 1_048_576, p) ?? scalars.maxHeadersKB * 1024);
   const log = logSettings(file.log, { level: flags.logLevel, format: flags.logFormat }, p);
+  const interpreted = interpreterSetting(file, baseDtab(file, flags, p, file.interpreter !== undefined), namers, p);
 
   const config = {
     ...scalars,
@@ -334,7 +339,8 @@ export function routerConfig(
     retryableStatusCodes: classifier.retryableStatusCodes,
     h2: { ...scalars.h2, maxHeaderListSize },
     identifiers,
-    baseDtab: baseDtab(file, flags, p),
+    baseDtab: interpreted.base,
+    interpreter: interpreted.interpreter,
     namers,
     dtabOverrides: {
       ...scalars.dtabOverrides,

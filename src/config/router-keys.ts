@@ -112,7 +112,28 @@ export const ROUTER_FIELDS: Fields = {
         flag: '--dtab-cache',
         doc: 'Keeps the last dtab seen, so a router that restarts while namerd is down still routes.',
       },
+      bind: {
+        kind: 'boolean',
+        default: false,
+        doc: "Let namerd bind names too (its bind and addr watch streams), instead of the router's own namers: the router then needs no `namers` and no access to Kubernetes (docs/router.md#namerd-as-the-interpreter).",
+      },
     },
+  },
+  interpreter: {
+    kind: 'shape',
+    type: 'interpreter',
+    shown: 'the router binds with its own namers',
+    schema: {
+      type: 'object',
+      required: ['kind'],
+      properties: {
+        kind: { enum: ['default', 'io.l5d.namerd.http'] },
+        dst: { type: 'string', minLength: 1 },
+        namespace: { type: 'string', minLength: 1, default: 'default' },
+      },
+      additionalProperties: false,
+    },
+    doc: "linkerd's spelling of `namerd: {url, namespace, bind: true}`: `{kind: io.l5d.namerd.http, dst, namespace}` binds names through namerd at `dst` (`http://host:port`, or linkerd's `/$/inet/<host>/<port>`) in `namespace` (default `default`), which also supplies the base dtab. `kind: default` binds with the router's own namers.",
   },
   namers: {
     kind: 'shape',

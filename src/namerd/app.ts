@@ -9,8 +9,10 @@ import { textApiApp } from '../http/text-api-app.js';
 import type { NameInterpreter } from '../naming/interpreter.js';
 import type { DtabStore } from '../store/dtab-store.js';
 import { WriteAuth } from './auth.js';
+import { bindRoutes } from './bind-routes.js';
 import type { NamerdContext } from './context.js';
 import { dtabRoutes } from './dtab-routes.js';
+import { NameCache } from './name-cache.js';
 import { nameRoutes } from './name-routes.js';
 import { OpenStreams } from './watch-stream.js';
 
@@ -48,6 +50,7 @@ export function buildNamerdApp(options: NamerdAppOptions): NamerdApp {
   const context: NamerdContext = {
     store: options.store,
     interpreter: options.interpreter,
+    names: new NameCache(options.store, options.interpreter),
     auth: new WriteAuth(options.token ?? null),
     streams: new OpenStreams(),
     heartbeatMs: options.heartbeatMs ?? 10_000,
@@ -59,8 +62,11 @@ export function buildNamerdApp(options: NamerdAppOptions): NamerdApp {
 
   // Long-lived watches would keep close() waiting for ever; end them first.
   app.addHook('preClose', async () => context.streams.endAll());
+  // Cached bindings keep namer watches open; they end with the server.
+  app.addHook('onClose', async () => context.names.close());
 
   dtabRoutes(app, context);
   nameRoutes(app, context);
+  bindRoutes(app, context);
   return { app, context };
 }

@@ -5,11 +5,14 @@
 import type { NameInterpreter } from '../naming/interpreter.js';
 import type { DtabStore } from '../store/dtab-store.js';
 import type { WriteAuth } from './auth.js';
+import type { NameCache } from './name-cache.js';
 import type { OpenStreams } from './watch-stream.js';
 
 export interface NamerdContext {
   readonly store: DtabStore;
   readonly interpreter: NameInterpreter;
+  /** Bindings and addresses kept for /bind, /addr, /resolve and /bound-names. */
+  readonly names: NameCache;
   readonly auth: WriteAuth;
   readonly streams: OpenStreams;
   /** Heartbeat interval of line-delimited JSON watches. */

@@ -113,8 +113,10 @@ export function dtabRoutes(app: FastifyInstance, ctx: NamerdContext): void {
     }
     return reply.type(JSON_TYPE).send(`${JSON.stringify(await store.list())}\n`);
   };
-  app.get('/api/1/dtabs', list);
-  app.get('/api/1/dtabs/', list);
+  // namerd lists on any method (its router does not look at the method for the list).
+  for (const url of ['/api/1/dtabs', '/api/1/dtabs/']) {
+    app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'], url, handler: list });
+  }
 
   app.get('/api/1/dtabs/:ns', async (request: NsRequest, reply) => {
     const { ns } = request.params;

@@ -1,20 +1,17 @@
 /**
- * `/api/1/delegate` and `/api/1/bind`: explain or bind a path through a namespace's stored dtab,
- * with an optional `dtab=` appended so it wins (docs/namerd-api.md#delegate-and-bind). Both answer
- * in linkerd's JSON and give up after the request timeout with 503 `Request timed out.`, as linkerd
- * does. Anyone may call them with a dtab of their own, so the dtab is capped at 100 dentries and
- * the work at the interpreter's bind budget (both 400), which keeps every answer within
+ * `/api/1/delegate`: explain how a path binds through a namespace's stored dtab, with an optional
+ * `dtab=` appended so it wins (docs/namerd-api.md#delegate-and-bind). It answers in linkerd's JSON
+ * and gives up after the request timeout with 503 `Request timed out.`, as linkerd does. Binding
+ * itself (`/bind`, `/addr`, `/resolve`, `/bound-names`) is in bind-routes.ts.
+ * Anyone may call them with a dtab of their own, so the dtab is capped at 100 dentries and the work at the interpreter's bind budget (both 400), which keeps every answer within
  * milliseconds and lets the timeout fire at all.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Dentry } from '../dtab/dentry.js';
 import { Dtab } from '../dtab/dtab.js';
 import { Path } from '../dtab/path.js';
 import { checkDentryCount } from '../dtab/request-dtab.js';
 import { createError, type ErrorCode } from '../errors.js';
-import type { Bound } from '../naming/bound.js';
 import { delegateTreeToJson } from '../naming/delegate-json.js';
-import { type DelegateTree, fromNameTree } from '../naming/delegate-tree.js';
 import { delegate } from '../naming/delegator.js';
 import { assertNamespace } from '../store/namespace.js';
 import { JSON_TYPE, mediaType } from './codecs.js';
@@ -22,7 +19,7 @@ import type { NamerdContext } from './context.js';
 
 type Query = Record<string, string | undefined>;
 
-function readOr<T>(code: ErrorCode, read: () => T): T {
+export function readOr<T>(code: ErrorCode, read: () => T): T {
   try {
     return read();
   } catch (e) {
@@ -30,7 +27,7 @@ function readOr<T>(code: ErrorCode, read: () => T): T {
   }
 }
 
-function withTimeout<T>(ms: number, work: Promise<T>): Promise<T> {
+export function withTimeout<T>(ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(createError('SY_ERR_TIMEOUT')), ms);
@@ -93,21 +90,6 @@ export function nameRoutes(app: FastifyInstance, ctx: NamerdContext): void {
     }
     const ns = typeof body.namespace === 'string' ? body.namespace : undefined;
     const json = await explain(ns, body.dtab, body.path);
-    return reply.type(JSON_TYPE).send(`${JSON.stringify(json)}\n`);
-  });
-
-  app.get('/api/1/bind/:ns', async (request: FastifyRequest<{ Params: { ns: string }; Querystring: Query }>, reply) => {
-    const { path: pathText, dtab: dtabText } = request.query;
-    if (pathText === undefined) throw createError('SY_ERR_INVALID_PATH', ['the path parameter is missing']);
-    const path = readOr('SY_ERR_INVALID_PATH', () => Path.read(pathText));
-    const dtab = await dtabFor(request.params.ns, dtabText);
-    const json = await withTimeout(
-      ctx.requestTimeoutMs,
-      ctx.interpreter
-        .bind(dtab, path)
-        .toPromise()
-        .then((tree) => delegateTreeToJson(fromNameTree<Bound>(path, Dentry.nop, tree) as DelegateTree<Bound>)),
-    );
     return reply.type(JSON_TYPE).send(`${JSON.stringify(json)}\n`);
   });
 }

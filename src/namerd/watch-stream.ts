@@ -15,10 +15,19 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { Activity } from '../naming/activity.js';
 
+type Chunk = string | Buffer | null;
+
 export interface StreamOptions<T> {
   readonly contentType: string;
-  /** The chunk for a value, or null to write nothing for it (namerd skips deletions, say). */
-  readonly render: (value: T) => string | Buffer | null;
+  /**
+   * The chunk for a value, or null to write nothing for it (namerd skips deletions, say). A
+   * rendering may take time (a bound tree waits for its addresses): chunks still go out in order,
+   * and values that arrive meanwhile are coalesced into the newest, so a slow rendering holds one
+   * value, never a queue.
+   */
+  readonly render: (value: T) => Chunk | Promise<Chunk>;
+  /** Skip a chunk identical to the one before it (namerd dedups its name streams). */
+  readonly dedup?: boolean;
   /** What to write before ending the stream when the activity fails. */
   readonly renderFailure: (error: Error) => string;
   readonly heartbeat?: { readonly everyMs: number; readonly line: () => string };
@@ -107,6 +116,32 @@ export function streamActivity<T>(
     const { everyMs, line } = options.heartbeat;
     heartbeat = setInterval(() => write(line()), everyMs).unref();
   }
+  let last: Chunk = null;
+  const emit = (chunk: Chunk) => {
+    if (ended || chunk === null) return;
+    if (options.dedup && last !== null && sameChunk(chunk, last)) return;
+    last = chunk;
+    write(chunk);
+  };
+  let rendering = false;
+  let queued: { value: T } | undefined;
+  const deliver = (value: T) => {
+    if (rendering) {
+      queued = { value };
+      return;
+    }
+    const out = options.render(value);
+    if (!(out instanceof Promise)) return emit(out);
+    rendering = true;
+    out
+      .then(emit, (e: Error) => emit(options.renderFailure(e)))
+      .finally(() => {
+        rendering = false;
+        const next = queued;
+        queued = undefined;
+        if (next !== undefined && !ended) deliver(next.value);
+      });
+  };
   subscription = activity.run.observe((state) => {
     if (ended || state.status === 'pending') return;
     if (state.status === 'failed') {
@@ -115,8 +150,12 @@ export function streamActivity<T>(
       queueMicrotask(end);
       return;
     }
-    const chunk = options.render(state.value);
-    if (chunk !== null) write(chunk);
+    deliver(state.value);
   });
   if (ended) subscription.close();
+}
+
+function sameChunk(a: string | Buffer, b: string | Buffer): boolean {
+  if (typeof a === 'string' && typeof b === 'string') return a === b;
+  return Buffer.from(a).equals(Buffer.from(b));
 }

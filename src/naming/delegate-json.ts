@@ -5,7 +5,8 @@
  * address as soon as it is no longer pending, which is why rendering is asynchronous.
  */
 import type { Dentry } from '../dtab/dentry.js';
-import type { Path } from '../dtab/path.js';
+import { NameTree } from '../dtab/name-tree.js';
+import { Path } from '../dtab/path.js';
 import type { Addr } from './addr.js';
 import type { Bound } from './bound.js';
 import { type DelegateTree, isNop } from './delegate-tree.js';
@@ -98,4 +99,90 @@ export async function delegateTreeToJson(tree: DelegateTree<Bound>, waitForAddrs
 
 function startsWith(path: Path, elems: readonly string[]): boolean {
   return elems.every((e, i) => path.elems[i] === e);
+}
+
+/**
+ * Reading namerd's answers back (what a client of `/api/1/bind` and `/api/1/addr` does): anything
+ * that is not one of the shapes above is an error naming what was wrong, never a guess.
+ */
+export function addrFromJson(json: unknown): Addr {
+  const o = asObject(json, 'addr');
+  switch (o.type) {
+    case 'pending':
+      return { type: 'pending' };
+    case 'neg':
+      return { type: 'neg' };
+    case 'failed':
+      return { type: 'failed', error: new Error(typeof o.cause === 'string' ? o.cause : 'failed') };
+    case 'bound': {
+      if (!Array.isArray(o.addrs)) throw new Error('addr: "addrs" must be a list');
+      const addresses = o.addrs.map((a, i) => {
+        const x = asObject(a, `addrs[${i}]`);
+        if (
+          typeof x.ip !== 'string' ||
+          !Number.isInteger(x.port) ||
+          (x.port as number) < 0 ||
+          (x.port as number) > 65535
+        )
+          throw new Error(`addrs[${i}]: needs "ip" and a "port" in 0–65535`);
+        return { host: x.ip, port: x.port as number, meta: metaOf(x.meta) };
+      });
+      return { type: 'bound', addresses, meta: metaOf(o.meta) };
+    }
+    default:
+      throw new Error(`addr: unknown type ${JSON.stringify(o.type)}`);
+  }
+}
+
+/**
+ * A bound tree from `/api/1/bind`'s JSON: leaves become names through `leaf(id, residual)` (the
+ * client decides where their addresses come from), `delegate` nodes are looked through, and
+ * `exception` nodes fail the tree. Depth is capped, as a bind's is.
+ */
+export function boundTreeFromJson<B>(json: unknown, leaf: (id: Path, residual: Path) => B, depth = 0): NameTree<B> {
+  if (depth > 100) throw new Error('bound tree deeper than 100');
+  const o = asObject(json, 'tree');
+  const sub = (j: unknown) => boundTreeFromJson(j, leaf, depth + 1);
+  switch (o.type) {
+    case 'neg':
+      return NameTree.Neg;
+    case 'fail':
+      return NameTree.Fail;
+    case 'empty':
+      return NameTree.Empty;
+    case 'exception':
+      throw new Error(typeof o.message === 'string' ? o.message : 'namerd could not bind the name');
+    case 'delegate':
+      return sub(o.delegate);
+    case 'alt':
+      if (!Array.isArray(o.alt)) throw new Error('alt: "alt" must be a list');
+      return NameTree.alt(...o.alt.map(sub));
+    case 'union':
+      if (!Array.isArray(o.union)) throw new Error('union: "union" must be a list');
+      return NameTree.union(
+        ...o.union.map((w, i) => {
+          const x = asObject(w, `union[${i}]`);
+          if (typeof x.weight !== 'number' || !Number.isFinite(x.weight))
+            throw new Error(`union[${i}]: needs a weight`);
+          return NameTree.weighted(x.weight, sub(x.tree));
+        }),
+      );
+    case 'leaf': {
+      const b = asObject(o.bound, 'leaf.bound');
+      if (typeof b.id !== 'string') throw new Error('leaf.bound: needs an "id"');
+      const residual = typeof b.path === 'string' && b.path !== '/' ? Path.read(b.path) : Path.empty;
+      return NameTree.leaf(leaf(Path.read(b.id), residual));
+    }
+    default:
+      throw new Error(`tree: unknown type ${JSON.stringify(o.type)}`);
+  }
+}
+
+function asObject(json: unknown, what: string): Record<string, unknown> {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error(`${what}: expected an object`);
+  return json as Record<string, unknown>;
+}
+
+function metaOf(json: unknown): Record<string, unknown> {
+  return json !== null && typeof json === 'object' && !Array.isArray(json) ? { ...(json as object) } : {};
 }

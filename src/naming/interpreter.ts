@@ -53,6 +53,17 @@ export type BoundTree = NameTree<Bound>;
 interface BindRun {
   readonly budget: BindBudget;
   readonly memo: Map<string, Activity<BoundTree>>;
+  readonly wholeUnions: boolean;
+}
+
+export interface BindOptions {
+  /**
+   * A union stays pending while any member is pending, instead of answering with the members
+   * that have bound so far (Finagle's rule, which the router keeps so that one slow namer does not
+   * hold its requests). namerd's API sets it: an answer is a snapshot a client may keep, and a
+   * union missing a member that was merely slow would send all its traffic elsewhere.
+   */
+  readonly wholeUnions?: boolean;
 }
 
 /** Whether any bound name in the tree has an address; pending until every address set has answered. */
@@ -120,9 +131,13 @@ export class NameInterpreter {
   }
 
   /** Binds a path (or a whole tree of paths) to a tree of bound names, following later changes. */
-  bind(dtab: Dtab, target: Path | NameTree<Path>): Activity<BoundTree> {
+  bind(dtab: Dtab, target: Path | NameTree<Path>, options: BindOptions = {}): Activity<BoundTree> {
     const tree: NameTree<Name> = target instanceof Path ? NameTree.leaf(target) : target;
-    const run: BindRun = { budget: new BindBudget(this.maxLookups), memo: new Map() };
+    const run: BindRun = {
+      budget: new BindBudget(this.maxLookups),
+      memo: new Map(),
+      wholeUnions: options.wholeUnions === true,
+    };
     return this.#bind(dtab, tree, 0, undefined, run);
   }
 
@@ -188,16 +203,20 @@ export class NameInterpreter {
   /**
    * Every member, each under its own weight. As soon as one is ok the union is the simplified
    * union of the ok ones (failed members drop out); with none ok, the first failure or pending.
+   * With `wholeUnions`, pending while any member is.
    */
   #bindUnion(dtab: Dtab, trees: readonly Weighted<Name>[], depth: number, run: BindRun): Activity<BoundTree> {
     const members = trees.map((w) => this.#bind(dtab, w.tree, depth, w.weight, run).run);
     const state = Var.collect(members).map((states): ActivityState<BoundTree> => {
       const oks: Weighted<Bound>[] = [];
       let failure: ActivityState<never> | undefined;
+      let pending = false;
       states.forEach((s, i) => {
         if (s.status === 'ok') oks.push({ weight: trees[i]!.weight, tree: s.value });
         else if (s.status === 'failed') failure ??= failed(s.error);
+        else pending = true;
       });
+      if (pending && run.wholeUnions) return { status: 'pending' };
       if (oks.length > 0) {
         // Shared members make a tree whose walk (simplify, routing, JSON) costs its expanded size.
         const union = NameTree.union(...oks);

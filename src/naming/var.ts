@@ -74,6 +74,30 @@ export abstract class Var<T> {
   }
 }
 
+/**
+ * The first value that satisfies `accept` within `ms`, or undefined; unlike `first`, it stops
+ * observing when the time is up, so a value that never comes holds nothing (an HTTP request that
+ * timed out must not keep a binding observed for ever).
+ */
+export function firstWithin<T>(v: Var<T>, accept: (value: T) => boolean, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    let done = false;
+    let closable: Closable | undefined;
+    const finish = (value: T | undefined) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(value);
+      if (closable) closable.close();
+    };
+    const timer = setTimeout(() => finish(undefined), ms);
+    closable = v.observe((value) => {
+      if (accept(value)) finish(value);
+    });
+    if (done) closable.close();
+  });
+}
+
 class ConstVar<T> extends Var<T> {
   constructor(readonly value: T) {
     super();

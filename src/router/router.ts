@@ -11,6 +11,7 @@ import { Dtab } from '../dtab/dtab.js';
 import { Path } from '../dtab/path.js';
 import { createError } from '../errors.js';
 import { defaultInterpreter } from '../namers/default-interpreter.js';
+import { Activity } from '../naming/activity.js';
 import { delegateTreeToJson } from '../naming/delegate-json.js';
 import { delegate } from '../naming/delegator.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -24,13 +25,14 @@ import { buildIdentifier } from './core/identifier.js';
 import { LocalDtabReader } from './core/local-dtab-reader.js';
 import { OwnListeners } from './core/own-listeners.js';
 import { rescue } from './core/rescue.js';
-import { RouteCache } from './core/route-cache.js';
+import { type Binder, localBinder, RouteCache } from './core/route-cache.js';
 import type { BaseDtab, RouterRuntime } from './core/runtime.js';
 import { RouterStats } from './core/stats.js';
 import type { BaseDtabSource, BaseDtabState } from './dtab-source/base-dtab.js';
 import { FileDtabSource } from './dtab-source/file-dtab-source.js';
 import { NamerdDtabSource } from './dtab-source/namerd-dtab-source.js';
 import { StaticDtabSource } from './dtab-source/static-dtab-source.js';
+import { NamerdInterpreter } from './interpreter/namerd-interpreter.js';
 import { P2cEwmaBalancer } from './policy/balancer.js';
 import { DEFAULT_GRPC_CLASSIFIER, grpcClassifier } from './policy/grpc-classifier.js';
 import { responseClassifier } from './policy/response-classifier.js';
@@ -114,7 +116,18 @@ export async function startRouter(
   });
   const namers = mountNamers(config.namers, logger);
   const overrides = config.dtabOverrides;
-  const interpreter = defaultInterpreter({ namers, fallbackOnEmpty: true, maxLookups: overrides.maxBindLookups });
+  const viaNamerd =
+    config.interpreter.kind === 'io.l5d.namerd.http'
+      ? new NamerdInterpreter({ url: config.interpreter.url, namespace: config.interpreter.namespace, logger })
+      : null;
+  // Binding through namerd, the router knows namerd's namers only by their `/#/` prefix: the
+  // override policy judges them as configured namers (allowed), and nothing here looks them up.
+  const interpreter = defaultInterpreter({
+    namers: viaNamerd === null ? namers : [{ prefix: Path.read('/#'), namer: { lookup: () => Activity.pending } }],
+    fallbackOnEmpty: true,
+    maxLookups: overrides.maxBindLookups,
+  });
+  const binder: Binder = viaNamerd ?? localBinder(interpreter);
   const listeners = new OwnListeners();
   const source = baseSource(config, logger);
   let baseState: BaseDtabState = { status: 'pending', reason: 'starting' };
@@ -125,7 +138,7 @@ export async function startRouter(
     if (state.status !== 'ok') return;
     const dtab = state.snapshot.dtab;
     if (base?.dtab === dtab) return;
-    base = { dtab, key: `g${++generation}`, shown: dtab.show() };
+    base = { dtab, key: `g${++generation}`, shown: dtab.show(), ...(viaNamerd ? { routeKey: 'namerd' } : {}) };
     logger.info(
       { source: state.snapshot.source, version: state.snapshot.version, dentries: dtab.size },
       'base dtab in use',
@@ -148,7 +161,7 @@ export async function startRouter(
     config.idleTtlMs,
   );
   const routes = new RouteCache(
-    interpreter,
+    binder,
     clients,
     {
       idleTtlMs: config.idleTtlMs,
@@ -199,6 +212,12 @@ export async function startRouter(
   metrics.gauge('rt:bindcache:clients', { rt: config.label }, () => clients.size);
   metrics.gauge('rt:pools', { rt: config.label }, () => pools.size);
   if (accessLog !== null) metrics.counter('rt:access_log:dropped', { rt: config.label }, () => accessLog.dropped);
+  if (viaNamerd !== null) {
+    // While a stream is down the router routes on what it last heard; these say so.
+    metrics.gauge('rt:namerd:streams', { rt: config.label }, () => viaNamerd.streams.open);
+    metrics.gauge('rt:namerd:streams_down', { rt: config.label }, () => viaNamerd.streams.down);
+    metrics.counter('rt:namerd:resyncs', { rt: config.label }, () => viaNamerd.streams.reconnects);
+  }
   metrics.gauge('rt:server:pending', { rt: config.label }, () => (server.current?.inFlight ?? 0) + h2.streamCount);
   metrics.gauge(
     'rt:server:connections',
@@ -287,6 +306,7 @@ export async function startRouter(
       } catch (e) {
         throw createError('SY_ERR_INVALID_PATH', [(e as Error).message], e);
       }
+      if (viaNamerd !== null) return viaNamerd.delegate(path.show(), dtabText);
       let extra = Dtab.empty;
       try {
         if (dtabText) extra = Dtab.read(dtabText);
@@ -365,6 +385,7 @@ export async function startRouter(
         clients.close();
         await pools.close();
         await accessLog?.close();
+        await viaNamerd?.close();
         await closeNamers(namers);
         if (!shared) metrics.close();
       })();

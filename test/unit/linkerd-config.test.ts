@@ -51,9 +51,10 @@ describe("the walkthrough's configs", () => {
       totalTimeoutMs: 1000,
       responseClassifier: 'io.l5d.http.retryableRead5XX',
     });
+    // Names are bound in namerd, as linkerd's interpreter did: the router needs no namers.
+    expect(h2).toMatchObject({ interpreter: { kind: 'io.l5d.namerd.http', url: 'http://127.0.0.1:4100' } });
     expect(warnings).toEqual([
       "routers[1].interpreter.kind: io.l5d.namerd is namerd's thrift interface; switchyard reads namerd's HTTP API at /$/inet/127.0.0.1/4100, so point dst at namerd's io.l5d.httpController port",
-      "routers[1].interpreter: names are bound by this router's own namers (namers:, --k8s-api, --fs-dir), with namerd's dtab, not in namerd",
     ]);
   });
 

@@ -36,9 +36,13 @@ export function resolve(rt: RouterRuntime, head: RequestHead, started = performa
     // An override is judged by what it binds to before it is bound (dtab-override-policy.ts).
     route =
       l === null
-        ? rt.routes.get(base.key, base.dtab, name)
-        : rt.routes.get(`${base.key}\u0001${l.key}`, base.dtab.concat(l.dtab), name, () =>
-            rt.localDtabs.judge(base.dtab, l.dtab, name),
+        ? rt.routes.get(base.routeKey ?? base.key, base.dtab, name)
+        : rt.routes.get(
+            `${base.key}\u0001${l.key}`,
+            base.dtab,
+            name,
+            () => rt.localDtabs.judge(base.dtab, l.dtab, name),
+            l.dtab,
           );
   } catch (e) {
     countRefusal(rt, e);

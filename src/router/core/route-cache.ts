@@ -11,11 +11,25 @@
  */
 import type { Dtab } from '../../dtab/dtab.js';
 import type { Path } from '../../dtab/path.js';
-import type { NameInterpreter } from '../../naming/interpreter.js';
+import type { Activity } from '../../naming/activity.js';
+import { type BoundTree, NameInterpreter } from '../../naming/interpreter.js';
 import type { ClientCache } from './client-cache.js';
 import type { OverrideVerdict } from './dtab-override-policy.js';
 import type { OwnListeners } from './own-listeners.js';
 import { Route } from './route.js';
+
+/**
+ * What binds a route's name: the router's own interpreter over base ++ local, or namerd
+ * (src/router/interpreter/), which holds the base dtab itself and is sent only the local one.
+ */
+export interface Binder {
+  bind(base: Dtab, local: Dtab | null, name: Path): Activity<BoundTree>;
+}
+
+/** Binding with the router's own namers. */
+export function localBinder(interpreter: NameInterpreter): Binder {
+  return { bind: (base, local, name) => interpreter.bind(local === null ? base : base.concat(local), name) };
+}
 
 export interface RouteCacheLimits {
   readonly idleTtlMs: number;
@@ -53,20 +67,24 @@ export class RouteCache {
   #lastName: Path | null = null;
   #lastKey = '';
 
+  readonly #binder: Binder;
+
   constructor(
-    private readonly interpreter: NameInterpreter,
+    binder: Binder | NameInterpreter,
     private readonly clients: ClientCache,
     private readonly limits: RouteCacheLimits = DEFAULT_ROUTE_CACHE_LIMITS,
     private readonly listeners: OwnListeners | null = null,
-  ) {}
+  ) {
+    this.#binder = binder instanceof NameInterpreter ? localBinder(binder) : binder;
+  }
 
   /**
-   * `dtabKey` identifies `dtab` (base generation plus local dtab text) without showing it per
-   * request. `judge`, given for request-local dtabs, runs before anything is bound; what it
+   * `dtabKey` identifies the dtab (base generation plus local dtab text) without showing it per
+   * request; the dtab is `base` ++ `local`, joined only when a route is built. `judge`, given for request-local dtabs, runs before anything is bound; what it
    * throws (a refusal, the bind budget) is cached as a negative entry and thrown. So is the
    * error of a route whose binding failed.
    */
-  get(dtabKey: string, dtab: Dtab, name: Path, judge?: () => OverrideVerdict): Route {
+  get(dtabKey: string, base: Dtab, name: Path, judge?: () => OverrideVerdict, local: Dtab | null = null): Route {
     let key: string;
     if (name === this.#lastName && dtabKey === this.#lastDtabKey) key = this.#lastKey;
     else {
@@ -109,7 +127,7 @@ export class RouteCache {
       throw e;
     }
     const guard = this.listeners === null && verdict === null ? null : { verdict, listeners: this.listeners };
-    const route = new Route(this.interpreter.bind(dtab, name), this.clients, guard);
+    const route = new Route(this.#binder.bind(base, local, name), this.clients, guard);
     const entry: Entry = {
       route,
       error: null,

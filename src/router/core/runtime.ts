@@ -18,6 +18,11 @@ export interface BaseDtab {
   readonly dtab: Dtab;
   /** Changes whenever the dtab does (routes are keyed by it). */
   readonly key: string;
+  /**
+   * When set, routes without a request dtab are keyed by this instead: namerd binds them and
+   * follows dtab changes itself, so a new dtab must not open new bind streams.
+   */
+  readonly routeKey?: string;
   readonly shown: string;
 }
 
