@@ -87,7 +87,10 @@ describe('README: HTTP/2 and gRPC', () => {
     expect(canary).toBeLessThan(45);
     expect(canary + (served.get('gen') ?? 0)).toBe(400);
 
-    const command = fenced('sh', 'proto.GenSvc/Gen').replaceAll('127.0.0.1:4140', new URL(router.url).host);
+    const command = fenced('sh', 'GenRequest{text: "gob", limit: 3}').replaceAll(
+      '127.0.0.1:4140',
+      new URL(router.url).host,
+    );
     const { stdout } = await run('bash', ['-c', command], { encoding: 'utf8' });
     expect(stdout).toMatch(/^HTTP\/2 200/);
     expect(stdout).toMatch(/content-type: application\/grpc/);

@@ -156,11 +156,11 @@ describe('Dockerfile', () => {
     expect(existsSync(path.join(repoRoot, 'src', `${target}.ts`)), `src/${target}.ts`).toBe(true);
   });
 
-  it('links namectl and switchyard onto PATH from files the image gets', () => {
+  it('links namectl, namerctl and switchyard onto PATH from files the image gets', () => {
     const links = dockerfile
       .filter((i) => i.op === 'RUN' && i.stage === last)
       .flatMap((i) => [...i.args.matchAll(/ln -s (\S+) (\S+)/g)]);
-    expect(links.map((l) => path.posix.basename(l[2] as string)).sort()).toEqual(['namectl', 'switchyard']);
+    expect(links.map((l) => path.posix.basename(l[2] as string)).sort()).toEqual(['namectl', 'namerctl', 'switchyard']);
     for (const [, from] of links)
       expect(existsSync(path.join(repoRoot, contextFileOf(from as string) ?? '-')), from).toBe(true);
   });
