@@ -17,6 +17,7 @@
  */
 import { Dtab } from '../../dtab/dtab.js';
 import { NamerdClient, type WatchEvent } from '../../namerd-protocol/client.js';
+import { type ConnectionProgress, ReconnectingStream } from '../../namerd-protocol/reconnecting-stream.js';
 import { type Cell, Var } from '../../naming/var.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { type BaseDtabSnapshot, type BaseDtabSource, type BaseDtabState, describeParseError } from './base-dtab.js';
@@ -40,17 +41,11 @@ export class NamerdDtabSource implements BaseDtabSource {
   readonly #namespace: string;
   readonly #log: Logger;
   readonly #cache: LastKnownGoodCache | undefined;
-  readonly #heartbeatTimeoutMs: number;
-  readonly #minMs: number;
-  readonly #maxMs: number;
+  readonly #stream: ReconnectingStream;
   readonly #cell: Cell<BaseDtabState>;
   // A client (and dispatcher) of our own, so close() can tear down the watch's socket whatever
   // state it is in. No timeouts of its own: the heartbeat watchdog below covers every phase.
   readonly #client: NamerdClient;
-  #loop: Promise<void> | undefined;
-  #abort: AbortController | undefined;
-  #wake: (() => void) | undefined;
-  #closed = false;
   #cacheTried = false;
   /** When the current outage began (undefined while the watch is healthy). */
   #downSince: number | undefined;
@@ -69,9 +64,15 @@ export class NamerdDtabSource implements BaseDtabSource {
       options.cacheFile === undefined
         ? undefined
         : new LastKnownGoodCache(options.cacheFile, options.namespace, this.#log);
-    this.#heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 30_000;
-    this.#minMs = options.backoff?.minMs ?? 100;
-    this.#maxMs = Math.max(this.#minMs, options.backoff?.maxMs ?? 10_000);
+    this.#stream = new ReconnectingStream(
+      {
+        heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 30_000,
+        backoffMinMs: options.backoff?.minMs ?? 100,
+        backoffMaxMs: options.backoff?.maxMs ?? 10_000,
+      },
+      (signal, progress) => this.#watch(signal, progress),
+      (error) => this.#disconnected(error),
+    );
     this.#cell = Var.cell<BaseDtabState>({
       status: 'pending',
       reason: `waiting for namespace "${options.namespace}" from namerd at ${new URL(base).origin}`,
@@ -83,84 +84,24 @@ export class NamerdDtabSource implements BaseDtabSource {
   }
 
   start(): void {
-    if (this.#loop !== undefined || this.#closed) return;
-    this.#loop = this.#run();
+    this.#stream.start();
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    this.#abort?.abort(new Error('closed'));
-    this.#wake?.();
-    await this.#loop;
+    await this.#stream.close();
     await this.#cache?.flush();
     await this.#client.close();
   }
 
-  async #run(): Promise<void> {
-    let attempt = 0;
-    while (!this.#closed) {
-      const synced = await this.#watchOnce();
-      if (this.#closed) break;
-      // A stream that delivered the state was a working connection: start the backoff over.
-      if (synced) attempt = 0;
-      await this.#sleep(this.#delay(attempt++));
+  /** One connection, from request to the stream's end (reconnecting-stream.ts reconnects). */
+  async #watch(signal: AbortSignal, progress: ConnectionProgress): Promise<never> {
+    for await (const event of this.#client.watch(this.#namespace, { signal })) {
+      progress.alive();
+      if (event.type === 'dtab' || event.type === 'deleted') progress.synced();
+      // Awaited, so events apply in order even when one has to read the cache.
+      await this.#handle(event);
     }
-  }
-
-  /** Exponential, capped, with "equal jitter" so a fleet of routers does not reconnect in step. */
-  #delay(attempt: number): number {
-    const ceiling = Math.min(this.#maxMs, this.#minMs * 2 ** Math.min(attempt, 30));
-    return ceiling / 2 + Math.random() * (ceiling / 2);
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
-  }
-
-  /** One connection, from request to the stream's end; true if it delivered the namespace's state. */
-  async #watchOnce(): Promise<boolean> {
-    const abort = new AbortController();
-    this.#abort = abort;
-    let silent = false;
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        silent = true;
-        abort.abort(new Error('heartbeat timeout'));
-      }, this.#heartbeatTimeoutMs);
-      timer.unref();
-    };
-    let synced = false;
-    try {
-      // The watchdog covers connecting and waiting for headers too: a peer that accepts and says nothing is dead.
-      arm();
-      for await (const event of this.#client.watch(this.#namespace, { signal: abort.signal })) {
-        arm();
-        if (event.type === 'dtab' || event.type === 'deleted') synced = true;
-        // Awaited, so events apply in order even when one has to read the cache.
-        await this.#handle(event);
-      }
-      throw new Error('namerd ended the watch stream');
-    } catch (e) {
-      if (!this.#closed) {
-        const error = silent
-          ? new Error(`no line from namerd for ${this.#heartbeatTimeoutMs} ms (heartbeat timeout)`)
-          : (e as Error);
-        await this.#disconnected(error);
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-    return synced;
+    throw new Error('namerd ended the watch stream');
   }
 
   #handle(event: WatchEvent): void | Promise<void> {
@@ -258,14 +199,14 @@ export class NamerdDtabSource implements BaseDtabSource {
     if (this.#cell.sample().status !== 'ok' && this.#cache !== undefined && !this.#cacheTried) {
       this.#cacheTried = true;
       const cached = await this.#cache.read();
-      if (cached !== null && !this.#closed && this.#cell.sample().status !== 'ok') {
+      if (cached !== null && !this.#stream.closed && this.#cell.sample().status !== 'ok') {
         this.#origin = `from cache ${this.#cache.file} (version ${cached.snapshot.version}, cached ${new Date(cached.snapshot.updatedAt).toISOString()} from ${cached.origin})`;
         // Stale from the first moment: observers must never see a cached dtab as fresh.
         this.#cell.set({ status: 'ok', snapshot: cached.snapshot, stale: `${this.#origin}; ${reason}` });
         this.#log.warn({ version: cached.snapshot.version, file: this.#cache.file }, 'routing on the cached dtab');
       }
     }
-    if (this.#closed) return;
+    if (this.#stream.closed) return;
     if (this.#cell.sample().status === 'ok') this.#markStale(reason);
     else this.#cell.set({ status: 'pending', reason: pendingReason });
   }
