@@ -1,36 +1,16 @@
 /**
- * The part of namerd's API a canary run needs, as an interface: the CLI hands in its namerd
- * client (src/cli/namerd-client.ts), which satisfies it, so this layer does not depend on the
- * CLI. A refusal is recognised by its HTTP status, whoever threw it.
+ * The part of namerd's API a canary run needs, as an interface over the shared namerd client
+ * (namerd-protocol/client.ts), so tests can hand in a namerd that misbehaves. Its types are the
+ * client's; a refusal is recognised by its HTTP status, whoever threw it.
  */
 import type { Dtab } from '../dtab/dtab.js';
+import type { DtabBody, StoredDtab, VersionInfo, WriteResult } from '../namerd-protocol/client.js';
 
-export interface StoredDtab {
-  readonly version: string;
-  readonly number: number | null;
-  readonly dtab: Dtab;
-}
-
-export interface VersionInfo {
-  readonly version: string;
-  readonly number: number;
-  readonly time: string;
-  readonly message?: string;
-  readonly deleted?: true;
-}
-
-export interface DtabBody {
-  readonly contentType: 'application/json' | 'application/dtab';
-  readonly text: string;
-}
+export type { DtabBody, StoredDtab, VersionInfo };
 
 export interface NamerdApi {
   get(ns: string, version?: string): Promise<StoredDtab>;
-  update(
-    ns: string,
-    body: DtabBody,
-    options: { ifMatch?: string; message?: string },
-  ): Promise<{ readonly version: string | null; readonly number: number | null }>;
+  update(ns: string, body: DtabBody, options: { ifMatch?: string; message?: string }): Promise<WriteResult>;
   versions(ns: string): Promise<VersionInfo[]>;
 }
 
