@@ -296,6 +296,14 @@ export async function startRouter(
         ...(s.stale ? { stale: s.stale } : {}),
       };
     },
+    clients: () =>
+      [...clients.values()].map((c) => ({
+        id: c.id,
+        state: c.state,
+        ...(c.failure ? { failure: c.failure.message } : {}),
+        endpoints: c.endpointStats(),
+      })),
+    recentAnswers: () => events.recent(),
     logger,
   });
 
