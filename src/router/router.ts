@@ -56,7 +56,7 @@ export interface RunningRouter {
   close(): Promise<void>;
 }
 
-function baseSource(config: RouterConfig, logger: Logger): BaseDtabSource {
+function baseSource(config: RouterConfig, logger: Logger, adminUrl: () => string): BaseDtabSource {
   const b = config.baseDtab;
   switch (b.kind) {
     case 'inline':
@@ -69,6 +69,8 @@ function baseSource(config: RouterConfig, logger: Logger): BaseDtabSource {
         namespace: b.namespace,
         logger,
         ...(b.cacheFile ? { cacheFile: b.cacheFile } : {}),
+        // Names this router on namerd's watchers page (docs/dashboards.md).
+        userAgent: () => `switchyard-router/${config.label} admin=${adminUrl()}`,
       });
   }
 }
@@ -100,7 +102,13 @@ export async function startRouter(
   const overrides = config.dtabOverrides;
   const interpreter = defaultInterpreter({ namers, fallbackOnEmpty: true, maxLookups: overrides.maxBindLookups });
   const listeners = new OwnListeners();
-  const source = baseSource(config, logger);
+  // The admin URL as bound; until then the configured one (port 0 reads as unknown).
+  let boundAdminUrl: string | undefined;
+  const source = baseSource(
+    config,
+    logger,
+    () => boundAdminUrl ?? (config.admin.port === 0 ? 'unknown' : `http://${config.admin.host}:${config.admin.port}`),
+  );
   let baseState: BaseDtabState = { status: 'pending', reason: 'starting' };
   let base: BaseDtab | null = null;
   let generation = 0;
@@ -317,6 +325,7 @@ export async function startRouter(
   let adminUrl: string;
   try {
     adminUrl = await admin.listen({ host: config.admin.host, port: config.admin.port });
+    boundAdminUrl = adminUrl;
   } catch (e) {
     await stopServing(0);
     throw e;

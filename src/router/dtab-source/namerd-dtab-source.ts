@@ -33,6 +33,8 @@ export interface NamerdDtabSourceOptions {
   readonly heartbeatTimeoutMs?: number;
   /** Reconnect delays double from minMs up to maxMs, each jittered down by up to half (default 100 ms → 10 s). */
   readonly backoff?: { readonly minMs?: number; readonly maxMs?: number };
+  /** The User-Agent of each watch request, asked at every connect (namerd's admin page names watchers by it). */
+  readonly userAgent?: () => string;
 }
 
 const NDJSON = 'application/x-ndjson';
@@ -46,6 +48,7 @@ export class NamerdDtabSource implements BaseDtabSource {
   readonly #heartbeatTimeoutMs: number;
   readonly #minMs: number;
   readonly #maxMs: number;
+  readonly #userAgent: () => string;
   readonly #cell: Cell<BaseDtabState>;
   // A dispatcher of our own, so close() can tear down the watch's socket whatever state it is in.
   readonly #agent = new Agent({ headersTimeout: 0, bodyTimeout: 0, pipelining: 0 });
@@ -73,6 +76,7 @@ export class NamerdDtabSource implements BaseDtabSource {
         ? undefined
         : new LastKnownGoodCache(options.cacheFile, options.namespace, this.#log);
     this.#heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 30_000;
+    this.#userAgent = options.userAgent ?? (() => 'switchyard-router');
     this.#minMs = options.backoff?.minMs ?? 100;
     this.#maxMs = Math.max(this.#minMs, options.backoff?.maxMs ?? 10_000);
     this.#cell = Var.cell<BaseDtabState>({
@@ -149,7 +153,7 @@ export class NamerdDtabSource implements BaseDtabSource {
       arm();
       const res = await request(this.#watchUrl, {
         dispatcher: this.#agent,
-        headers: { accept: NDJSON },
+        headers: { accept: NDJSON, 'user-agent': this.#userAgent() },
         signal: abort.signal,
       });
       body = res.body;
