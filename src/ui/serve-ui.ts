@@ -46,6 +46,7 @@ function shell(page: DashboardPage): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${TITLES[page]}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/ui/dashboard.css">
 <script type="module" src="/ui/${page}-dashboard.js"></script>
 </head>
