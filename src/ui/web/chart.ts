@@ -40,6 +40,8 @@ export class RollingChart {
       this.#times.shift();
       for (const column of this.#series.values()) column.shift();
     }
+    // For tests and curious people: how many samples the chart holds.
+    this.el.setAttribute('data-points', String(this.#times.length));
     this.#draw();
   }
 
