@@ -189,21 +189,20 @@ async function loadHistory(): Promise<void> {
     history.body,
     table(
       ['version', 'time', 'dentries', 'message', ''],
-      [...versions]
-        .reverse()
-        .map((v) => [
-          h('code', {}, `${v.number} (${v.version})`),
-          v.time,
-          v.deleted ? 'deleted' : (v.dentries ?? ''),
-          v.message ?? '',
-          v.deleted || v.version === state.etag
-            ? ''
-            : h(
-                'button',
-                { type: 'button', 'data-version': String(v.number), onclick: () => void rollback(v) },
-                `Roll back to ${v.number}`,
-              ),
-        ]),
+      // namerd lists the newest first.
+      versions.map((v) => [
+        h('code', {}, `${v.number} (${v.version})`),
+        v.time,
+        v.deleted ? 'deleted' : (v.dentries ?? ''),
+        v.message ?? '',
+        v.deleted || v.version === state.etag
+          ? ''
+          : h(
+              'button',
+              { type: 'button', 'data-version': String(v.number), onclick: () => void rollback(v) },
+              `Roll back to ${v.number}`,
+            ),
+      ]),
     ),
   );
 }
