@@ -5,7 +5,8 @@
  *
  * With the API app at hand it also serves the namerd dashboard (docs/dashboards.md): the page at
  * `/`, the dtab watches open now (`/admin/watchers.json`), a dtab check with the real parser
- * (`POST /admin/dtab/validate`), and the API's `/api/1/…` relayed in-process (fastify inject), so
+ * (`POST /admin/dtab/validate`), and the API's `/api/1/…` relayed in-process (fastify inject) under
+ * `/admin/api/1/…` (the admin port never answers at the API's own paths), so
  * the page needs no CORS and the API's own rules (bearer token, If-Match) apply unchanged. A relayed
  * write must carry `X-Switchyard-UI: 1`: a custom header forces a cross-site page into a CORS
  * preflight that this port never grants, so no other site can write through a person's browser.
@@ -100,9 +101,9 @@ function dashboardRoutes(app: FastifyInstance, { api, watchers }: NamerdDashboar
 
   app.route({
     method: ['GET', 'POST', 'PUT', 'DELETE'],
-    url: '/api/1/*',
+    url: '/admin/api/1/*',
     handler: async (request, reply) => {
-      const url = new URL(request.url, 'http://admin');
+      const url = new URL(request.url.slice('/admin'.length), 'http://admin');
       // A watch never ends: the page polls instead.
       if (url.searchParams.has('watch')) {
         return reply.code(400).type('text/plain').send('Watches are not relayed: use the API port\n');

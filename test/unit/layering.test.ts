@@ -19,6 +19,8 @@ const LAYERS: Record<string, number> = {
   telemetry: 6,
   // The fastify app the control-plane APIs (namerd, the router's admin port) start from.
   http: 6.5,
+  // The dashboards: pages bundled for the browser (web/) and the route that serves them.
+  ui: 6.6,
   namerd: 7,
   router: 7,
   registry: 7,

@@ -66,7 +66,7 @@ async function getText(url: string): Promise<{ text: string; etag: string | null
 const namespaces = section('Namespaces', 'namespaces');
 main.append(namespaces.root);
 async function loadNamespaces(): Promise<void> {
-  const names = await fetchJson<string[]>('/api/1/dtabs');
+  const names = await fetchJson<string[]>('/admin/api/1/dtabs');
   fill(
     namespaces.body,
     names.length === 0
@@ -155,7 +155,7 @@ async function validate(): Promise<void> {
 
 saveButton.addEventListener('click', async () => {
   if (state.ns === null || !state.valid) return;
-  const res = await fetch(`/api/1/dtabs/${ns()}`, {
+  const res = await fetch(`/admin/api/1/dtabs/${ns()}`, {
     method: 'PUT',
     headers: writeHeaders({
       'content-type': 'application/dtab',
@@ -184,7 +184,7 @@ const history = section('History', 'history');
 main.append(history.root);
 async function loadHistory(): Promise<void> {
   if (state.ns === null) return;
-  const versions = await fetchJson<Version[]>(`/api/1/dtabs/${ns()}/versions`);
+  const versions = await fetchJson<Version[]>(`/admin/api/1/dtabs/${ns()}/versions`);
   fill(
     history.body,
     table(
@@ -210,8 +210,8 @@ async function loadHistory(): Promise<void> {
 async function rollback(v: Version): Promise<void> {
   if (state.ns === null) return;
   try {
-    const old = await getText(`/api/1/dtabs/${ns()}?version=${v.number}`);
-    const res = await fetch(`/api/1/dtabs/${ns()}`, {
+    const old = await getText(`/admin/api/1/dtabs/${ns()}?version=${v.number}`);
+    const res = await fetch(`/admin/api/1/dtabs/${ns()}`, {
       method: 'PUT',
       headers: writeHeaders({
         'content-type': 'application/dtab',
@@ -248,7 +248,7 @@ form.addEventListener('submit', async (e) => {
   if (state.ns === null) return fill(treeOut, h('p', { class: 'bad' }, 'Choose a namespace first.'));
   try {
     const q = new URLSearchParams({ path: pathInput.value, dtab: extraInput.value });
-    fill(treeOut, renderDelegateTree(await fetchJson<DelegateNode>(`/api/1/delegate/${ns()}?${q}`)));
+    fill(treeOut, renderDelegateTree(await fetchJson<DelegateNode>(`/admin/api/1/delegate/${ns()}?${q}`)));
   } catch (err) {
     fill(treeOut, h('p', { class: 'bad' }, (err as Error).message));
   }
@@ -286,7 +286,7 @@ async function loadWatchers(): Promise<void> {
 
 async function select(name: string): Promise<void> {
   state.ns = name;
-  const found = await getText(`/api/1/dtabs/${encodeURIComponent(name)}`);
+  const found = await getText(`/admin/api/1/dtabs/${encodeURIComponent(name)}`);
   state.stored = found.text;
   state.etag = found.etag;
   textarea.value = found.text;
