@@ -133,7 +133,9 @@ describe.skipIf(!hasChromium)('the namerd dashboard', () => {
   let tab: WatchedPage;
   beforeAll(async () => {
     tab = await openPage(browser, `${namerd.adminUrl}/`);
-    await tab.page.getByRole('listitem').filter({ hasText: 'default' }).click();
+    // With the keyboard: focus the namespace's button and press Enter.
+    await tab.page.getByRole('button', { name: 'default', exact: true }).focus();
+    await tab.page.keyboard.press('Enter');
     await tab.page.waitForFunction("document.querySelector('#dtab-text').value.includes('/svc/web')", undefined, {
       timeout: 5000,
     });

@@ -15,7 +15,7 @@ export class RollingChart {
   #names: string[] = [];
 
   constructor(
-    private readonly title: string,
+    title: string,
     private readonly unit: string,
     private readonly windowSeconds = 120,
   ) {

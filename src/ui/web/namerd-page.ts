@@ -72,18 +72,13 @@ async function loadNamespaces(): Promise<void> {
     names.length === 0
       ? h('p', { class: 'muted' }, 'No namespaces yet.')
       : h(
-          'div',
-          { class: 'row', role: 'list' },
+          'ul',
+          { class: 'row plain', id: 'namespace-list' },
           ...names.map((n) =>
             h(
-              'button',
-              {
-                type: 'button',
-                role: 'listitem',
-                'aria-pressed': String(n === state.ns),
-                onclick: () => void select(n),
-              },
-              n,
+              'li',
+              {},
+              h('button', { type: 'button', 'aria-pressed': String(n === state.ns), onclick: () => void select(n) }, n),
             ),
           ),
         ),
