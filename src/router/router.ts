@@ -107,7 +107,11 @@ export async function startRouter(
   const source = baseSource(
     config,
     logger,
-    () => boundAdminUrl ?? (config.admin.port === 0 ? 'unknown' : `http://${config.admin.host}:${config.admin.port}`),
+    () =>
+      boundAdminUrl ??
+      (config.admin.port === 0
+        ? 'unknown'
+        : `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host}:${config.admin.port}`),
   );
   let baseState: BaseDtabState = { status: 'pending', reason: 'starting' };
   let base: BaseDtab | null = null;
