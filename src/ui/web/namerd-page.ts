@@ -272,7 +272,15 @@ async function loadWatchers(): Promise<void> {
         h('code', {}, w.namespace),
         h('span', {}, ...who(w.userAgent)),
         w.remote,
-        w.number === null ? '–' : `${w.number} (${w.version})`,
+        w.number === null
+          ? '–'
+          : h(
+              'span',
+              // Behind: the namespace shown has moved on and this watcher has not been sent it yet.
+              { class: w.namespace === state.ns && state.etag !== null && w.version !== state.etag ? 'bad' : '' },
+              `${w.number} (${w.version})`,
+              w.namespace === state.ns && state.etag !== null && w.version !== state.etag ? ' behind' : '',
+            ),
         w.since,
       ]),
     ),
