@@ -3,6 +3,7 @@
 #   redis-server  the Redis store's tests start a real one on a free port (test/helpers/redis-server.ts)
 #   promtool      (Debian's prometheus package) checks the admin port's Prometheus text
 #   kubectl       (Debian's kubernetes-client) cross-checks the fake Kubernetes API server
+#   chromium      the dashboards' browser tests drive it with playwright-core (/usr/bin/chromium)
 # With --bench also wrk (load generator) and nginx (upstream and reference proxy) for
 # `npm run bench:router`, and h2load (Debian's nghttp2-client, the HTTP/2 and gRPC load generator)
 # for `npm run bench:h2`.
@@ -13,7 +14,7 @@
 set -euo pipefail
 
 # command:package pairs; nginx lives in /usr/sbin, which a normal user's PATH may lack.
-wanted=(redis-server:redis-server promtool:prometheus kubectl:kubernetes-client)
+wanted=(redis-server:redis-server promtool:prometheus kubectl:kubernetes-client chromium:chromium)
 if [ "${1:-}" = --bench ]; then wanted+=(wrk:wrk nginx:nginx h2load:nghttp2-client); fi
 
 missing_cmds=()

@@ -98,6 +98,8 @@ export interface WatchOptions {
   readonly idleTimeoutMs?: number;
   /** Ends this watch (and only it). */
   readonly signal?: AbortSignal;
+  /** Who is watching, for namerd's list of watchers (a router names its label and admin port). */
+  readonly userAgent?: string;
 }
 
 interface Send {
@@ -182,7 +184,10 @@ export class NamerdClient {
     const path = dtabPath(ns);
     const response = await this.#request('GET', path, {
       query: { watch: 'true' },
-      headers: { accept: `${NDJSON_TYPE}, ${JSON_TYPE}` },
+      headers: {
+        accept: `${NDJSON_TYPE}, ${JSON_TYPE}`,
+        ...(options.userAgent === undefined ? {} : { 'user-agent': options.userAgent }),
+      },
       ...(options.idleTimeoutMs === undefined ? {} : { bodyTimeout: options.idleTimeoutMs }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });

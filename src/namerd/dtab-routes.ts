@@ -22,7 +22,7 @@ import {
   wantsNdjson,
 } from './codecs.js';
 import type { NamerdContext } from './context.js';
-import { renderOnce, streamActivity } from './watch-stream.js';
+import { renderOnce, streamActivity, type WatcherInfo } from './watch-stream.js';
 
 type NsRequest = FastifyRequest<{ Params: { ns: string }; Querystring: Record<string, string | undefined> }>;
 type ListRequest = FastifyRequest<{ Querystring: Record<string, string | undefined> }>;
@@ -122,7 +122,7 @@ export function dtabRoutes(app: FastifyInstance, ctx: NamerdContext): void {
     const { ns } = request.params;
     assertNamespace(ns);
     const accept = request.headers.accept;
-    if (isWatch(request.query)) return watchNamespace(ns, accept, reply);
+    if (isWatch(request.query)) return watchNamespace(ns, accept, reply, watcher(request, reply, ns));
     const { version } = request.query;
     const found = version === undefined ? await store.get(ns) : await store.getVersion(ns, parseVersion(version));
     if (found === null) {
@@ -135,14 +135,35 @@ export function dtabRoutes(app: FastifyInstance, ctx: NamerdContext): void {
     return reply.header('etag', versionToEtag(found.version)).type(type).send(encodeDtab(found.dtab, type));
   });
 
-  const watchNamespace = (ns: string, accept: string | undefined, reply: FastifyReply) => {
+  /** Who watches: listed on the admin page until the stream closes (the version is set as it is sent). */
+  const watcher = (request: FastifyRequest, reply: FastifyReply, ns: string): WatcherInfo => {
+    const info: WatcherInfo = {
+      namespace: ns,
+      remote: request.socket.remoteAddress ?? '',
+      userAgent: (request.headers['user-agent'] ?? '').slice(0, 256),
+      since: new Date().toISOString(),
+      version: null,
+      number: null,
+    };
+    reply.raw.once('close', ctx.streams.watchers.add(info));
+    return info;
+  };
+  const sent = (w: WatcherInfo, v: VersionedDtab | null) => {
+    w.version = v === null ? null : versionToEtag(v.version);
+    w.number = v === null ? null : v.version;
+  };
+
+  const watchNamespace = (ns: string, accept: string | undefined, reply: FastifyReply, w: WatcherInfo) => {
     if (wantsNdjson(accept)) {
       return streamActivity(
         reply,
         store.watch(ns),
         {
           contentType: NDJSON_TYPE,
-          render: (v) => ndjsonEvent(ns, v),
+          render: (v) => {
+            sent(w, v);
+            return ndjsonEvent(ns, v);
+          },
           renderFailure: (e) => encodeWatchEvent({ type: 'error', namespace: ns, message: e.message }),
           heartbeat: {
             everyMs: ctx.heartbeatMs,
@@ -161,7 +182,10 @@ export function dtabRoutes(app: FastifyInstance, ctx: NamerdContext): void {
       store.watch(ns),
       {
         contentType: type,
-        render: (v) => (v === null ? null : document(v)),
+        render: (v) => {
+          sent(w, v);
+          return v === null ? null : document(v);
+        },
         renderFailure: (e) => `${e.message}\n`,
         highWaterBytes: ctx.watchHighWaterBytes,
       },

@@ -58,7 +58,7 @@ export async function runNamerd(config: NamerdConfig, logger: Logger): Promise<R
   const metrics = new MetricsRegistry();
   const stopProcessMetrics = registerProcessMetrics(metrics);
   instrumentNamerd(app, metrics, context.streams);
-  const admin = buildNamerdAdmin(metrics, store);
+  const admin = buildNamerdAdmin(metrics, store, { api: app, watchers: context.streams.watchers });
   let url: string;
   let adminUrl: string;
   try {

@@ -52,8 +52,35 @@ export function renderOnce<V extends object>(render: (value: V) => string): (val
   };
 }
 
+/** One dtab watch as namerd's admin page lists it (/admin/watchers.json). */
+export interface WatcherInfo {
+  readonly namespace: string;
+  readonly remote: string;
+  /** The client's User-Agent; switchyard routers send `switchyard-router/<label> admin=<url>`. */
+  readonly userAgent: string;
+  readonly since: string;
+  /** The version (ETag) and number of the last dtab sent; null before any, or after a deletion. */
+  version: string | null;
+  number: number | null;
+}
+
+/** The dtab watches open right now, for the admin page; entries go with their streams. */
+export class Watchers {
+  readonly #all = new Set<WatcherInfo>();
+
+  add(info: WatcherInfo): () => void {
+    this.#all.add(info);
+    return () => this.#all.delete(info);
+  }
+
+  list(): WatcherInfo[] {
+    return [...this.#all].map((w) => ({ ...w }));
+  }
+}
+
 export class OpenStreams {
   readonly #ends = new Set<() => void>();
+  readonly watchers = new Watchers();
 
   add(end: () => void): () => void {
     this.#ends.add(end);

@@ -11,6 +11,7 @@ import { MetricsRegistry } from '../telemetry/metrics.js';
 import { renderNativePrometheus } from '../telemetry/native-prometheus.js';
 import { registerProcessMetrics } from '../telemetry/process-metrics.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/prometheus.js';
+import { serveDashboard } from '../ui/serve-ui.js';
 import type { Registry } from './registry.js';
 import { registerRegistryRoutes } from './registry-routes.js';
 
@@ -36,6 +37,8 @@ export function buildRegistryApp(options: RegistryAppOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   installAdminGuard(app, { token: options.token ?? null });
   app.get('/health', async () => ({ status: 'ok' }));
+  // The registry's page (docs/dashboards.md): peers, targets, lockers and the merged traffic results.
+  serveDashboard(app, 'registry');
   registerRegistryRoutes(app, { registry: options.registry });
   registryMetrics(app, options.registry);
   return app;

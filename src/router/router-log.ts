@@ -14,8 +14,26 @@ const MAX_TEXT = 256;
 const cut = (v: string | undefined) =>
   v === undefined ? undefined : v.length > MAX_TEXT ? `${v.slice(0, MAX_TEXT)}…` : v;
 
+/** How many of the router's own answers `recent()` keeps for the admin page. */
+export const RECENT_ANSWERS = 50;
+
+/** One answer the router gave itself, as the admin page's /admin/errors.json shows it. */
+export interface AnsweredRecord {
+  readonly time: string;
+  readonly code: string;
+  readonly status: number;
+  readonly method: string;
+  readonly authority?: string;
+  readonly path?: string;
+  readonly remote?: string;
+  readonly reason: string;
+}
+
 export class RouterLog implements RouterEvents {
   readonly #log: ThrottledLog;
+  /** A ring of the last RECENT_ANSWERS answers: bounded whatever callers send, unlike the log it is never throttled. */
+  readonly #recent: (AnsweredRecord | undefined)[] = new Array(RECENT_ANSWERS);
+  #next = 0;
 
   constructor(
     logger: Logger,
@@ -25,6 +43,18 @@ export class RouterLog implements RouterEvents {
   }
 
   answered(head: RequestHead, failure: Synthetic): void {
+    const authority = cut(head.authority);
+    const path = cut(head.path);
+    this.#recent[this.#next++ % RECENT_ANSWERS] = {
+      time: new Date().toISOString(),
+      code: failure.code,
+      status: failure.status,
+      method: cut(head.method) ?? '',
+      ...(authority === undefined ? {} : { authority }),
+      ...(path === undefined ? {} : { path }),
+      ...(head.remoteAddress === undefined ? {} : { remote: head.remoteAddress }),
+      reason: cut(failure.message) ?? '',
+    };
     // Keyed by what it is and who asked for it: one line a second per (code, host) at most.
     this.#log.log(
       failure.status >= 500 ? 'warn' : 'info',
@@ -40,6 +70,14 @@ export class RouterLog implements RouterEvents {
       }),
       failure.code === 'SY_ERR_NO_BROKERS' ? 'no hosts are available' : 'the router answered the request itself',
     );
+  }
+
+  /** The last answers the router gave itself, oldest first. */
+  recent(): AnsweredRecord[] {
+    const out: AnsweredRecord[] = [];
+    const start = Math.max(0, this.#next - RECENT_ANSWERS);
+    for (let i = start; i < this.#next; i++) out.push(this.#recent[i % RECENT_ANSWERS]!);
+    return out;
   }
 
   upstreamFailed(client: string, endpoint: string, sent: boolean, reason: string, requeued: boolean): void {

@@ -65,7 +65,7 @@ export interface Readiness {
   readonly reason?: string;
 }
 
-function baseSource(config: RouterConfig, logger: Logger): BaseDtabSource {
+function baseSource(config: RouterConfig, logger: Logger, adminUrl: () => string): BaseDtabSource {
   const b = config.baseDtab;
   switch (b.kind) {
     case 'inline':
@@ -78,6 +78,8 @@ function baseSource(config: RouterConfig, logger: Logger): BaseDtabSource {
         namespace: b.namespace,
         logger,
         ...(b.cacheFile ? { cacheFile: b.cacheFile } : {}),
+        // Names this router on namerd's watchers page (docs/dashboards.md).
+        userAgent: () => `switchyard-router/${config.label} admin=${adminUrl()}`,
       });
   }
 }
@@ -129,7 +131,17 @@ export async function startRouter(
   });
   const binder: Binder = viaNamerd ?? localBinder(interpreter);
   const listeners = new OwnListeners();
-  const source = baseSource(config, logger);
+  // The admin URL as bound; until then the configured one (port 0 reads as unknown).
+  let boundAdminUrl: string | undefined;
+  const source = baseSource(
+    config,
+    logger,
+    () =>
+      boundAdminUrl ??
+      (config.admin.port === 0
+        ? 'unknown'
+        : `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host}:${config.admin.port}`),
+  );
   let baseState: BaseDtabState = { status: 'pending', reason: 'starting' };
   let base: BaseDtab | null = null;
   let generation = 0;
@@ -336,6 +348,14 @@ export async function startRouter(
         ...(s.stale ? { stale: s.stale } : {}),
       };
     },
+    clients: () =>
+      [...clients.values()].map((c) => ({
+        id: c.id,
+        state: c.state,
+        ...(c.failure ? { failure: c.failure.message } : {}),
+        endpoints: c.endpointStats(),
+      })),
+    recentAnswers: () => events.recent(),
     logger,
   });
 
@@ -350,6 +370,7 @@ export async function startRouter(
   try {
     // A router sharing another's admin port builds its app (cheap, never listened on) and binds nothing.
     adminUrl = shared ? shared.adminUrl : await admin.listen({ host: config.admin.host, port: config.admin.port });
+    boundAdminUrl = adminUrl;
   } catch (e) {
     await stopServing(0);
     throw e;

@@ -33,10 +33,10 @@ describe('scripts/install-system-deps.sh', () => {
   });
 
   it('names what is missing and the apt-get command when it cannot install', () => {
-    // A PATH with promtool and kubectl (stand-ins) and the basics, but no redis-server and no apt-get.
+    // A PATH with promtool, kubectl and chromium (stand-ins) and the basics, but no redis-server and no apt-get.
     const bin = join(work, 'bin');
     execFileSync('mkdir', ['-p', bin]);
-    for (const tool of ['promtool', 'kubectl']) {
+    for (const tool of ['promtool', 'kubectl', 'chromium']) {
       writeFileSync(join(bin, tool), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
     }
     for (const tool of ['id', 'mktemp']) {
@@ -57,7 +57,7 @@ describe('scripts/install-system-deps.sh', () => {
     // Everything --bench wants is there as a stand-in except h2load, and there is no apt-get.
     const bin = join(work, 'bench-bin');
     execFileSync('mkdir', ['-p', bin]);
-    for (const tool of ['redis-server', 'promtool', 'kubectl', 'wrk', 'nginx']) {
+    for (const tool of ['redis-server', 'promtool', 'kubectl', 'chromium', 'wrk', 'nginx']) {
       writeFileSync(join(bin, tool), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
     }
     for (const tool of ['id', 'mktemp']) {

@@ -21,6 +21,8 @@ const LAYERS: Record<string, number> = {
   http: 6.5,
   // namerd's wire protocol (codecs, ETags, watch events, line reader, client): namerd, the router and the CLIs share it.
   'namerd-protocol': 6.6,
+  // The dashboards: pages bundled for the browser (web/) and the route that serves them.
+  ui: 6.6,
   namerd: 7,
   router: 7,
   registry: 7,

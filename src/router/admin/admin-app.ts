@@ -10,6 +10,9 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { installAdminGuard } from '../../http/admin-guard.js';
 import { textApiApp } from '../../http/text-api-app.js';
 import type { MetricsRegistry } from '../../telemetry/metrics.js';
+import type { EndpointStats } from '../policy/balancer.js';
+import type { AnsweredRecord } from '../router-log.js';
+import { dashboardRoutes } from './dashboard-routes.js';
 import { dtabRoutes } from './dtab-routes.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
@@ -48,7 +51,18 @@ export interface RouterAdminDeps {
   delegate(path: string, dtab: string | undefined): Promise<unknown>;
   /** The current base dtab and where it came from. */
   currentDtab(): RouterDtabInfo;
+  /** Each client (bound id) with its state and its endpoints as the balancer sees them. */
+  clients?(): ClientSnapshot[];
+  /** The last answers the router gave itself, oldest first (bounded). */
+  recentAnswers?(): AnsweredRecord[];
   readonly logger?: FastifyBaseLogger;
+}
+
+export interface ClientSnapshot {
+  readonly id: string;
+  readonly state: string;
+  readonly failure?: string;
+  readonly endpoints: EndpointStats[];
 }
 
 export interface AdminAppOptions {
@@ -69,5 +83,6 @@ export function buildAdminApp(deps: RouterAdminDeps, options: AdminAppOptions = 
   lifecycleRoutes(app, deps);
   metricsRoutes(app, deps.metrics);
   dtabRoutes(app, deps);
+  dashboardRoutes(app, deps);
   return app;
 }

@@ -7,6 +7,7 @@
 import type { Addr } from '../../naming/addr.js';
 import type { Bound } from '../../naming/bound.js';
 import type { Closable } from '../../naming/var.js';
+import type { EndpointStats } from '../policy/balancer.js';
 import type { FailureAccrualCounters } from '../policy/failure-accrual.js';
 import type { Protocol, Upstream } from './exchange.js';
 import type { ScopeStats } from './stats.js';
@@ -66,6 +67,8 @@ export interface Balancer {
   readonly size: number;
   /** Failure accrual's removals, revivals and probes, exported per client. */
   readonly counters?: FailureAccrualCounters;
+  /** Per-endpoint load, EWMA and accrual state, for the admin page. */
+  stats?(): EndpointStats[];
 }
 
 export type ClientState = 'pending' | 'ready' | 'neg' | 'failed';
@@ -112,6 +115,11 @@ export class Client {
   /** Failure accrual counters of this client's endpoints (undefined for a balancer without them). */
   get accrualCounters(): FailureAccrualCounters | undefined {
     return this.balancer.counters;
+  }
+
+  /** The balancer's view of each endpoint (allocates; for the admin page). */
+  endpointStats(): EndpointStats[] {
+    return this.balancer.stats?.() ?? [];
   }
 
   pick(): EndpointPick | null {

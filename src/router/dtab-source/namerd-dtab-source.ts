@@ -34,6 +34,8 @@ export interface NamerdDtabSourceOptions {
   readonly heartbeatTimeoutMs?: number;
   /** Reconnect delays double from minMs up to maxMs, each jittered down by up to half (default 100 ms → 10 s). */
   readonly backoff?: { readonly minMs?: number; readonly maxMs?: number };
+  /** The User-Agent of each watch request, asked at every connect (namerd's admin page names watchers by it). */
+  readonly userAgent?: () => string;
 }
 
 export class NamerdDtabSource implements BaseDtabSource {
@@ -42,6 +44,7 @@ export class NamerdDtabSource implements BaseDtabSource {
   readonly #log: Logger;
   readonly #cache: LastKnownGoodCache | undefined;
   readonly #stream: ReconnectingStream;
+  readonly #userAgent: () => string;
   readonly #cell: Cell<BaseDtabState>;
   // A client (and dispatcher) of our own, so close() can tear down the watch's socket whatever
   // state it is in. No timeouts of its own: the heartbeat watchdog below covers every phase.
@@ -73,6 +76,7 @@ export class NamerdDtabSource implements BaseDtabSource {
       (signal, progress) => this.#watch(signal, progress),
       (error) => this.#disconnected(error),
     );
+    this.#userAgent = options.userAgent ?? (() => 'switchyard-router');
     this.#cell = Var.cell<BaseDtabState>({
       status: 'pending',
       reason: `waiting for namespace "${options.namespace}" from namerd at ${new URL(base).origin}`,
@@ -95,7 +99,7 @@ export class NamerdDtabSource implements BaseDtabSource {
 
   /** One connection, from request to the stream's end (reconnecting-stream.ts reconnects). */
   async #watch(signal: AbortSignal, progress: ConnectionProgress): Promise<never> {
-    for await (const event of this.#client.watch(this.#namespace, { signal })) {
+    for await (const event of this.#client.watch(this.#namespace, { signal, userAgent: this.#userAgent() })) {
       progress.alive();
       if (event.type === 'dtab' || event.type === 'deleted') progress.synced();
       // Awaited, so events apply in order even when one has to read the cache.
