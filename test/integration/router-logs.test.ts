@@ -140,6 +140,23 @@ describe('router log lines', () => {
   });
 });
 
+describe('requests whose name found no route', () => {
+  it('are counted per name, in a family capped at 100 names', async () => {
+    const { router } = await routerWithLog('');
+    try {
+      for (let i = 0; i < 5; i++) await get(`${router.url}/`, { host: 'wbe' });
+      for (let i = 0; i < 150; i++) await get(`${router.url}/`, { host: `typo${i}` });
+      const text = await (await fetch(`${router.adminUrl}/metrics`)).text();
+      expect(text).toContain('switchyard_router_unrouted_requests_total{router="http",service="svc/wbe"} 5\n');
+      const series = text.split('\n').filter((l) => l.startsWith('switchyard_router_unrouted_requests_total{'));
+      expect(series.length).toBe(101);
+      expect(text).toContain('switchyard_router_unrouted_requests_total{router="http",service="other"} 51\n');
+    } finally {
+      await router.close();
+    }
+  }, 30_000);
+});
+
 describe('the access log', () => {
   it('writes one Common Log Format line per request, escaping what callers send', async () => {
     const file = join(dir, 'access.log');

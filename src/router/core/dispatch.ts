@@ -60,7 +60,14 @@ export async function serve(rt: RouterRuntime, ex: Exchange): Promise<void> {
     rt.stats.protocol(head.protocol, false);
     if (head.grpc) rt.stats.server.grpcStatus(failure.grpcStatus).inc();
     // Names that found no route share one series: what callers send cannot mint series.
-    if (service === undefined && failed >= 500) rt.stats.other.record(failed, false, latency);
+    if (service === undefined && failed >= 500) {
+      rt.stats.other.record(failed, false, latency);
+      // …and per name in a capped family of their own, so a mistyped Host or a missing rule shows by name.
+      if (failure.code === 'SY_ERR_NO_BROKERS' || failure.code === 'SY_ERR_BINDING_TIMEOUT') {
+        const identified = rt.identify(head);
+        if (typeof identified !== 'string') rt.stats.unrouted(identified.name.show());
+      }
+    }
     const events = rt.events;
     if (events !== undefined) {
       events.answered(head, failure);

@@ -221,8 +221,62 @@ class CappedScopes {
   }
 }
 
+/**
+ * Requests whose name found no route (no dtab rule, no such Service): the answer an operator looks
+ * for after a typo in a Host or a dtab. Counted per name in a family of their own, capped at
+ * `MAX_UNROUTED` names (past it, `other`) so that callers inventing names neither mint unbounded
+ * series nor push real services' scopes out.
+ */
+const MAX_UNROUTED = 100;
+
+class UnroutedNames {
+  readonly #counters = new Map<string, { counter: Counter; used: boolean }>();
+
+  constructor(
+    private readonly registry: MetricsRegistry,
+    private readonly router: string,
+  ) {
+    registry.describe(
+      'rt:unrouted_requests',
+      'requests answered by the router because their name found no route, by name',
+    );
+  }
+
+  count(name: string): void {
+    let entry = this.#counters.get(name);
+    if (entry === undefined) {
+      const key = this.#counters.size >= MAX_UNROUTED ? OTHER : name.slice(1);
+      entry = this.#counters.get(key === OTHER ? OTHER : name);
+      if (entry === undefined) {
+        entry = {
+          counter: this.registry.counter('rt:unrouted_requests', { rt: this.router, service: key }),
+          used: true,
+        };
+        this.#counters.set(key === OTHER ? OTHER : name, entry);
+      }
+    }
+    entry.used = true;
+    entry.counter.inc();
+  }
+
+  /** Forgets names that counted nothing since the last sweep. */
+  sweep(): void {
+    for (const [name, entry] of this.#counters) {
+      if (entry.used) entry.used = false;
+      else {
+        this.#counters.delete(name);
+        this.registry.remove('rt:unrouted_requests', {
+          rt: this.router,
+          service: name === OTHER ? OTHER : name.slice(1),
+        });
+      }
+    }
+  }
+}
+
 export class RouterStats {
   readonly server: ScopeStats;
+  readonly #unrouted: UnroutedNames;
   readonly #services: CappedScopes;
   readonly #clients: CappedScopes;
   readonly requeues: Counter;
@@ -243,6 +297,7 @@ export class RouterStats {
       failures: registry.counter('rt:server:protocol:failures', { rt: router, protocol }),
     });
     this.#byProtocol = { 'http/1.1': protocolCounters('http'), h2: protocolCounters('h2') };
+    this.#unrouted = new UnroutedNames(registry, router);
     this.#services = new CappedScopes(registry, 'service', router, limits.maxServices);
     this.#clients = new CappedScopes(registry, 'client', router, limits.maxClients);
     registry.gauge('rt:service_scopes', { rt: router }, () => this.#services.size);
@@ -266,6 +321,11 @@ export class RouterStats {
     return this.#services.other;
   }
 
+  /** A request whose name (shown, e.g. /svc/wbe) found no route; counted beside `other`. */
+  unrouted(name: string): void {
+    this.#unrouted.count(name);
+  }
+
   /** A client's scope; its failure accrual counters are exported with it (not with `other`). */
   client(id: string, accrual?: FailureAccrualCounters): ScopeStats {
     const s = this.#clients.get(id);
@@ -277,5 +337,6 @@ export class RouterStats {
   sweep(now = performance.now()): void {
     this.#services.sweep(now, this.limits.idleTtlMs);
     this.#clients.sweep(now, this.limits.idleTtlMs);
+    this.#unrouted.sweep();
   }
 }
