@@ -51,6 +51,11 @@ export interface MetricsRegistryOptions {
 export interface MetricsJsonOptions {
   /** A subtree of keys, like linkerd's `?q=`: `rt/http/service` keeps `rt/http/service/…`. */
   readonly q?: string;
+  /**
+   * Histograms over the interval still open (since the last snapshot) instead of the last closed
+   * one: what a live view wants, since the closed one reads 0 for the first minute.
+   */
+  readonly current?: boolean;
 }
 
 export interface PrometheusOptions {
@@ -184,7 +189,8 @@ export class MetricsRegistry {
         if (wanted(key)) out[key] = (entry.metric as Counter | Gauge).value;
         continue;
       }
-      const s = this.#summary(entry.metric as Histogram);
+      const h = entry.metric as Histogram;
+      const s = options.current === true ? h.current() : this.#summary(h);
       const keys = (entry.jsonKeys ??= STATS.map((stat) => `${key}.${stat}`));
       const values = [s.count, roundMs(s.max), roundMs(s.min), ...s.quantiles, roundMs(s.sum), roundMs(s.avg)];
       for (let i = 0; i < keys.length; i++) if (wanted(keys[i]!)) out[keys[i]!] = values[i]!;

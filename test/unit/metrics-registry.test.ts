@@ -157,6 +157,19 @@ describe('histogram snapshots', () => {
     expect(r.toJSON()[`${key}.count`]).toBe(0);
   });
 
+  it('reports the interval still open with current: true, for live views', () => {
+    const r = make({ histograms: { mode: 'snapshot', intervalMs: 3_600_000 } });
+    const h = r.histogram('rt:service:request_latency_ms', svc);
+    const key = 'rt/http/service/svc/foo/request_latency_ms';
+    h.record(10);
+    h.record(30);
+    // Before the first snapshot the closed interval says nothing; the open one has both records.
+    expect(r.toJSON()[`${key}.p99`]).toBe(0);
+    expect(r.toJSON({ current: true })).toMatchObject({ [`${key}.count`]: 2, [`${key}.max`]: 30 });
+    r.snapshot();
+    expect(r.toJSON({ current: true })[`${key}.count`]).toBe(0);
+  });
+
   it('rolls over on its own timer and tells listeners', async () => {
     const r = make({ histograms: { mode: 'snapshot', intervalMs: 40 } });
     let rolled = 0;

@@ -17,8 +17,9 @@ const truthy = (value: string | undefined): boolean =>
 
 export function metricsRoutes(app: FastifyInstance, metrics: MetricsRegistry): void {
   app.get('/admin/metrics.json', async (request: FastifyRequest<{ Querystring: Query }>, reply) => {
-    const { q, pretty } = request.query;
-    const json = metrics.toJSON(q === undefined ? {} : { q });
+    const { q, pretty, window } = request.query;
+    // `?window=current`: histograms over the interval still open (the dashboard's live view).
+    const json = metrics.toJSON({ ...(q === undefined ? {} : { q }), current: window === 'current' });
     if (q !== undefined && q.replace(/\//g, '') !== '' && Object.keys(json).length === 0) {
       return reply.code(404).type('text/plain').send(`No metrics under ${q}\n`);
     }

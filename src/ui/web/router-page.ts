@@ -63,7 +63,8 @@ const scopeTable = (title: string, list: ScopeRow[]) =>
   );
 
 async function tickMetrics(): Promise<void> {
-  const flat = await fetchJson<Flat>('/admin/metrics.json');
+  // The open interval's histograms: the closed one (linkerd's default) reads 0 for the first minute.
+  const flat = await fetchJson<Flat>('/admin/metrics.json?window=current');
   const at = performance.now();
   const seconds = previous === null ? 0 : (at - previous.at) / 1000;
   const list = rows(previous?.flat ?? null, flat, seconds);
