@@ -60,3 +60,48 @@ export function renderDelegateTree(root: DelegateNode): HTMLElement {
   };
   return h('ul', { class: 'tree' }, node(root, 0));
 }
+
+/**
+ * The delegator explorer (router and namerd pages alike): a path and an optional dtab, explained
+ * by `explain` (the router's /delegator.json, namerd's /api/1/delegate) into a tree below.
+ * Returns the form and the place the tree goes.
+ */
+export function delegatorForm(
+  dtabLabel: string,
+  explain: (path: string, dtab: string) => Promise<DelegateNode>,
+): { form: HTMLFormElement; out: HTMLElement } {
+  const pathInput = h('input', {
+    id: 'delegate-path',
+    name: 'path',
+    value: '/svc/',
+    required: true,
+    spellcheck: 'false',
+  });
+  const extraInput = h('textarea', {
+    id: 'delegate-dtab',
+    name: 'dtab',
+    rows: '2',
+    spellcheck: 'false',
+    placeholder: '/svc/foo => /srv/bar',
+  });
+  const out = h('div', { id: 'delegate-tree', 'aria-live': 'polite' });
+  const form = h(
+    'form',
+    { class: 'stack' },
+    h('label', { for: 'delegate-path' }, 'Path'),
+    pathInput,
+    h('label', { for: 'delegate-dtab' }, dtabLabel),
+    extraInput,
+    h('button', { type: 'submit' }, 'Explain'),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    out.replaceChildren(h('p', { class: 'muted' }, 'Explaining…'));
+    try {
+      out.replaceChildren(renderDelegateTree(await explain(pathInput.value, extraInput.value)));
+    } catch (err) {
+      out.replaceChildren(h('p', { class: 'bad' }, (err as Error).message));
+    }
+  });
+  return { form, out };
+}

@@ -112,3 +112,22 @@ export function every(ms: number, tick: () => Promise<void>): void {
   void run();
   setInterval(() => void run(), ms);
 }
+
+/**
+ * A poll that reports on the page's status line: "live, updated …" when it worked, what failed
+ * (and where) when it did not; the page keeps showing the last good numbers either way.
+ */
+export function guarded(
+  status: ReturnType<typeof statusLine>,
+  what: string,
+  f: () => Promise<void>,
+): () => Promise<void> {
+  return async () => {
+    try {
+      await f();
+      status.set(`live, updated ${new Date().toLocaleTimeString()}`);
+    } catch (err) {
+      status.set(`${what}: ${(err as Error).message}`, true);
+    }
+  };
+}

@@ -6,7 +6,7 @@
  * with the version each was last sent (/admin/watchers.json). API calls go to this port's relay
  * of /api/1 (see src/namerd/admin-app.ts).
  */
-import { type DelegateNode, renderDelegateTree } from './delegate-tree.js';
+import { type DelegateNode, delegatorForm } from './delegate-tree.js';
 import { every, fetchJson, fill, HttpError, h, page, section, statusLine, table } from './dom.js';
 import { lineDiff } from './line-diff.js';
 
@@ -226,27 +226,10 @@ async function rollback(v: Version): Promise<void> {
 
 // --- delegator -----------------------------------------------------------------------------------------
 const delegator = section('Delegator', 'delegator');
-const pathInput = h('input', { id: 'delegate-path', value: '/svc/', spellcheck: 'false' });
-const extraInput = h('textarea', { id: 'delegate-dtab', rows: '2', spellcheck: 'false' });
-const treeOut = h('div', { id: 'delegate-tree', 'aria-live': 'polite' });
-const form = h(
-  'form',
-  { class: 'stack' },
-  h('label', { for: 'delegate-path' }, 'Path'),
-  pathInput,
-  h('label', { for: 'delegate-dtab' }, 'Extra dtab, optional'),
-  extraInput,
-  h('button', { type: 'submit' }, 'Explain'),
-);
-form.addEventListener('submit', async (e) => {
-  e.preventDefault();
-  if (state.ns === null) return fill(treeOut, h('p', { class: 'bad' }, 'Choose a namespace first.'));
-  try {
-    const q = new URLSearchParams({ path: pathInput.value, dtab: extraInput.value });
-    fill(treeOut, renderDelegateTree(await fetchJson<DelegateNode>(`/admin/api/1/delegate/${ns()}?${q}`)));
-  } catch (err) {
-    fill(treeOut, h('p', { class: 'bad' }, (err as Error).message));
-  }
+const { form, out: treeOut } = delegatorForm('Extra dtab, optional', (path, dtab) => {
+  if (state.ns === null) return Promise.reject(new Error('Choose a namespace first.'));
+  const q = new URLSearchParams({ path, dtab });
+  return fetchJson<DelegateNode>(`/admin/api/1/delegate/${ns()}?${q}`);
 });
 delegator.body.append(form, treeOut);
 main.append(delegator.root);

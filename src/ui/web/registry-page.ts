@@ -6,7 +6,7 @@
  * polling interval (differences of the cumulative counts), so it shows now, not the run's average.
  */
 import { RollingChart } from './chart.js';
-import { every, fetchJson, fill, h, page, section, statusLine, table } from './dom.js';
+import { every, fetchJson, fill, guarded, h, page, section, statusLine, table } from './dom.js';
 
 interface PodEpoch {
   epoch: number;
@@ -176,14 +176,7 @@ async function loadResults(): Promise<void> {
   fill(resultsTables, ...(tables.length ? tables : [h('p', { class: 'muted' }, 'No results in the lockers yet.')]));
 }
 
-const guard = (what: string, f: () => Promise<void>) => async () => {
-  try {
-    await f();
-    status.set(`live, updated ${new Date().toLocaleTimeString()}`);
-  } catch (err) {
-    status.set(`${what}: ${(err as Error).message}`, true);
-  }
-};
+const guard = (what: string, f: () => Promise<void>) => guarded(status, what, f);
 every(2000, guard('peers', loadPeers));
 every(2000, guard('targets', loadTargets));
 every(2000, guard('lockers', loadLockers));

@@ -6,8 +6,8 @@
  * (/admin/errors.json).
  */
 import { RollingChart } from './chart.js';
-import { type DelegateNode, renderDelegateTree } from './delegate-tree.js';
-import { every, fetchJson, fill, fmt, h, page, section, statusLine, table } from './dom.js';
+import { type DelegateNode, delegatorForm } from './delegate-tree.js';
+import { every, fetchJson, fill, fmt, guarded, h, page, section, statusLine, table } from './dom.js';
 import { type Flat, rows, type ScopeRow } from './metrics-model.js';
 
 interface DtabInfo {
@@ -143,41 +143,10 @@ async function tickDtab(): Promise<void> {
 
 // --- delegator -----------------------------------------------------------------------------------
 const delegator = section('Delegator', 'delegator');
-const pathInput = h('input', {
-  id: 'delegate-path',
-  name: 'path',
-  value: '/svc/',
-  required: true,
-  spellcheck: 'false',
-});
-const extraInput = h('textarea', {
-  id: 'delegate-dtab',
-  name: 'dtab',
-  rows: '2',
-  spellcheck: 'false',
-  placeholder: '/svc/foo => /srv/bar',
-});
-const treeOut = h('div', { id: 'delegate-tree', 'aria-live': 'polite' });
-const form = h(
-  'form',
-  { class: 'stack' },
-  h('label', { for: 'delegate-path' }, 'Path'),
-  pathInput,
-  h('label', { for: 'delegate-dtab' }, 'Extra dtab (as l5d-dtab), optional'),
-  extraInput,
-  h('button', { type: 'submit' }, 'Explain'),
-);
-form.addEventListener('submit', async (e) => {
-  e.preventDefault();
-  fill(treeOut, h('p', { class: 'muted' }, 'Explaining…'));
-  try {
-    const q = new URLSearchParams({ path: pathInput.value });
-    if (extraInput.value.trim() !== '') q.set('dtab', extraInput.value);
-    const tree = await fetchJson<DelegateNode>(`/delegator.json?${q}`);
-    fill(treeOut, renderDelegateTree(tree));
-  } catch (err) {
-    fill(treeOut, h('p', { class: 'bad' }, (err as Error).message));
-  }
+const { form, out: treeOut } = delegatorForm('Extra dtab (as l5d-dtab), optional', (path, dtab) => {
+  const q = new URLSearchParams({ path });
+  if (dtab.trim() !== '') q.set('dtab', dtab);
+  return fetchJson<DelegateNode>(`/delegator.json?${q}`);
 });
 delegator.body.append(form, treeOut);
 main.append(delegator.root);
@@ -205,14 +174,7 @@ async function tickErrors(): Promise<void> {
   );
 }
 
-const guard = (what: string, f: () => Promise<void>) => async () => {
-  try {
-    await f();
-    status.set(`live, updated ${new Date().toLocaleTimeString()}`);
-  } catch (err) {
-    status.set(`${what}: ${(err as Error).message}`, true);
-  }
-};
+const guard = (what: string, f: () => Promise<void>) => guarded(status, what, f);
 every(1000, guard('metrics', tickMetrics));
 every(1000, guard('clients', tickClients));
 every(5000, guard('dtab', tickDtab));
