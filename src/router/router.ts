@@ -28,10 +28,8 @@ import { rescue } from './core/rescue.js';
 import { type Binder, localBinder, RouteCache } from './core/route-cache.js';
 import type { BaseDtab, RouterRuntime } from './core/runtime.js';
 import { RouterStats } from './core/stats.js';
-import type { BaseDtabSource, BaseDtabState } from './dtab-source/base-dtab.js';
-import { FileDtabSource } from './dtab-source/file-dtab-source.js';
-import { NamerdDtabSource } from './dtab-source/namerd-dtab-source.js';
-import { StaticDtabSource } from './dtab-source/static-dtab-source.js';
+import type { BaseDtabState } from './dtab-source/base-dtab.js';
+import { baseSource } from './dtab-source/base-source.js';
 import { NamerdInterpreter } from './interpreter/namerd-interpreter.js';
 import { P2cEwmaBalancer } from './policy/balancer.js';
 import { DEFAULT_GRPC_CLASSIFIER, grpcClassifier } from './policy/grpc-classifier.js';
@@ -63,25 +61,6 @@ export interface RunningRouter {
 export interface Readiness {
   readonly ready: boolean;
   readonly reason?: string;
-}
-
-function baseSource(config: RouterConfig, logger: Logger, adminUrl: () => string): BaseDtabSource {
-  const b = config.baseDtab;
-  switch (b.kind) {
-    case 'inline':
-      return new StaticDtabSource(b.text);
-    case 'file':
-      return new FileDtabSource({ file: b.file, logger });
-    case 'namerd':
-      return new NamerdDtabSource({
-        url: b.url,
-        namespace: b.namespace,
-        logger,
-        ...(b.cacheFile ? { cacheFile: b.cacheFile } : {}),
-        // Names this router on namerd's watchers page (docs/dashboards.md).
-        userAgent: () => `switchyard-router/${config.label} admin=${adminUrl()}`,
-      });
-  }
 }
 
 const SWEEP_MS = 30_000;
