@@ -83,12 +83,14 @@ describe.skipIf(!hasChromium)('the router dashboard', () => {
     await expect
       .poll(async () => Number(await routerRow.locator('[data-stat=rps]').textContent()), { timeout: 5000 })
       .toBeGreaterThan(0);
-    // Under load, the page's total trails /admin/metrics.json by at most about a poll's worth of requests.
+    // Under load the page is never ahead of /admin/metrics.json, and what the JSON said a moment ago
+    // the page shows within its next poll or two (it polls every second).
     const shown = Number(await routerRow.locator('[data-stat=requests]').textContent());
-    const rate = Number(await routerRow.locator('[data-stat=rps]').textContent());
     const truth = await serverRequests();
     expect(truth).toBeGreaterThanOrEqual(shown);
-    expect(truth - shown).toBeLessThanOrEqual(Math.max(rate, 1) * 3 + 50);
+    await expect
+      .poll(async () => Number(await routerRow.locator('[data-stat=requests]').textContent()), { timeout: 3000 })
+      .toBeGreaterThanOrEqual(truth);
     await tab.screenshot('router-dashboard-under-load');
     await load;
     const after = await serverRequests();
