@@ -38,7 +38,8 @@ export class Link {
   ) {
     for (const s of [client, upstream]) {
       s.on('error', () => this.close());
-      s.on('close', () => this.close());
+      // A clean close is the pumps' to finish (a slow_close may still be waiting); a broken one ends all.
+      s.on('close', (hadError: boolean) => hadError && this.close());
     }
     this.refresh();
     void this.#pump(client, upstream, 'upstream');
@@ -86,7 +87,8 @@ export class Link {
   async #pump(from: Socket, to: Socket, stream: Stream): Promise<void> {
     const signal = this.#abort.signal;
     try {
-      for await (const chunk of from) {
+      // Not destroyed when its reading ends: the socket may still write the other way (half-close).
+      for await (const chunk of from.iterator({ destroyOnReturn: false })) {
         const arrived = performance.now();
         if (await this.#through(chunk as Buffer, arrived, to, stream, signal)) return;
         if (this.#closed) return;
@@ -139,11 +141,11 @@ export class Link {
     const wait = arrived + delay - performance.now();
     if (wait > 0) await sleep(wait, undefined, { signal });
     if (this.#held(stream)) return false;
-    for (const piece of slices(data, slicer)) {
+    for (const piece of slices(data, slicer, rate)) {
+      // Bandwidth is in KB/s, that is bytes per millisecond: each piece waits its share first.
+      if (rate > 0) await sleep(piece.length / rate, undefined, { signal });
       this.host.bytes[stream].inc(piece.length);
       if (!to.write(piece)) await waitDrain(to, signal);
-      // Bandwidth is in KB/s, that is bytes per millisecond: the next piece waits its share.
-      if (rate > 0) await sleep(piece.length / rate, undefined, { signal });
       if (slicer !== undefined && slicer.delay! > 0) await sleep(slicer.delay! / 1000, undefined, { signal });
     }
     if (!closeAfter) return false;
@@ -190,16 +192,21 @@ function waitDrain(socket: Socket, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Toxiproxy's slicer: pieces of average_size ± size_variation bytes. */
-function* slices(data: Buffer, slicer: Record<string, number> | undefined): Generator<Buffer> {
-  if (slicer === undefined) {
+/**
+ * Toxiproxy's slicer: pieces of average_size ± size_variation bytes; under a bandwidth toxic,
+ * pieces of at most 100 ms worth of bytes, so the data trickles rather than arriving in bursts.
+ */
+function* slices(data: Buffer, slicer: Record<string, number> | undefined, rate: number): Generator<Buffer> {
+  if (slicer === undefined && rate === 0) {
     yield data;
     return;
   }
+  const cap = rate > 0 ? Math.max(1, rate * 100) : Number.POSITIVE_INFINITY;
   let at = 0;
   while (at < data.length) {
-    const variation = slicer.size_variation!;
-    const size = Math.max(1, slicer.average_size! + Math.round((Math.random() * 2 - 1) * variation));
+    const variation = slicer?.size_variation ?? 0;
+    const wanted = slicer ? slicer.average_size! + Math.round((Math.random() * 2 - 1) * variation) : cap;
+    const size = Math.max(1, Math.min(cap, wanted));
     yield data.subarray(at, at + size);
     at += size;
   }

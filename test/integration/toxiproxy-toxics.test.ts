@@ -1,0 +1,243 @@
+/**
+ * switchyard toxiproxy driven by Toxiproxy's own Node client (toxiproxy-node-client) in front of
+ * a real TCP echo server: each toxic's effect is measured on real sockets.
+ */
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import pino from 'pino';
+import { type Proxy as ClientProxy, Toxiproxy } from 'toxiproxy-node-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startToxiproxyServer, type ToxiproxyServer } from '../../src/chaos/server.js';
+
+let echo: Server;
+const echoSockets = new Set<Socket>();
+let echoAddress: string;
+let server: ToxiproxyServer;
+let client: Toxiproxy;
+
+beforeAll(async () => {
+  echo = createServer((s) => {
+    echoSockets.add(s);
+    s.on('close', () => echoSockets.delete(s));
+    s.on('error', () => {});
+    s.pipe(s);
+  });
+  await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+  echoAddress = `127.0.0.1:${(echo.address() as { port: number }).port}`;
+  server = await startToxiproxyServer({ listen: '127.0.0.1:0', logger: pino({ level: 'silent' }) });
+  client = new Toxiproxy(server.url);
+});
+
+afterAll(async () => {
+  await server?.close();
+  for (const s of echoSockets) s.destroy();
+  await new Promise((resolve) => echo?.close(resolve));
+});
+
+function listenPort(proxy: ClientProxy): number {
+  return Number(proxy.listen.split(':').pop());
+}
+
+function open(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** Sends `message` and resolves when the same number of bytes came back; the round trip in ms. */
+function roundTrip(socket: Socket, message: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let got = 0;
+    const start = performance.now();
+    const onData = (d: Buffer) => {
+      got += d.length;
+      if (got >= message.length) {
+        socket.off('data', onData);
+        socket.off('error', reject);
+        resolve(performance.now() - start);
+      }
+    };
+    socket.on('data', onData);
+    socket.on('error', reject);
+    socket.write(message);
+  });
+}
+
+/** Everything the socket receives until it closes, with the time the close came and how. */
+function drain(socket: Socket): Promise<{ bytes: number; ms: number; error?: string }> {
+  const start = performance.now();
+  let bytes = 0;
+  return new Promise((resolve) => {
+    let error: string | undefined;
+    socket.on('data', (d: Buffer) => {
+      bytes += d.length;
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      error = e.code;
+    });
+    socket.on('close', () => resolve({ bytes, ms: performance.now() - start, ...(error ? { error } : {}) }));
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function medianRoundTrip(port: number, connections: number, rounds: number): Promise<number> {
+  const sockets = await Promise.all(Array.from({ length: connections }, () => open(port)));
+  const times: number[] = [];
+  await Promise.all(
+    sockets.map(async (s) => {
+      for (let i = 0; i < rounds; i++) times.push(await roundTrip(s, Buffer.from(`ping ${i}\n`)));
+    }),
+  );
+  for (const s of sockets) s.destroy();
+  return median(times);
+}
+
+describe('toxiproxy: toxics through the real client', () => {
+  it('reports its version and creates, lists and shows a proxy', async () => {
+    expect(JSON.parse(await client.getVersion())).toEqual({ version: expect.any(String) });
+    const proxy = await client.createProxy({ name: 'echo_show', listen: '127.0.0.1:0', upstream: echoAddress });
+    expect(proxy.enabled).toBe(true);
+    expect(listenPort(proxy)).toBeGreaterThan(0);
+    const all = await client.getAll();
+    expect(all.echo_show?.upstream).toBe(echoAddress);
+    expect((await client.get('echo_show')).listen).toBe(proxy.listen);
+    await proxy.remove();
+    expect(Object.keys(await client.getAll())).not.toContain('echo_show');
+  });
+
+  it('latency: the median round trip grows by the toxic’s latency (±30%) under 4 concurrent connections', async () => {
+    const proxy = await client.createProxy({ name: 'echo_latency', listen: '127.0.0.1:0', upstream: echoAddress });
+    const port = listenPort(proxy);
+    const base = await medianRoundTrip(port, 4, 10);
+    const toxic = await proxy.addToxic({
+      name: 'slow',
+      type: 'latency',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { latency: 100, jitter: 0 },
+    });
+    const slowed = await medianRoundTrip(port, 4, 10);
+    const added = slowed - base;
+    expect(added).toBeGreaterThan(70);
+    expect(added).toBeLessThan(130);
+    await toxic.remove();
+    expect(await medianRoundTrip(port, 1, 5)).toBeLessThan(50);
+    await proxy.remove();
+  });
+
+  it('down: a disabled proxy refuses connections and cuts open ones; enabled again it serves', async () => {
+    const proxy = await client.createProxy({ name: 'echo_down', listen: '127.0.0.1:0', upstream: echoAddress });
+    const port = listenPort(proxy);
+    const open1 = await open(port);
+    const closed = drain(open1);
+    const down = await proxy.update({ enabled: false, listen: proxy.listen, upstream: echoAddress });
+    expect(down.enabled).toBe(false);
+    await closed;
+    await expect(open(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await proxy.update({ enabled: true, listen: proxy.listen, upstream: echoAddress });
+    const s = await open(port);
+    expect(await roundTrip(s, Buffer.from('back\n'))).toBeLessThan(1000);
+    s.destroy();
+    await proxy.remove();
+  });
+
+  it('timeout: data is held and the connection closes after the timeout', async () => {
+    const proxy = await client.createProxy({ name: 'echo_timeout', listen: '127.0.0.1:0', upstream: echoAddress });
+    await proxy.addToxic({
+      name: 'hold',
+      type: 'timeout',
+      stream: 'upstream',
+      toxicity: 1,
+      attributes: { timeout: 300 },
+    });
+    const s = await open(listenPort(proxy));
+    const result = drain(s);
+    s.write('never echoed\n');
+    const { bytes, ms } = await result;
+    expect(bytes).toBe(0);
+    expect(ms).toBeGreaterThan(200);
+    expect(ms).toBeLessThan(2000);
+    await proxy.remove();
+  });
+
+  it('limit_data: exactly the limit gets through, then the connection closes', async () => {
+    const proxy = await client.createProxy({ name: 'echo_limit', listen: '127.0.0.1:0', upstream: echoAddress });
+    await proxy.addToxic({
+      name: 'cap',
+      type: 'limit_data',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { bytes: 1000 },
+    });
+    const s = await open(listenPort(proxy));
+    const result = drain(s);
+    s.write(Buffer.alloc(5000, 'x'));
+    expect((await result).bytes).toBe(1000);
+    await proxy.remove();
+  });
+
+  it('bandwidth: 50 KB at 100 KB/s takes about half a second', async () => {
+    const proxy = await client.createProxy({ name: 'echo_bw', listen: '127.0.0.1:0', upstream: echoAddress });
+    const s = await open(listenPort(proxy));
+    const fast = await roundTrip(s, Buffer.alloc(50_000, 'y'));
+    await proxy.addToxic({
+      name: 'thin',
+      type: 'bandwidth',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { rate: 100 },
+    });
+    const slow = await roundTrip(s, Buffer.alloc(50_000, 'z'));
+    expect(fast).toBeLessThan(300);
+    expect(slow).toBeGreaterThan(400);
+    expect(slow).toBeLessThan(3000);
+    s.destroy();
+    await proxy.remove();
+  });
+
+  it('reset_peer: the client sees a connection reset', async () => {
+    const proxy = await client.createProxy({ name: 'echo_reset', listen: '127.0.0.1:0', upstream: echoAddress });
+    await proxy.addToxic({
+      name: 'rst',
+      type: 'reset_peer',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { timeout: 100 },
+    });
+    const s = await open(listenPort(proxy));
+    expect((await drain(s)).error).toBe('ECONNRESET');
+    await proxy.remove();
+  });
+
+  it('slow_close: the close reaches the client after the delay', async () => {
+    const proxy = await client.createProxy({ name: 'echo_sc', listen: '127.0.0.1:0', upstream: echoAddress });
+    await proxy.addToxic({
+      name: 'sc',
+      type: 'slow_close',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { delay: 300 },
+    });
+    const s = await open(listenPort(proxy));
+    const result = drain(s);
+    s.end();
+    const { ms } = await result;
+    expect(ms).toBeGreaterThan(250);
+    await proxy.remove();
+  });
+
+  it('toxicity 0 leaves every connection alone', async () => {
+    const proxy = await client.createProxy({ name: 'echo_tox0', listen: '127.0.0.1:0', upstream: echoAddress });
+    await proxy.addToxic({
+      name: 'never',
+      type: 'latency',
+      stream: 'downstream',
+      toxicity: 0,
+      attributes: { latency: 1000, jitter: 0 },
+    });
+    expect(await medianRoundTrip(listenPort(proxy), 2, 3)).toBeLessThan(500);
+    await proxy.remove();
+  });
+});
