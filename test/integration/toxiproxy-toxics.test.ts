@@ -228,6 +228,49 @@ describe('toxiproxy: toxics through the real client', () => {
     await proxy.remove();
   });
 
+  it('backpressure: an upstream that does not read stops the proxy reading; nothing piles up in memory', async () => {
+    const stalled: Socket[] = [];
+    const sink = createServer((s) => {
+      s.pause();
+      stalled.push(s);
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    const port = (sink.address() as { port: number }).port;
+    const proxy = await client.createProxy({ name: 'stall', listen: '127.0.0.1:0', upstream: `127.0.0.1:${port}` });
+    await proxy.addToxic({
+      name: 'l',
+      type: 'latency',
+      stream: 'upstream',
+      toxicity: 1,
+      attributes: { latency: 1, jitter: 0 },
+    });
+    const s = await open(listenPort(proxy));
+    const chunk = Buffer.alloc(256 * 1024, 'b');
+    let offered = 0;
+    const deadline = performance.now() + 1500;
+    // Write until the socket stays full for 300 ms (everything between is full) or 64 MiB went.
+    while (offered < 64 * 1024 * 1024 && performance.now() < deadline) {
+      offered += chunk.length;
+      if (!s.write(chunk)) {
+        const drained = await Promise.race([
+          new Promise<boolean>((resolve) => s.once('drain', () => resolve(true))),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 300)),
+        ]);
+        if (!drained) break;
+      }
+    }
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const m = /^switchyard_toxiproxy_bytes_total\{direction="upstream",proxy="stall"\} (\d+)$/m.exec(metrics);
+    const forwarded = Number(m?.[1]);
+    // Loopback socket buffers hold a few MiB each way; without backpressure all 64 MiB would pass.
+    expect(forwarded).toBeLessThan(24 * 1024 * 1024);
+    expect(offered).toBeLessThan(64 * 1024 * 1024);
+    s.destroy();
+    await proxy.remove();
+    for (const t of stalled) t.destroy();
+    await new Promise((resolve) => sink.close(resolve));
+  });
+
   it('toxicity 0 leaves every connection alone', async () => {
     const proxy = await client.createProxy({ name: 'echo_tox0', listen: '127.0.0.1:0', upstream: echoAddress });
     await proxy.addToxic({
