@@ -142,7 +142,17 @@ export class ProxyCollection {
       if (!Array.isArray(raw)) throw badBody('expected a JSON array of proxies');
       if (raw.length > MAX_PROXIES) throw badBody(`at most ${MAX_PROXIES} proxies`);
       const specs: ProxySpec[] = [];
-      for (const item of raw) specs.push(await parseSpec(item));
+      for (const [i, item] of raw.entries()) {
+        try {
+          specs.push(await parseSpec(item));
+        } catch (e) {
+          // Toxiproxy names the entry of a missing field: "missing required field: name at proxy 2".
+          if (e instanceof ApiError && e.message.startsWith('missing required field')) {
+            throw new ApiError(`${e.message} at proxy ${i + 1}`, e.status);
+          }
+          throw e;
+        }
+      }
       const names = new Set(specs.map((s) => s.name));
       if (names.size !== specs.length) throw badBody('a name appears twice');
       const added = [...names].filter((n) => !this.#proxies.has(n)).length;

@@ -125,6 +125,10 @@ describe('toxiproxy API', () => {
       status: 409,
       body: { error: 'toxic already exists', status: 409 },
     });
+    expect(await call('POST', '/populate', [{ name: 'a', upstream: upstreamAddress }, { name: 'b' }])).toEqual({
+      status: 400,
+      body: { error: 'missing required field: upstream at proxy 2', status: 400 },
+    });
     const bad = await call('POST', '/proxies', '{"name": ');
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/^bad request body: /);
@@ -187,6 +191,22 @@ describe('toxiproxy API', () => {
     const list = Array.from({ length: 101 }, (_, i) => ({ name: `q${i}`, upstream: upstreamAddress }));
     expect((await call('POST', '/populate', list)).status).toBe(400);
     expect(Object.keys(await state())).toEqual(['many']);
+  });
+
+  it('answers 409 for a listen address in use, and a failed move keeps the proxy where it was', async () => {
+    const first = await call('POST', '/proxies', { name: 'first', listen: '127.0.0.1:0', upstream: upstreamAddress });
+    await call('POST', '/proxies', { name: 'second', listen: '127.0.0.1:0', upstream: upstreamAddress });
+    const before = await state();
+    const taken = await call('POST', '/proxies', {
+      name: 'third',
+      listen: first.body.listen,
+      upstream: upstreamAddress,
+    });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error).toContain('EADDRINUSE');
+    const moved = await call('POST', '/proxies/second', { listen: first.body.listen });
+    expect(moved.status).toBe(409);
+    expect(await state()).toEqual(before);
   });
 
   it('refuses browsers, as Toxiproxy does', async () => {
