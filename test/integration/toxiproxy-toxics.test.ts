@@ -6,7 +6,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { type Proxy as ClientProxy, Toxiproxy } from 'toxiproxy-node-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startToxiproxyServer, type ToxiproxyServer } from '../../src/chaos/server.js';
 
 let echo: Server;
@@ -269,6 +269,27 @@ describe('toxiproxy: toxics through the real client', () => {
     await proxy.remove();
     for (const t of stalled) t.destroy();
     await new Promise((resolve) => sink.close(resolve));
+  });
+
+  it('closing connections clears every timer they held (latency waits, reset and timeout timers)', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const proxy = await client.createProxy({ name: 'echo_timers', listen: '127.0.0.1:0', upstream: echoAddress });
+    for (const [name, type, attributes] of [
+      ['l', 'latency', { latency: 600_000, jitter: 0 }],
+      ['r', 'reset_peer', { timeout: 600_000 }],
+      ['t', 'timeout', { timeout: 600_000 }],
+    ] as const) {
+      await proxy.addToxic({ name, type, stream: 'upstream', toxicity: 1, attributes });
+    }
+    await proxy.getToxic('t').then((t) => t.remove());
+    const sockets = await Promise.all(Array.from({ length: 5 }, () => open(listenPort(proxy))));
+    const closed = sockets.map((s) => drain(s));
+    for (const s of sockets) s.write('waits ten minutes\n');
+    await vi.waitFor(() => expect(timers()).toBeGreaterThanOrEqual(before + 5));
+    await proxy.remove();
+    await Promise.all(closed);
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 
   it('toxicity 0 leaves every connection alone', async () => {
