@@ -67,6 +67,9 @@ describe('toxiproxy API', () => {
     const listed = await call('GET', '/proxies/api/toxics');
     expect(listed.body.map((t: { name: string }) => t.name)).toEqual(['up', 'latency_downstream']);
     const updated = await (await proxy.getToxic<{ rate: number }>('up')).update({
+      name: 'up',
+      type: 'bandwidth',
+      stream: 'upstream',
       toxicity: 0.5,
       attributes: { rate: 20 },
     });

@@ -45,7 +45,7 @@ describe('switchyard toxiproxy', () => {
       });
     });
     await listening;
-    const proxies = await (await fetch(`${url}/proxies`)).json();
+    const proxies = (await (await fetch(`${url}/proxies`)).json()) as Record<string, unknown>;
     expect(proxies.redis).toMatchObject({ name: 'redis', upstream: '127.0.0.1:6379', enabled: true, toxics: [] });
     const res = await fetch(`${url}/proxies/redis/toxics`, {
       method: 'POST',
