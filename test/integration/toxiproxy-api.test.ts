@@ -212,6 +212,30 @@ describe('toxiproxy API', () => {
     expect(await state()).toEqual(before);
   });
 
+  it('takes JSON bodies sent without a content type (toxiproxy-cli and curl send none or a form type)', async () => {
+    const { request } = await import('node:http');
+    const body = JSON.stringify({ name: 'bare', upstream: upstreamAddress });
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request(
+        `${server.url}/proxies`,
+        { method: 'POST', headers: { 'content-length': body.length } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(status).toBe(201);
+    const form = await fetch(`${server.url}/proxies/bare/toxics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '{"type":"latency"}',
+    });
+    expect(form.status).toBe(200);
+  });
+
   it('refuses browsers, as Toxiproxy does', async () => {
     const res = await fetch(`${server.url}/proxies`, { headers: { 'user-agent': 'Mozilla/5.0 (X11)' } });
     expect(res.status).toBe(403);
