@@ -292,6 +292,25 @@ describe('toxiproxy: toxics through the real client', () => {
     expect(timers()).toBeLessThanOrEqual(before);
   });
 
+  it('slicer: 2000 bytes arrive in pieces of about 100 bytes, 2 ms apart', async () => {
+    const proxy = await client.createProxy({ name: 'echo_slicer', listen: '127.0.0.1:0', upstream: echoAddress });
+    await proxy.addToxic({
+      name: 'cut',
+      type: 'slicer',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { average_size: 100, size_variation: 20, delay: 2000 },
+    });
+    const s = await open(listenPort(proxy));
+    let pieces = 0;
+    s.on('data', () => pieces++);
+    const ms = await roundTrip(s, Buffer.alloc(2000, 's'));
+    expect(pieces).toBeGreaterThanOrEqual(10);
+    expect(ms).toBeGreaterThan(20);
+    s.destroy();
+    await proxy.remove();
+  });
+
   it('toxicity 0 leaves every connection alone', async () => {
     const proxy = await client.createProxy({ name: 'echo_tox0', listen: '127.0.0.1:0', upstream: echoAddress });
     await proxy.addToxic({
