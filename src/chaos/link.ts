@@ -96,7 +96,8 @@ export class Link {
       for (const t of this.host.toxics(stream)) {
         if (t.type === 'slow_close' && this.#active(t)) await sleep(t.attributes.delay!, undefined, { signal });
       }
-      to.end();
+      // Closed only once both sides have flushed: destroying at once could cut the last bytes.
+      await endFlushed(to);
       if (++this.#ended === 2) this.close();
     } catch {
       this.close();
@@ -149,7 +150,7 @@ export class Link {
       if (slicer !== undefined && slicer.delay! > 0) await sleep(slicer.delay! / 1000, undefined, { signal });
     }
     if (!closeAfter) return false;
-    await new Promise<void>((resolve) => to.end(resolve));
+    await endFlushed(to);
     this.close();
     return true;
   }
@@ -172,6 +173,14 @@ export class Link {
     this.upstream.destroy();
     this.host.closed(this);
   }
+}
+
+/** Ends the socket and resolves once its data is flushed, or it closed (the peer may have gone). */
+function endFlushed(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    socket.once('close', () => resolve());
+    socket.end(() => resolve());
+  });
 }
 
 function waitDrain(socket: Socket, signal: AbortSignal): Promise<void> {

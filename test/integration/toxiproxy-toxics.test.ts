@@ -311,6 +311,15 @@ describe('toxiproxy: toxics through the real client', () => {
     await proxy.remove();
   });
 
+  it('half-close: a client that sends 4 MiB and ends still gets all 4 MiB back before the close', async () => {
+    const proxy = await client.createProxy({ name: 'echo_half', listen: '127.0.0.1:0', upstream: echoAddress });
+    const s = await open(listenPort(proxy));
+    const result = drain(s);
+    s.end(Buffer.alloc(4 * 1024 * 1024, 'h'));
+    expect((await result).bytes).toBe(4 * 1024 * 1024);
+    await proxy.remove();
+  });
+
   it('toxicity 0 leaves every connection alone', async () => {
     const proxy = await client.createProxy({ name: 'echo_tox0', listen: '127.0.0.1:0', upstream: echoAddress });
     await proxy.addToxic({
