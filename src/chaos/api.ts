@@ -22,7 +22,13 @@ function send(reply: FastifyReply, status: number, body?: unknown): FastifyReply
 }
 
 export function toxiproxyApi(collection: ProxyCollection): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: 200 } });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: 200 },
+    // Toxiproxy reads a request within 15 s; a client trickling one byte at a time is cut off too.
+    requestTimeout: 15_000,
+  });
   app.removeAllContentTypeParsers();
   // Clients send JSON with or without a content type (toxiproxy-cli sends none): parse it here.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
