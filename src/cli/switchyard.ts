@@ -28,6 +28,7 @@ Commands:
   quickstart   a local mesh on loopback: namerd, a router and the walkthrough's apps (npm start)
   example-app  run one of the walkthrough's apps (word, gen, gen-growthhack, web), e.g. in a pod
   canary       run a canary spec as a long-lived controller (namectl canary runs one by hand)
+  toxiproxy    a Toxiproxy server: TCP proxies on loopback that inject faults (docs/chaos.md)
 
 Flags:
   -h, --help      help for switchyard
@@ -71,6 +72,8 @@ export function main(argv: readonly string[], io: CliIo): Promise<number> {
         return (await import('./example-app-command.js')).exampleAppCommand(rest, io);
       case 'canary':
         return (await import('./canary-command.js')).switchyardCanaryCommand(rest, io);
+      case 'toxiproxy':
+        return (await import('./toxiproxy-command.js')).toxiproxyCommand(rest, io);
     }
     if (command === undefined) throw switchyardHelp.error('missing command');
     throw switchyardHelp.error(`unknown command "${command}" for "switchyard"`);

@@ -33,6 +33,8 @@ const LAYERS: Record<string, number> = {
   quickstart: 7.6,
   // The canary controller: namectl canary and switchyard canary drive it.
   canary: 7.7,
+  // Toxiproxy's fault-injecting TCP proxies and their API: switchyard toxiproxy drives them.
+  chaos: 7,
   cli: 8,
 };
 
