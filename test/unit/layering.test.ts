@@ -23,6 +23,8 @@ const LAYERS: Record<string, number> = {
   'namerd-protocol': 6.6,
   // The dashboards: pages bundled for the browser (web/) and the route that serves them.
   ui: 6.6,
+  // Toxics and Toxiproxy's API: switchyard toxiproxy (TCP) and the router's admin port (HTTP/gRPC) share them.
+  chaos: 6.7,
   namerd: 7,
   router: 7,
   registry: 7,
@@ -33,8 +35,6 @@ const LAYERS: Record<string, number> = {
   quickstart: 7.6,
   // The canary controller: namectl canary and switchyard canary drive it.
   canary: 7.7,
-  // Toxiproxy's fault-injecting TCP proxies and their API: switchyard toxiproxy drives them.
-  chaos: 7,
   cli: 8,
 };
 
