@@ -29,6 +29,7 @@ Commands:
   example-app  run one of the walkthrough's apps (word, gen, gen-growthhack, web), e.g. in a pod
   canary       run a canary spec as a long-lived controller (namectl canary runs one by hand)
   toxiproxy    a Toxiproxy server: TCP proxies on loopback that inject faults (docs/chaos.md)
+  chaos        run a chaos experiment: hypothesis, faults, hypothesis, rollback (docs/experiments.md)
 
 Flags:
   -h, --help      help for switchyard
@@ -74,6 +75,8 @@ export function main(argv: readonly string[], io: CliIo): Promise<number> {
         return (await import('./canary-command.js')).switchyardCanaryCommand(rest, io);
       case 'toxiproxy':
         return (await import('./toxiproxy-command.js')).toxiproxyCommand(rest, io);
+      case 'chaos':
+        return (await import('./chaos-command.js')).chaosCommand(rest, io);
     }
     if (command === undefined) throw switchyardHelp.error('missing command');
     throw switchyardHelp.error(`unknown command "${command}" for "switchyard"`);

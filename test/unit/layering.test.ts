@@ -35,6 +35,7 @@ const LAYERS: Record<string, number> = {
   quickstart: 7.6,
   // The canary controller: namectl canary and switchyard canary drive it.
   canary: 7.7,
+  experiment: 7.8,
   cli: 8,
 };
 

@@ -133,18 +133,29 @@ export class K8sApiClient {
     return this.#request(path, query, signal);
   }
 
+  /** DELETE one object (the chaos experiments' kill-pod); resolves to the API's answer (the object or a Status). */
+  async delete(path: string, signal: AbortSignal): Promise<unknown> {
+    const body = await this.#request(path, {}, signal, 'DELETE');
+    try {
+      return await body.json();
+    } finally {
+      body.destroy();
+    }
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.#agent, ...this.#retired].map((a) => a.destroy()));
   }
 
-  async #request(path: string, query: Readonly<Record<string, string>>, signal: AbortSignal) {
+  async #request(path: string, query: Readonly<Record<string, string>>, signal: AbortSignal, method = 'GET') {
     const headers: Record<string, string> = { accept: 'application/json' };
     const token = await this.#token?.get();
     if (token) headers.authorization = `Bearer ${token}`;
     this.#useCertificate();
     const url = this.url(path, query);
-    const res = await request(url, { dispatcher: this.#agent, headers, signal });
-    if (res.statusCode === 200) return res.body;
+    const res = await request(url, { method, dispatcher: this.#agent, headers, signal });
+    // A DELETE answers 202 when the object is only marked for deletion (it has finalizers).
+    if (res.statusCode === 200 || (method === 'DELETE' && res.statusCode === 202)) return res.body;
     let text = '';
     try {
       text = (await res.body.text()).slice(0, MAX_ERROR_BODY);
@@ -152,11 +163,17 @@ export class K8sApiClient {
       // The status alone says enough; a body that broke off adds nothing.
     }
     if (res.statusCode === 401) this.#token?.invalidate();
-    throw statusError(res.statusCode, text, res.headers['retry-after'], url);
+    throw statusError(res.statusCode, text, res.headers['retry-after'], url, method);
   }
 }
 
-function statusError(status: number, text: string, retryAfter: string | string[] | undefined, url: string) {
+function statusError(
+  status: number,
+  text: string,
+  retryAfter: string | string[] | undefined,
+  url: string,
+  method: string,
+) {
   let parsed: Status | undefined;
   try {
     const v = JSON.parse(text) as Status;
@@ -166,7 +183,7 @@ function statusError(status: number, text: string, retryAfter: string | string[]
   }
   const where = new URL(url);
   return apiStatusError(
-    `GET ${where.pathname}${where.search}`,
+    `${method} ${where.pathname}${where.search}`,
     status,
     parsed?.reason ?? '',
     parsed?.message ?? text.trim().slice(0, 300),

@@ -3,7 +3,8 @@
  * (docs/k8s-namer.md#the-fake-api-server): Debian ships kubectl but no kube-apiserver, and
  * request-level mocks cannot drop a socket mid-line or leave it half-open, which is exactly what
  * the namer must survive. It serves LIST (with label and field selectors and the list's
- * resourceVersion), GET of one object (404 as a Status), WATCH (see watch-session.ts), and the
+ * resourceVersion), GET of one object (404 as a Status), DELETE of one object (answering the
+ * object as it was, as the API server does for an immediate delete), WATCH (see watch-session.ts), and the
  * discovery documents kubectl needs; over HTTP or HTTPS, with an optional bearer token. Tests drive
  * it in-process: write objects (or pods, via cluster.ts), inject faults, and read the request log
  * to assert "relisted exactly once", "resumed from RV x". Binds 127.0.0.1 only.
@@ -185,7 +186,18 @@ export class FakeK8s {
       if (fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
       return status(fault.status, fault.reason ?? reasonOf(fault.status), fault.message ?? 'injected', fault.headers);
     }
-    if (req.method !== 'GET') return status(405, 'MethodNotAllowed', 'the fake only reads');
+    if (req.method === 'DELETE' && route?.name !== undefined && route.namespace !== undefined) {
+      // kubectl sends DeleteOptions as the body; the fake deletes at once whatever they say.
+      req.resume();
+      const { resource, namespace, name } = route;
+      const o = this.store.get(resource.name, namespace, name);
+      if (o === undefined || !this.store.delete(resource.name, namespace, name))
+        return status(404, 'NotFound', `${resource.name} "${name}" not found`);
+      logged.status = 200;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ kind: resource.kind, apiVersion: apiVersion(resource), ...o }));
+    }
+    if (req.method !== 'GET') return status(405, 'MethodNotAllowed', 'the fake reads and deletes only');
     const doc = route === undefined ? discovery(url.pathname, this.#served) : undefined;
     if (doc !== undefined) {
       logged.status = 200;

@@ -19,6 +19,8 @@ export const RESOURCES: readonly Resource[] = [
   { name: 'services', kind: 'Service', group: '', version: 'v1', shortNames: ['svc'] },
   { name: 'endpoints', kind: 'Endpoints', group: '', version: 'v1', shortNames: ['ep'] },
   { name: 'endpointslices', kind: 'EndpointSlice', group: 'discovery.k8s.io', version: 'v1' },
+  // Pods are listed and deleted by chaos experiments (kill-pod); see pods.ts.
+  { name: 'pods', kind: 'Pod', group: '', version: 'v1', shortNames: ['po'] },
 ];
 
 export const apiVersionOf = (r: Resource) => (r.group === '' ? r.version : `${r.group}/${r.version}`);
