@@ -138,7 +138,9 @@ export function podTemplates(manifests: readonly Manifest[]): PodTemplate[] {
   return manifests.flatMap((m) => {
     const template = ['Deployment', 'DaemonSet', 'StatefulSet', 'Job'].includes(m.object.kind)
       ? m.object.spec?.template
-      : undefined;
+      : m.object.kind === 'CronJob'
+        ? m.object.spec?.jobTemplate?.spec?.template
+        : undefined;
     if (!template?.spec) return [];
     return [{ owner: m, labels: template.metadata?.labels ?? {}, spec: template.spec }];
   });

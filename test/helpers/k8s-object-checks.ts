@@ -22,6 +22,7 @@ const API_VERSIONS: Record<string, string> = {
   Deployment: 'apps/v1',
   DaemonSet: 'apps/v1',
   Job: 'batch/v1',
+  CronJob: 'batch/v1',
   Role: 'rbac.authorization.k8s.io/v1',
   RoleBinding: 'rbac.authorization.k8s.io/v1',
   ClusterRole: 'rbac.authorization.k8s.io/v1',
@@ -61,6 +62,12 @@ export function objectProblems(m: Manifest, opts: { namespace: string; required:
   }
   if (o.kind === 'Job' && !['Never', 'OnFailure'].includes(spec.template?.spec?.restartPolicy))
     p.push('a Job pod needs restartPolicy Never or OnFailure');
+  if (o.kind === 'CronJob') {
+    if (!['Never', 'OnFailure'].includes(spec.jobTemplate?.spec?.template?.spec?.restartPolicy))
+      p.push('a CronJob pod needs restartPolicy Never or OnFailure');
+    if (typeof spec.schedule !== 'string' || spec.schedule.trim().split(/\s+/).length !== 5)
+      p.push(`schedule ${JSON.stringify(spec.schedule)} is not a five-field cron schedule`);
+  }
   if (o.kind === 'Service') {
     const ports: K8sObject[] = spec.ports ?? [];
     if (ports.length === 0) p.push('Service without ports');
@@ -77,7 +84,7 @@ export function objectProblems(m: Manifest, opts: { namespace: string; required:
   if (o.kind === 'Secret' && o.stringData === undefined && o.data === undefined) p.push('Secret without data');
   if (o.kind === 'NetworkPolicy' && (spec.podSelector === undefined || !Array.isArray(spec.policyTypes)))
     p.push('NetworkPolicy without podSelector or policyTypes');
-  const pod = o.spec?.template?.spec;
+  const pod = o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template?.spec : o.spec?.template?.spec;
   if (pod) p.push(...podProblems(pod));
   return p.map((x) => `${describeObject(m)}: ${x}`);
 }
@@ -179,4 +186,35 @@ export function setProblems(set: readonly Manifest[]): string[] {
       }
   }
   return p;
+}
+
+export interface Grant {
+  /** `RoleBinding/x` or `ClusterRoleBinding/x`. */
+  readonly binding: string;
+  /** `Role/x` or `ClusterRole/x`. */
+  readonly role: string;
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+  readonly resourceNames?: readonly string[];
+}
+
+/** Every rule a ServiceAccount is granted through the set's bindings, one entry per rule. */
+export function grantsOf(set: readonly Manifest[], account: string): Grant[] {
+  const grants: Grant[] = [];
+  for (const b of set.filter((m) => ['RoleBinding', 'ClusterRoleBinding'].includes(m.object.kind))) {
+    const bound = (b.object.subjects ?? []).some((s: K8sObject) => s.kind === 'ServiceAccount' && s.name === account);
+    if (!bound) continue;
+    const role = find(set, b.object.roleRef?.kind, b.object.roleRef?.name);
+    for (const r of role?.object.rules ?? [])
+      grants.push({
+        binding: `${b.object.kind}/${b.object.metadata.name}`,
+        role: `${b.object.roleRef.kind}/${b.object.roleRef.name}`,
+        apiGroups: [...(r.apiGroups ?? [])].sort(),
+        resources: [...(r.resources ?? [])].sort(),
+        verbs: [...(r.verbs ?? [])].sort(),
+        ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
+      });
+  }
+  return grants;
 }

@@ -16,12 +16,15 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { Dtab } from '../../src/dtab/dtab.js';
+import { validateExperiment } from '../../src/experiment/spec.js';
 import {
   adminTokenProblems,
   commandProblems,
   containerProblems,
   flagValue,
+  mountedFile,
   podContainers,
   role,
   terminationProblems,
@@ -45,7 +48,7 @@ import {
   yamlFiles,
 } from '../helpers/k8s-manifests.js';
 import { ingressSources } from '../helpers/k8s-network-checks.js';
-import { find, objectProblems, setProblems } from '../helpers/k8s-object-checks.js';
+import { find, grantsOf, objectProblems, setProblems } from '../helpers/k8s-object-checks.js';
 import { repoRoot } from '../helpers/repo.js';
 
 /** Files applied on their own, on demand, rather than through a kustomization. */
@@ -136,7 +139,7 @@ describe('k8s/ manifests', () => {
         const podsOf = (app: string) => podTemplates(objects).filter((p) => p.labels['app.kubernetes.io/name'] === app);
         const expected: [app: string, port: number, from: string[]][] = [
           ['namerd', 4180, ['canary-controller', 'namerd-seed-dtab', 'router', 'traffic', 'web']],
-          ['registry', 4190, ['canary-controller', 'router', 'traffic-peer', 'web']],
+          ['registry', 4190, ['canary-controller', 'chaos-experiment', 'router', 'traffic-peer', 'web']],
           ['traffic-peer', 8081, ['registry']],
           ['redis', 6379, ['namerd', 'registry']],
         ];
@@ -148,7 +151,7 @@ describe('k8s/ manifests', () => {
             .find((c: K8sObject) => role(c) === 'router');
           const app = pod.labels['app.kubernetes.io/name']!;
           if (router !== undefined)
-            expected.push([app, 9990, app === 'traffic' ? [] : ['canary-controller', 'registry']]);
+            expected.push([app, 9990, app === 'traffic' ? [] : ['canary-controller', 'chaos-experiment', 'registry']]);
         }
         expect(expected.some(([, port]) => port === 9990)).toBe(true);
         for (const [app, port, from] of expected) {
@@ -166,6 +169,46 @@ describe('k8s/ manifests', () => {
       });
     });
   }
+
+  it('the chaos experiment CronJob: its experiment validates, and its ServiceAccount may do what its actions need in one namespace, nothing more', () => {
+    for (const set of sets) {
+      const objects = withStandalone(set);
+      const runs = podTemplates(objects)
+        .flatMap(podContainers)
+        .filter(({ c }) => role(c) === 'chaos');
+      expect(
+        runs.map(({ pod }) => describeObject(pod.owner)),
+        set.root,
+      ).toEqual(['k8s/chaos-experiment.yaml: CronJob/chaos-experiment']);
+      for (const { pod, c } of runs) {
+        expect(c.args.slice(0, 2)).toEqual(['chaos', 'run']);
+        const { experiment, problems } = validateExperiment(parseYaml(mountedFile(objects, pod, c, c.args[2])));
+        expect(problems).toBeNull();
+        // What the actions ask of the Kubernetes API: kill-pod lists a namespace's pods and deletes one.
+        const namespaces = new Set<string>();
+        const needed = new Set<string>();
+        for (const a of experiment?.method ?? []) {
+          if (a.action !== 'kill-pod') continue;
+          namespaces.add(a.namespace);
+          needed.add('pods:delete').add('pods:list');
+        }
+        expect([...namespaces]).toEqual([NAMESPACE]);
+        const grants = grantsOf(objects, pod.spec.serviceAccountName);
+        // One Role bound by one RoleBinding (so in the kustomization's namespace only), no wildcards.
+        expect(grants.map((g) => [g.binding, g.role])).toEqual([
+          ['RoleBinding/chaos-experiment', 'Role/chaos-experiment'],
+        ]);
+        const granted = new Set(
+          grants.flatMap((g) => g.resources.flatMap((r) => g.verbs.map((v) => `${g.apiGroups.join(',')}/${r}:${v}`))),
+        );
+        expect([...granted].sort()).toEqual([...needed].map((n) => `/${n}`).sort());
+        expect(pod.spec.automountServiceAccountToken).not.toBe(false);
+        const cron = find(objects, 'CronJob', 'chaos-experiment')?.object;
+        expect(cron?.spec).toMatchObject({ suspend: true, concurrencyPolicy: 'Forbid' });
+        expect(cron?.spec.jobTemplate.spec.backoffLimit).toBe(0);
+      }
+    }
+  });
 
   it("the namerd-dtabs ConfigMap has the rules of dtabs/default.dtab, and its Kubernetes names fit the apps' Services", () => {
     const objects = sets[0]?.manifests ?? [];
