@@ -12,7 +12,7 @@ import { killLocalPeer } from './peer-action.js';
 import { killPod } from './pod-action.js';
 import { Interrupted, sleep } from './sleep.js';
 import type { Action, Experiment } from './spec.js';
-import { type AddedToxic, addToxic, removeToxic } from './toxic-action.js';
+import { type AddedToxic, addToxic, checkUnanswered, removeToxic, ToxicRefused } from './toxic-action.js';
 import { type ActionResult, type RollbackResult, type Verdict, verdictOf } from './verdict.js';
 
 export interface RunOptions {
@@ -60,6 +60,8 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
   const startedAt = new Date().toISOString();
   const limits = { ...opts.limits, signal: opts.signal };
   const added: AddedToxic[] = [];
+  /** Adds that got no answer: the toxic may or may not exist. */
+  const unanswered: AddedToxic[] = [];
   const method: ActionResult[] = [];
   const rollback: RollbackResult[] = [];
   let before: HypothesisResult | null = null;
@@ -76,6 +78,8 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
           method.push({ index, ...describe(action), ok: true, ms: Date.now() - at, result });
         } catch (e) {
           const interrupted = e instanceof Interrupted;
+          if (action.action === 'add-toxic' && !(e instanceof ToxicRefused))
+            unanswered.push({ api: action.api, proxy: action.proxy, name: action.toxic.name });
           method.push({ index, ...describe(action), ok: false, ms: Date.now() - at, error: (e as Error).message });
           if (!interrupted) error = `method[${index}] (${action.action}) failed: ${(e as Error).message}`;
           break;
@@ -107,6 +111,14 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
           ok: false,
           error: (e as Error).message,
         });
+      }
+    }
+    for (const t of unanswered) {
+      const where = { action: 'check-unanswered-toxic', api: t.api, proxy: t.proxy, toxic: t.name };
+      try {
+        rollback.push({ ...where, ok: true, result: await checkUnanswered(t, opts.token) });
+      } catch (e) {
+        rollback.push({ ...where, ok: false, error: (e as Error).message });
       }
     }
     for (const m of method) {

@@ -3,7 +3,8 @@
  * `DELETE /proxies/{proxy}/toxics/{toxic}`), spoken by toxiproxy-server, `switchyard toxiproxy`
  * and every router's admin port under `/toxiproxy/` alike. The run remembers exactly the toxics
  * it created (a name that already existed answers 409 and is someone else's: it is never
- * removed), and the rollback removes those and nothing else. Each exchange has one deadline and a
+ * removed), and the rollback removes those and nothing else; an add that got no answer at all is
+ * checked, and reported rather than removed when the toxic is there. Each exchange has one deadline and a
  * ceiling on what it reads.
  */
 import { Agent, request } from 'undici';
@@ -13,6 +14,11 @@ const TIMEOUT_MS = 5_000;
 const MAX_BODY = 64 * 1024;
 const agent = new Agent({ keepAliveTimeout: 1_000, connections: 4 });
 
+/** The API answered the add with a refusal: nothing was created. */
+export class ToxicRefused extends Error {
+  override readonly name = 'ToxicRefused';
+}
+
 export interface AddedToxic {
   readonly api: string;
   readonly proxy: string;
@@ -20,7 +26,7 @@ export interface AddedToxic {
 }
 
 async function call(
-  method: 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'DELETE',
   url: string,
   token: string | undefined,
   body?: unknown,
@@ -73,7 +79,7 @@ export async function addToxic(
   const { status, text } = await call('POST', toxicsUrl(api, proxy), token, toxic);
   if (status !== 200) {
     const why = status === 409 ? `a toxic named ${toxic.name} already exists (left alone)` : errorOf(text);
-    throw new Error(`POST ${toxicsUrl(api, proxy)} answered ${status}: ${why}`);
+    throw new ToxicRefused(`POST ${toxicsUrl(api, proxy)} answered ${status}: ${why}`);
   }
   let answer: unknown = null;
   try {
@@ -91,4 +97,19 @@ export async function removeToxic(t: AddedToxic, token: string | undefined): Pro
   if (status === 204 || status === 200) return 'removed';
   if (status === 404) return 'gone';
   throw new Error(`DELETE ${url} answered ${status}: ${errorOf(text)}`);
+}
+
+/**
+ * After an add that got no answer (a timeout, a cut connection), the run cannot tell whether it
+ * created the toxic: `absent` when the API says there is none, else a reason to leave it to a person.
+ */
+export async function checkUnanswered(t: AddedToxic, token: string | undefined): Promise<'absent'> {
+  const url = `${toxicsUrl(t.api, t.proxy)}/${encodeURIComponent(t.name)}`;
+  const { status } = await call('GET', url, token);
+  if (status === 404) return 'absent';
+  throw new Error(
+    status === 200
+      ? `the add of ${t.name} was not answered and a toxic of that name exists: the run cannot tell it is its own, so it is left for you to remove`
+      : `the add of ${t.name} was not answered, and GET ${url} answered ${status}`,
+  );
 }

@@ -6,6 +6,8 @@
  * afterwards — also when the run is interrupted in the middle of a wait, and never one it did not
  * create.
  */
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRouter } from '../../src/router/router.js';
 import {
@@ -146,5 +148,48 @@ describe('switchyard chaos run: a latency toxic that breaks the hypothesis', () 
     expect(v).toMatchObject({ passed: false, status: 'interrupted' });
     expect(v.rollback[0]).toMatchObject({ toxic: 'slow', ok: true, result: 'removed' });
     expect((await toxiproxy.api('/proxies/web/toxics')).json).toEqual([]);
+  }, 60_000);
+
+  it('--every repeats the run, one verdict per line, at most --max-runs times', async () => {
+    const file = experimentFile(experiment([slow('slow'), { action: 'wait', duration: '100ms' }], '5s'));
+    const r = await runChaos(['run', file, '--every', '1s', '--max-runs', '2']);
+    expect(r.code).toBe(0);
+    expect(r.verdicts.map((v: { run: number; passed: boolean }) => [v.run, v.passed])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
+    // Each run added its toxic and removed it again.
+    for (const v of r.verdicts)
+      expect(v.rollback).toEqual([expect.objectContaining({ toxic: 'slow', result: 'removed' })]);
+    expect((await toxiproxy.api('/proxies/web/toxics')).json).toEqual([]);
+  }, 60_000);
+
+  it('a Toxiproxy API that never answers costs a bounded wait, and the unanswered add is reported, not guessed at (exit 3)', async () => {
+    const held: ServerResponse[] = [];
+    const silent = createServer((_req, res) => void held.push(res));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const api = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const file = experimentFile(experiment([{ ...slow('slow'), api }], '5s'));
+      const run = startChaos(['run', file]);
+      const r = await run.done;
+      expect(r.code).toBe(3);
+      // The hypothesis (1.5 s), the add's deadline (5 s) and the check's (5 s), with room for a loaded machine.
+      expect(r.ms).toBeLessThan(30_000);
+      const v = JSON.parse(r.stdout);
+      expect(v.status).toBe('rollback-failed');
+      expect(v.method[0]).toMatchObject({
+        action: 'add-toxic',
+        ok: false,
+        error: expect.stringContaining('no answer within 5000 ms'),
+      });
+      expect(v.rollback).toEqual([
+        expect.objectContaining({ action: 'check-unanswered-toxic', toxic: 'slow', ok: false }),
+      ]);
+      expect(v.reason).toContain('the rollback left what it could not remove');
+    } finally {
+      for (const res of held) res.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   }, 60_000);
 });
