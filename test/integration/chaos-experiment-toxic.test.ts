@@ -193,4 +193,32 @@ describe('switchyard chaos run: a latency toxic that breaks the hypothesis', () 
       await new Promise((r) => silent.close(r));
     }
   }, 60_000);
+
+  it('does not run the method when the steady state does not hold before it (exit 1)', async () => {
+    const e = experiment([slow('never')]);
+    e.steadyStateHypothesis.probes[0]!.tolerance.minRequests = 1_000_000_000;
+    const r = await runChaos(['run', experimentFile(e)]);
+    expect(r.code).toBe(1);
+    const [v] = r.verdicts;
+    expect(v.reason).toMatch(
+      /^steady state not met before the method, so it did not run: web-p99: \d+ requests in the window, fewer than the 1000000000 it needs as evidence$/,
+    );
+    expect(v.method).toEqual([]);
+    expect(v.rollback).toEqual([]);
+    expect(v.hypothesis.after).toBeNull();
+    expect((await toxiproxy.api('/proxies/web/toxics')).json).toEqual([]);
+  }, 60_000);
+
+  it('could not run (exit 2) when a probe cannot read its router, and says so', async () => {
+    const e = experiment([slow('never')]);
+    e.steadyStateHypothesis.probes[0]!.router.admins = ['http://127.0.0.1:9'];
+    const r = await runChaos(['run', experimentFile(e)]);
+    expect(r.code).toBe(2);
+    const [v] = r.verdicts;
+    expect(v.status).toBe('could-not-run');
+    expect(v.reason).toMatch(
+      /^before the method: web-p99: could not measure: no router could be read at both ends of the window: http:\/\/127\.0\.0\.1:9: /,
+    );
+    expect(v.method).toEqual([]);
+  }, 60_000);
 });
