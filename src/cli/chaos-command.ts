@@ -33,8 +33,8 @@ Usage:
 Flags:
       --every DURATION          run again every DURATION (1s to 24h), one verdict per line
       --max-runs N              with --every, stop after N runs (1-10000, default 100)
-      --k8s-api URL             the Kubernetes API for kill-pod (default: the kubeconfig, else
-                                the in-cluster service account, else http://localhost:8001)
+      --k8s-api URL             the Kubernetes API for kill-pod (default: --kubeconfig if given,
+                                else the in-cluster service account, else http://localhost:8001)
       --kubeconfig FILE         a kubeconfig for kill-pod; its current context, or --context
       --context NAME            the kubeconfig context
       --admin-token-file FILE   bearer token for Toxiproxy APIs on router admin ports
