@@ -59,6 +59,11 @@ async function runProbe(probe: Probe, limits: FetchLimits, signal: AbortSignal):
       const source = probe.source;
       const start = await snapshotRouters(source, limits);
       if (start.routers.length === 0) throw new Error('no router to read (the registry lists none under its label)');
+      // Nothing readable now: waiting out the window could not make a measurement of it.
+      if (start.scrapes.size === 0)
+        throw new Error(
+          `no router could be read: ${start.unreadable.map((u) => `${u.router}: ${u.error}`).join('; ')}`,
+        );
       await sleep(probe.windowMs, signal);
       const end = await snapshotRouters(source, limits, start.routers);
       const both = [...end.scrapes.keys()].filter((r) => start.scrapes.has(r));
