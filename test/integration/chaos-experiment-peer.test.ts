@@ -109,6 +109,9 @@ describe.skipIf(!onLinux)('switchyard chaos run: kill a local peer process', () 
     expect(survivor.child.exitCode).toBeNull();
     expect(survivor.child.signalCode).toBeNull();
     const after = v.hypothesis.after.probes[0].measured;
+    console.log(
+      `kill-local-peer: killed pid ${killed.pid} at ${killed.address}; after: ${after.requests} requests, success ${after.successRate}, p99 ${after.p99Ms} ms`,
+    );
     expect(after.requests).toBeGreaterThanOrEqual(10);
     expect(after.successRate).toBe(1);
     expect(after.p99Ms).toBeGreaterThan(0);

@@ -99,6 +99,9 @@ describe('switchyard chaos run: kill a pod through the Kubernetes API', () => {
     );
     expect(closed).toEqual([killed.pod]);
     const after = v.hypothesis.after.probes[0].measured;
+    console.log(
+      `kill-pod: deleted ${killed.pod}; after: ${after.requests} requests, success ${after.successRate}, p99 ${after.p99Ms} ms`,
+    );
     expect(after.requests).toBeGreaterThanOrEqual(20);
     expect(after.successRate).toBeGreaterThanOrEqual(0.99);
     // The service's latency comes from the window's own histogram buckets, as a client's does.

@@ -86,6 +86,9 @@ describe('switchyard chaos run: a latency toxic that breaks the hypothesis', () 
     expect(v.hypothesis.before.ok).toBe(true);
     expect(v.hypothesis.before.probes[0].measured.p99Ms).toBeLessThanOrEqual(1000);
     const after = v.hypothesis.after.probes[0];
+    console.log(
+      `latency toxic: p99 before ${v.hypothesis.before.probes[0].measured.p99Ms} ms, after ${after.measured.p99Ms} ms (${after.measured.requests} requests)`,
+    );
     expect(after.ok).toBe(false);
     // The window's p99 to the bucket: 1200 ms lands in the bucket up to 2500 ms (or above, on a loaded machine).
     expect(after.measured.p99Ms).toBeGreaterThanOrEqual(2500);
