@@ -6,7 +6,15 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRouter } from '../../src/router/router.js';
-import { type EchoClient, echoClient, type GrpcApp, SERVICE_NAME, startGrpcApp, unary } from '../helpers/grpc-app.js';
+import {
+  type EchoClient,
+  echoClient,
+  type GrpcApp,
+  SERVICE_NAME,
+  serverStream,
+  startGrpcApp,
+  unary,
+} from '../helpers/grpc-app.js';
 import { median, setFaults, startFaultRouter } from '../helpers/router-faults.js';
 
 let app: GrpcApp;
@@ -98,6 +106,24 @@ describe('router faults on gRPC', () => {
     }
     await setFaults(router);
     expect((await timed()).result.ok).toBe(true);
+  });
+
+  it('a retryable abort (UNAVAILABLE, toxicity 0.5) is retried and drawn again: few callers fail', async () => {
+    await setFaults(router, gen([{ name: 'flaky', type: 'abort', toxicity: 0.5, attributes: { grpc_status: 14 } }]));
+    let failed = 0;
+    for (let i = 0; i < 40; i++) if (!(await timed()).result.ok) failed++;
+    const metrics = (await (await fetch(`${router.adminUrl}/admin/metrics.json`)).json()) as Record<string, number>;
+    const applied = Object.entries(metrics).find(([k]) => k.endsWith('/faults/applied/gen/flaky/abort'))?.[1] ?? 0;
+    // A caller fails only when all four tries (maxRetries 3) draw the abort: 40 · 0.5^4 = 2.5 expected.
+    expect(failed).toBeLessThanOrEqual(8);
+    expect(applied).toBeGreaterThan(10);
+  });
+
+  it('downstream limit_data cuts a server stream: fewer messages, and an error status', async () => {
+    await setFaults(router, gen([{ type: 'limit_data', attributes: { bytes: 3000 } }]));
+    const { messages, status } = await serverStream(client, { count: 20, size: 1000 });
+    expect(messages.length).toBeLessThan(20);
+    expect(status.code).not.toBe(grpc.status.OK);
   });
 
   it('a header selector on gRPC metadata', async () => {
