@@ -123,6 +123,47 @@ describe('router faults on bodies (HTTP/1.1)', () => {
     expect(answer.ms).toBeLessThan(3000);
   });
 
+  it('a caller that stops reading under latency holds the upstream back: no 64 MB piles up in the router', async () => {
+    const TOTAL = 64 * 1024 * 1024;
+    let written = 0;
+    const big = createServer((_req, res) => {
+      const chunk = Buffer.alloc(64 * 1024, 'z');
+      res.setHeader('content-length', String(TOTAL));
+      const pump = () => {
+        while (written < TOTAL) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((r) => big.listen(0, '127.0.0.1', r));
+    const bigPort = (big.address() as AddressInfo).port;
+    const own = await startFaultRouter(`dtab: /svc/big => /$/inet/127.0.0.1/${bigPort}`);
+    await setFaults(own, { name: 'big', upstream: '*', toxics: [{ type: 'latency', attributes: { latency: 5 } }] });
+    const url = new URL(own.url);
+    const socket = connect(Number(url.port), url.hostname);
+    try {
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      socket.write('GET / HTTP/1.1\r\nhost: big\r\n\r\n');
+      socket.pause();
+      // Wait until the upstream has stopped writing (backpressure reached it), bounded at 5 s.
+      let last = -1;
+      for (const until = Date.now() + 5000; Date.now() < until && written !== last; ) {
+        last = written;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(written).toBeGreaterThan(0);
+      expect(written).toBeLessThan(TOTAL / 2);
+    } finally {
+      socket.destroy();
+      await own.close();
+      big.closeAllConnections();
+      await new Promise((r) => big.close(r));
+    }
+  });
+
   it('upstream latency 200 ms with jitter 50: the request leaves 150 to 250 ms late', async () => {
     await setFaults(router, web([{ type: 'latency', stream: 'upstream', attributes: { latency: 200, jitter: 50 } }]));
     const answer = await get();
