@@ -352,7 +352,8 @@ export async function startRouter(
         state: c.state,
         ...(c.failure ? { failure: c.failure.message } : {}),
         endpoints: c.endpointStats(),
-        ...(c.stats
+        // A client's counters are registered at its first answer: until then it has none to show.
+        ...(c.stats?.requests
           ? { requests: c.stats.requests.value, success: c.stats.success.value, failures: c.stats.failures.value }
           : {}),
         ...((f) => (f.length > 0 ? { faults: f } : {}))(faults.clientFaults(c.id)),

@@ -70,6 +70,28 @@ async function clients(router: RunningRouter): Promise<{ gen: ClientRow; canary:
 const rate = (row: ClientRow) => row.success! / row.requests!;
 
 describe('a canary under chaos', () => {
+  it("clients.json answers while a client's first request is still in flight (its counters not yet registered)", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const slow = await startNamedUpstream('slow', (_req, res) => void held.then(() => res.end('late\n')));
+    const router = await startFaultRouter(`dtab: /svc/slow => /$/inet/127.0.0.1/${slow.port}`);
+    routers.push(router);
+    try {
+      const pending = get(`${router.url}/`, { host: 'slow' });
+      for (const until = Date.now() + 5000; Date.now() < until; ) {
+        const res = await fetch(`${router.adminUrl}/admin/clients.json`);
+        expect(res.status).toBe(200);
+        if (((await res.json()) as ClientRow[]).length > 0) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      release();
+      expect((await pending).status).toBe(200);
+    } finally {
+      release();
+      await slow.close();
+    }
+  });
+
   it('without retries: the canary succeeds about 80% of the time, gen always; callers see the canary’s failures', async () => {
     const router = await routerUnderChaos('');
     const failed = await drive(router);
