@@ -30,6 +30,7 @@ import type { BaseDtab, RouterRuntime } from './core/runtime.js';
 import { RouterStats } from './core/stats.js';
 import type { BaseDtabState } from './dtab-source/base-dtab.js';
 import { baseSource } from './dtab-source/base-source.js';
+import { FaultTable } from './faults/fault-table.js';
 import { NamerdInterpreter } from './interpreter/namerd-interpreter.js';
 import { P2cEwmaBalancer } from './policy/balancer.js';
 import { DEFAULT_GRPC_CLASSIFIER, grpcClassifier } from './policy/grpc-classifier.js';
@@ -49,6 +50,8 @@ export interface RunningRouter {
   readonly url: string;
   readonly adminUrl: string;
   readonly metrics: MetricsRegistry;
+  /** The fault rules `/toxiproxy/` drives (shared by every router of the process). */
+  readonly faults: FaultTable;
   /** Starts the drain; resolves when it is over (grace period passed, in-flight requests done). */
   drain(reason: string): Promise<void>;
   /** Resolves with the reason when a drain, however started (/prestop, a signal), has ended. */
@@ -77,9 +80,16 @@ export interface RouterExtensions {
    * per process, as linkerd has, so they count in the first router's metrics (under their own
    * label) and bind no admin port of their own.
    */
-  readonly sharedAdmin?: { readonly metrics: MetricsRegistry; readonly adminUrl: string };
+  readonly sharedAdmin?: {
+    readonly metrics: MetricsRegistry;
+    readonly adminUrl: string;
+    /** The first router's fault rules: one `/toxiproxy/` per admin port, applied by every router. */
+    readonly faults?: FaultTable;
+  };
   /** The other routers of the process: the admin port is ready only when they all are. */
   readonly othersReady?: () => Readiness;
+  /** Draws fault toxicity and jitter (tests pass a seeded one); Math.random otherwise. */
+  readonly faultRandom?: () => number;
 }
 
 export async function startRouter(
@@ -140,6 +150,14 @@ export async function startRouter(
   const accessLog =
     config.httpAccessLog === null ? null : new FileAccessLog(config.httpAccessLog, config.httpAccessLogFormat);
   const events = new RouterLog(logger, accessLog);
+  const faults =
+    shared?.faults ??
+    new FaultTable({
+      metrics,
+      log: logger,
+      router: config.label,
+      ...(extensions.faultRandom ? { random: extensions.faultRandom } : {}),
+    });
   const pools = new UpstreamPools();
   const fa = config.failureAccrual;
   const clients = new ClientCache(
@@ -195,6 +213,7 @@ export async function startRouter(
     },
     requeueBudget: new RetryBudget(),
     events,
+    faults,
   };
   const closingConnections = (): boolean => server.current?.closing ?? false;
   metrics.gauge('rt:bindcache:routes', { rt: config.label }, () => routes.size);
@@ -333,7 +352,13 @@ export async function startRouter(
         state: c.state,
         ...(c.failure ? { failure: c.failure.message } : {}),
         endpoints: c.endpointStats(),
+        // A client's counters are registered at its first answer: until then it has none to show.
+        ...(c.stats?.requests
+          ? { requests: c.stats.requests.value, success: c.stats.success.value, failures: c.stats.failures.value }
+          : {}),
+        ...((f) => (f.length > 0 ? { faults: f } : {}))(faults.clientFaults(c.id)),
       })),
+    faults,
     recentAnswers: () => events.recent(),
     logger,
   });
@@ -371,6 +396,7 @@ export async function startRouter(
     url,
     adminUrl,
     metrics,
+    faults,
     drain,
     drained,
     readiness,
