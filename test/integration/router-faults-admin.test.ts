@@ -8,8 +8,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FaultReport, RuleReport } from '../../src/router/faults/fault-report.js';
+import { type FaultReport, MAX_MATCHES, type RuleReport } from '../../src/router/faults/fault-report.js';
+import { FaultTable } from '../../src/router/faults/fault-table.js';
 import type { RunningRouter } from '../../src/router/router.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { MetricsRegistry } from '../../src/telemetry/metrics.js';
 import { faultApi, setFaults, startFaultRouter } from '../helpers/router-faults.js';
 import { client } from '../helpers/router-harness.js';
 
@@ -144,5 +147,32 @@ describe('/admin/faults.json', () => {
   it('is read-only', async () => {
     const res = await fetch(`${router.adminUrl}/admin/faults.json`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(404);
+  });
+
+  it('lists at most 50 services and clients per rule, counting the rest, as the data path selects them', async () => {
+    const table = new FaultTable({
+      metrics: new MetricsRegistry(),
+      log: createLogger({ level: 'silent' }),
+      router: 'rt',
+    });
+    await table.create({ name: 'all', upstream: '*', toxics: [{ type: 'latency', attributes: { latency: 1 } }] });
+    await table.create({ name: 'web', listen: '/svc/web', upstream: '/$/inet/127.0.0.1/1', enabled: false });
+    const services = Array.from({ length: 120 }, (_, i) => `/svc/s${i}`).concat('/svc/web/v2', '/svc/webby');
+    const clients = Array.from({ length: 70 }, (_, i) => `/$/inet/127.0.0.1/${i}`);
+    const [all, web] = table.report(services, clients).rules;
+    expect(all!.matches.services.length).toBe(MAX_MATCHES);
+    expect(all!.matches.more).toEqual({ services: 122 - MAX_MATCHES, clients: 70 - MAX_MATCHES });
+    // Whole segments, as a request is matched: /svc/web/v2 yes, /svc/webby no; client /1 only.
+    expect(web!.matches).toEqual({
+      services: ['/svc/web/v2'],
+      clients: ['/$/inet/127.0.0.1/1'],
+      more: { services: 0, clients: 0 },
+    });
+    for (const s of services) {
+      for (const c of ['/$/inet/127.0.0.1/1', '/$/inet/127.0.0.1/10']) {
+        const selected = web!.matches.services.includes(s) && web!.matches.clients.includes(c);
+        expect(table.get('web').matches(s, c, [])).toBe(selected);
+      }
+    }
   });
 });
