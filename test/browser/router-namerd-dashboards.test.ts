@@ -147,7 +147,13 @@ describe.skipIf(!hasChromium)('the router dashboard', () => {
       .toBeGreaterThanOrEqual(1);
     expect(await panel.textContent()).toContain('service /svc/web');
     expect(await panel.textContent()).toContain('lag: latency downstream');
+    // A rule selecting by header only marks the row too, saying which requests.
+    const tagged = { name: 'tagged', upstream: '*', header: 'x-chaos', toxics: rule.toxics };
+    expect((await fetch(rules, { method: 'POST', body: JSON.stringify(tagged) })).status).toBe(201);
+    await expect.poll(() => row.getAttribute('data-faults'), { timeout: 4000 }).toBe('web-lag tagged');
+    expect(await row.locator('.fault').textContent()).toBe(' faults: web-lag, tagged (with x-chaos)');
     await tab.screenshot('router-dashboard-faults');
+    expect((await fetch(`${rules}/tagged`, { method: 'DELETE' })).status).toBe(204);
     expect((await fetch(`${rules}/web-lag`, { method: 'DELETE' })).status).toBe(204);
     await expect.poll(() => tab.page.locator('#scopes .faulted').count(), { timeout: 4000 }).toBe(0);
     expect(await row.locator('.fault').count()).toBe(0);

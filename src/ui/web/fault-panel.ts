@@ -86,14 +86,22 @@ export function renderFaultPanel(body: HTMLElement, report: FaultReport): void {
   );
 }
 
+interface Mark {
+  readonly rule: string;
+  /** The rule, and the header its requests must carry when it has one. */
+  readonly text: string;
+}
+type Marks = Map<string, Mark[]>;
+
 /** The rules selecting each service and each client, by name. */
-export function faultsByName(report: FaultReport): { services: Map<string, string[]>; clients: Map<string, string[]> } {
-  const services = new Map<string, string[]>();
-  const clients = new Map<string, string[]>();
-  const add = (m: Map<string, string[]>, name: string, rule: string) => m.set(name, [...(m.get(name) ?? []), rule]);
+export function faultsByName(report: FaultReport): { services: Marks; clients: Marks } {
+  const services: Marks = new Map();
+  const clients: Marks = new Map();
+  const add = (m: Marks, name: string, mark: Mark) => m.set(name, [...(m.get(name) ?? []), mark]);
   for (const r of report.rules) {
-    for (const s of r.matches.services) add(services, s, r.name);
-    for (const c of r.matches.clients) add(clients, c, r.name);
+    const mark = { rule: r.name, text: r.header === null ? r.name : `${r.name} (with ${r.header})` };
+    for (const s of r.matches.services) add(services, s, mark);
+    for (const c of r.matches.clients) add(clients, c, mark);
   }
   return { services, clients };
 }
@@ -105,14 +113,14 @@ export function faultsByName(report: FaultReport): { services: Map<string, strin
 export function markRows(root: Element, byName: ReturnType<typeof faultsByName>): void {
   for (const row of root.querySelectorAll<HTMLTableRowElement>('tr[data-scope]')) {
     const map = row.dataset.scope === 'service' ? byName.services : byName.clients;
-    const rules = map.get(row.dataset.name ?? '') ?? [];
-    row.classList.toggle('faulted', rules.length > 0);
+    const marks = map.get(row.dataset.name ?? '') ?? [];
+    row.classList.toggle('faulted', marks.length > 0);
     row.querySelector('.fault')?.remove();
-    if (rules.length === 0) {
+    if (marks.length === 0) {
       row.removeAttribute('data-faults');
       continue;
     }
-    row.setAttribute('data-faults', rules.join(' '));
-    row.cells[0]?.append(h('span', { class: 'fault' }, ` faults: ${rules.join(', ')}`));
+    row.setAttribute('data-faults', marks.map((m) => m.rule).join(' '));
+    row.cells[0]?.append(h('span', { class: 'fault' }, ` faults: ${marks.map((m) => m.text).join(', ')}`));
   }
 }
