@@ -359,6 +359,11 @@ export async function startRouter(
         ...((f) => (f.length > 0 ? { faults: f } : {}))(faults.clientFaults(c.id)),
       })),
     faults,
+    faultReport: () =>
+      faults.report(
+        stats.serviceNames(),
+        [...clients.values()].map((c) => c.id),
+      ),
     recentAnswers: () => events.recent(),
     logger,
   });

@@ -126,6 +126,41 @@ describe.skipIf(!hasChromium)('the router dashboard', () => {
     expect(tab.errors).toEqual([]);
   });
 
+  it('lists a service-selected rule in the Faults panel and marks the service row, unmarked when it goes', async () => {
+    const rules = `${router.adminUrl}/toxiproxy/proxies`;
+    const rule = {
+      name: 'web-lag',
+      listen: '/svc/web',
+      upstream: '*',
+      toxics: [{ name: 'lag', type: 'latency', attributes: { latency: 1 } }],
+    };
+    expect((await fetch(rules, { method: 'POST', body: JSON.stringify(rule) })).status).toBe(201);
+    const row = tab.page.locator('#scopes tr[data-scope=service][data-name="/svc/web"]');
+    await expect.poll(() => row.getAttribute('class'), { timeout: 4000 }).toBe('faulted');
+    expect(await row.getAttribute('data-faults')).toBe('web-lag');
+    expect(await row.locator('.fault').textContent()).toBe(' faults: web-lag');
+    // A request through the rule moves its applied count in the panel.
+    await get(`${router.url}/`, { host: 'web' });
+    const panel = tab.page.locator('#faults-body');
+    await expect
+      .poll(async () => Number(await panel.locator('[data-stat=applied]').textContent()), { timeout: 4000 })
+      .toBeGreaterThanOrEqual(1);
+    expect(await panel.textContent()).toContain('service /svc/web');
+    expect(await panel.textContent()).toContain('lag: latency downstream');
+    // A rule selecting by header only marks the row too, saying which requests.
+    const tagged = { name: 'tagged', upstream: '*', header: 'x-chaos', toxics: rule.toxics };
+    expect((await fetch(rules, { method: 'POST', body: JSON.stringify(tagged) })).status).toBe(201);
+    await expect.poll(() => row.getAttribute('data-faults'), { timeout: 4000 }).toBe('web-lag tagged');
+    expect(await row.locator('.fault').textContent()).toBe(' faults: web-lag, tagged (with x-chaos)');
+    await tab.screenshot('router-dashboard-faults');
+    expect((await fetch(`${rules}/tagged`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${rules}/web-lag`, { method: 'DELETE' })).status).toBe(204);
+    await expect.poll(() => tab.page.locator('#scopes .faulted').count(), { timeout: 4000 }).toBe(0);
+    expect(await row.locator('.fault').count()).toBe(0);
+    await expect.poll(() => panel.textContent(), { timeout: 4000 }).toBe('No fault rules.');
+    expect(tab.errors).toEqual([]);
+  });
+
   it('explains a path with the delegator', async () => {
     const { page } = tab;
     await page.fill('#delegate-path', '/svc/web');

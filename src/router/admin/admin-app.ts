@@ -11,10 +11,12 @@ import { type ToxiproxyBackend, toxiproxyRoutes } from '../../chaos/api.js';
 import { installAdminGuard } from '../../http/admin-guard.js';
 import { textApiApp } from '../../http/text-api-app.js';
 import type { MetricsRegistry } from '../../telemetry/metrics.js';
+import type { FaultReport } from '../faults/fault-report.js';
 import type { EndpointStats } from '../policy/balancer.js';
 import type { AnsweredRecord } from '../router-log.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { dtabRoutes } from './dtab-routes.js';
+import { faultRoutes } from './fault-routes.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 
@@ -59,6 +61,8 @@ export interface RouterAdminDeps {
   readonly logger?: FastifyBaseLogger;
   /** The fault rules, driven through Toxiproxy's API under `/toxiproxy/` (docs/chaos.md). */
   readonly faults?: ToxiproxyBackend;
+  /** The fault rules with their applied counts and the known services and clients each selects. */
+  faultReport?(): FaultReport;
 }
 
 export interface ClientSnapshot {
@@ -93,6 +97,7 @@ export function buildAdminApp(deps: RouterAdminDeps, options: AdminAppOptions = 
   metricsRoutes(app, deps.metrics);
   dtabRoutes(app, deps);
   dashboardRoutes(app, deps);
+  faultRoutes(app, deps);
   const faults = deps.faults;
   // Its own plugin scope: Toxiproxy's error bodies and not-found answers, behind the admin guard above.
   if (faults !== undefined)

@@ -180,6 +180,11 @@ class CappedScopes {
     return this.#scopes.size;
   }
 
+  /** The names with a scope now (bounded by the cap). */
+  names(): string[] {
+    return [...this.#scopes.keys()];
+  }
+
   get other(): ScopeStats {
     this.#other ??= new ScopeStats(this.registry, this.kind, { rt: this.router, [this.kind]: OTHER });
     return this.#other;
@@ -314,6 +319,11 @@ export class RouterStats {
   /** `name` is the logical name as shown, e.g. /svc/web (linkerd drops the leading slash). */
   service(name: string): ScopeStats {
     return this.#services.get(name);
+  }
+
+  /** The services counted recently, as shown (`/svc/web`); at most `maxServices`. */
+  serviceNames(): string[] {
+    return this.#services.names();
   }
 
   /** Requests whose name found no route, and names past the cap. */

@@ -146,10 +146,20 @@ export class FaultRule implements ToxiproxyProxy {
 
   matches(service: string, client: string, headers: HeaderList): boolean {
     return (
-      selects(this.listen, service) &&
-      selects(this.upstream, client) &&
+      this.selectsService(service) &&
+      this.selectsClient(client) &&
       (this.header === null || hasHeader(headers, this.header))
     );
+  }
+
+  /** Whether requests named `service` (as the router names them, `/svc/web`) can be selected. */
+  selectsService(service: string): boolean {
+    return selects(this.listen, service);
+  }
+
+  /** Whether requests bound to `client` (a bound id) can be selected. */
+  selectsClient(client: string): boolean {
+    return selects(this.upstream, client);
   }
 
   toxics(stream: Stream): readonly Toxic[] {

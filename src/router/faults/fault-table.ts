@@ -14,7 +14,8 @@ import type { MetricsRegistry } from '../../telemetry/metrics.js';
 import type { RequestHead, Upstream } from '../core/exchange.js';
 import type { FaultInjector } from '../core/runtime.js';
 import { addToPlan, emptyPlan, type FaultPlan } from './fault-plan.js';
-import { FaultRule, parseRule, type RuleSpec, selects } from './fault-rule.js';
+import { type FaultReport, reportRules } from './fault-report.js';
+import { FaultRule, parseRule, type RuleSpec } from './fault-rule.js';
 import { FaultyUpstream } from './faulty-upstream.js';
 
 /** At most this many rules per router (and MAX_TOXICS toxics per rule). */
@@ -69,11 +70,20 @@ export class FaultTable implements ToxiproxyBackend, FaultInjector {
   clientFaults(client: string): string[] {
     const out: string[] = [];
     for (const rule of this.#rules.values()) {
-      if (!rule.live || !selects(rule.upstream, client)) continue;
+      if (!rule.live || !rule.selectsClient(client)) continue;
       if (!rule.enabled) out.push(`${rule.name}/${DISABLED}`);
       else for (const t of rule.allToxics) out.push(`${rule.name}/${t.name}`);
     }
     return out;
+  }
+
+  /**
+   * Every rule with its toxics, what each has been applied to so far and which of the known
+   * `services` and `clients` it selects: `/admin/faults.json`, for the admin page.
+   */
+  report(services: readonly string[], clients: readonly string[]): FaultReport {
+    const applied = (key: Toxic | FaultRule) => this.#counters.get(key)?.value ?? 0;
+    return reportRules(this.list(), services, clients, applied);
   }
 
   // ---- Toxiproxy's API ----

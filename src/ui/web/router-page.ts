@@ -3,11 +3,13 @@
  * service and client from /admin/metrics.json each second; each client's endpoints with load,
  * EWMA and failure accrual, and the fault rules hitting it (/admin/clients.json); the base dtab with namerd's version and
  * staleness (/admin/dtab); the delegator (/delegator.json); the router's own recent answers
- * (/admin/errors.json).
+ * (/admin/errors.json); the fault rules, their applied counts and marks on the service and client
+ * rows they select (/admin/faults.json).
  */
 import { RollingChart } from './chart.js';
 import { type DelegateNode, delegatorForm } from './delegate-tree.js';
 import { every, fetchJson, fill, fmt, guarded, h, page, section, statusLine, table } from './dom.js';
+import { type FaultReport, faultsByName, markRows, renderFaultPanel } from './fault-panel.js';
 import { type Flat, rows, type ScopeRow } from './metrics-model.js';
 
 interface DtabInfo {
@@ -51,8 +53,11 @@ traffic.body.append(h('div', { class: 'charts' }, rpsChart.el, latencyChart.el),
 main.append(traffic.root);
 
 let previous: { flat: Flat; at: number } | null = null;
-const scopeTable = (title: string, list: ScopeRow[]) =>
-  table(
+/** The rules selecting each service and client, from the last /admin/faults.json. */
+let faulted: ReturnType<typeof faultsByName> = { services: new Map(), clients: new Map() };
+
+const scopeTable = (title: string, list: ScopeRow[]) => {
+  const tbl = table(
     ['name', 'req/s', 'success', 'p50', 'p95', 'p99', 'requests'],
     list.map((r) => [
       h('code', {}, r.kind === 'server' ? r.label : r.name),
@@ -65,6 +70,16 @@ const scopeTable = (title: string, list: ScopeRow[]) =>
     ]),
     title,
   );
+  // Service and client rows say which they are, so fault rules can mark them.
+  list.forEach((r, i) => {
+    const row = tbl.tBodies[0]?.rows[i];
+    if (row === undefined || r.kind === 'server') return;
+    row.dataset.scope = r.kind;
+    // Metrics drop the leading slash (as linkerd's do); the router names them with it.
+    row.dataset.name = `/${r.name}`;
+  });
+  return tbl;
+};
 
 async function tickMetrics(): Promise<void> {
   // The open interval's histograms: the closed one (linkerd's default) reads 0 for the first minute.
@@ -95,7 +110,18 @@ async function tickMetrics(): Promise<void> {
       list.filter((r) => r.kind === 'client'),
     ),
   );
+  markRows(scopes, faulted);
   scopes.setAttribute('data-updated', String(Date.now()));
+}
+
+// --- faults --------------------------------------------------------------------------------------
+const faults = section('Faults', 'faults');
+main.append(faults.root);
+async function tickFaults(): Promise<void> {
+  const report = await fetchJson<FaultReport>('/admin/faults.json');
+  renderFaultPanel(faults.body, report);
+  faulted = faultsByName(report);
+  markRows(scopes, faulted);
 }
 
 // --- endpoints ---------------------------------------------------------------------------------
@@ -191,5 +217,6 @@ async function tickErrors(): Promise<void> {
 const guard = (what: string, f: () => Promise<void>) => guarded(status, what, f);
 every(1000, guard('metrics', tickMetrics));
 every(1000, guard('clients', tickClients));
+every(1000, guard('faults', tickFaults));
 every(5000, guard('dtab', tickDtab));
 every(2000, guard('errors', tickErrors));
