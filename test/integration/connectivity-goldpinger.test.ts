@@ -22,7 +22,6 @@ const PING = ['--ping-interval', `${INTERVAL}ms`, '--ping-timeout', `${TIMEOUT}m
 let registry: RoleProcess;
 let toxiproxy: ToxiproxyServer;
 const peers: RoleProcess[] = [];
-let slow: RoleProcess;
 let slowAddress: string;
 
 const addressOf = (p: RoleProcess) => new URL(p.url).host;
@@ -65,7 +64,7 @@ beforeAll(async () => {
   const peer = (extra: string[] = []) =>
     startRole('peer', ['--registry', registry.url, '--label', 'gob', ...PING, ...extra]);
   peers.push(...(await Promise.all([peer(), peer(), peer()])));
-  slow = await peer(['--listen', `127.0.0.1:${port}`, '--advertise', slowAddress]);
+  await peer(['--listen', `127.0.0.1:${port}`, '--advertise', slowAddress]);
   // Every pair measured and healthy: the mesh is up.
   await eventually(
     async () => {
