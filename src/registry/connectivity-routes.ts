@@ -14,6 +14,11 @@ type Request = FastifyRequest<{ Params: Record<string, string>; Querystring: Rec
 
 function report(raw: unknown): unknown {
   if (typeof raw !== 'string' && !Buffer.isBuffer(raw)) return raw;
+  if (raw.toString().trim() === '') {
+    throw createError('SY_ERR_INVALID_CONNECTIVITY_REPORT', [
+      'the body is empty; it must be a JSON object with results',
+    ]);
+  }
   try {
     return JSON.parse(raw.toString());
   } catch (e) {
@@ -40,17 +45,22 @@ export function registerConnectivityRoutes(app: FastifyInstance, registry: Regis
       return connectivityView(registry.connectivity, label === undefined ? labels : [label]);
     }),
   );
-  app.post(
-    '/registry/peers/:label/:address/connectivity',
-    handle((req) =>
-      registry.reportConnectivity(
-        req.params.label!,
-        req.params.address!,
-        report(req.body),
-        req.socket.remoteAddress ?? '',
+  // Reports are parsed here, whatever the host does with JSON, so a bad one gets this route's error.
+  void app.register(async (reports) => {
+    reports.removeAllContentTypeParsers();
+    reports.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    reports.post(
+      '/registry/peers/:label/:address/connectivity',
+      handle((req) =>
+        registry.reportConnectivity(
+          req.params.label!,
+          req.params.address!,
+          report(req.body),
+          req.socket.remoteAddress ?? '',
+        ),
       ),
-    ),
-  );
+    );
+  });
   // After the host's /metrics handler, whatever it rendered: one exposition, Goldpinger's families last.
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.method !== 'GET' || request.url.split('?')[0] !== '/metrics' || reply.statusCode !== 200) {
