@@ -134,6 +134,11 @@ export class PeerPinger {
       // A destination is not trusted to answer small: read at most 64 KiB of it.
       await res.body.dump({ limit: 64 * 1024 });
       const latencyMs = elapsed();
+      // A busy event loop may deliver the answer before the timer fires: late is late all the same.
+      if (latencyMs > this.#o.timeoutMs) {
+        const error = `timeout: no answer within ${this.#o.timeoutMs} ms`;
+        return { destination, latencyMs, healthy: false, error, status: res.statusCode };
+      }
       if (res.statusCode >= 200 && res.statusCode < 300) {
         return { destination, latencyMs, healthy: true, error: null, status: res.statusCode };
       }
