@@ -54,6 +54,8 @@ Flags:
                             to the registry's connectivity matrix (default 2s; 0: off)
       --ping-timeout DUR    a ping slower than this is a failure (default 300ms)
       --ping-max-peers N    most pods pinged in one round (default 64)
+      --ping-via HOST:PORT  ping through this router listener (the destination as Host) instead
+                            of directly (docs/connectivity.md)
       --admin-token-file FILE  bearer token the admin port's writes need (/prestop POST,
                             /admin/shutdown, /client and /registry writes); read once at start.
                             Also sent to --registry. More in the adminSecurity block (docs/security.md)
@@ -85,6 +87,7 @@ const options: Options = {
   'ping-interval': { type: 'string' },
   'ping-timeout': { type: 'string' },
   'ping-max-peers': { type: 'string' },
+  'ping-via': { type: 'string' },
   'admin-token-file': { type: 'string' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
@@ -103,6 +106,7 @@ const FLAG_KEYS: Record<string, keyof RouterFlags> = {
   'drain-grace-ms': 'drainGraceMs',
   registry: 'registry',
   'ping-max-peers': 'pingMaxPeers',
+  'ping-via': 'pingVia',
   'admin-token-file': 'adminTokenFile',
   'log-level': 'logLevel',
   'log-format': 'logFormat',
@@ -189,6 +193,7 @@ export async function routerCommand(args: readonly string[], io: CliIo): Promise
                   intervalMs: config.registry.pingIntervalMs,
                   timeoutMs: config.registry.pingTimeoutMs,
                   maxPeers: config.registry.pingMaxPeers,
+                  ...(config.registry.pingVia === null ? {} : { via: config.registry.pingVia }),
                 },
               }
             : {}),

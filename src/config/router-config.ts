@@ -98,6 +98,8 @@ export interface RouterConfig {
     readonly pingIntervalMs: number;
     readonly pingTimeoutMs: number;
     readonly pingMaxPeers: number;
+    /** `host:port` of a router listener the pings go through; null: direct. */
+    readonly pingVia: string | null;
   };
   /** Admin token, body and locker ceilings, peer and target address rules (docs/security.md). */
   readonly adminSecurity: AdminSecurity;
@@ -161,6 +163,7 @@ export interface RouterFlags {
   readonly pingIntervalMs?: string;
   readonly pingTimeoutMs?: string;
   readonly pingMaxPeers?: string;
+  readonly pingVia?: string;
   readonly adminTokenFile?: string;
   readonly logLevel?: string;
   readonly logFormat?: string;
@@ -300,6 +303,7 @@ function registrySetting(raw: unknown, flags: RouterFlags, p: Problems): RouterC
     pingIntervalMs: ping('pingIntervalMs'),
     pingTimeoutMs: ping('pingTimeoutMs'),
     pingMaxPeers: ping('pingMaxPeers'),
+    pingVia: readField(fields.pingVia!, flags.pingVia ?? o.pingVia, 'registry.pingVia', p) as string | null,
   };
 }
 

@@ -22,6 +22,12 @@ export interface PingOptions {
   readonly timeoutMs: number;
   /** Most destinations pinged in one round (at most 64, the registry's row limit). */
   readonly maxPeers?: number;
+  /**
+   * `host:port` of a router's listener to ping through, as a linkerd user points `http_proxy` at
+   * linkerd: each ping goes there with the destination as its Host, so the router's dtab decides
+   * where it lands (`/svc => /$/io.buoyant.hostportPfx/inet; /inet => /$/inet`). Unset: direct.
+   */
+  readonly via?: string;
 }
 
 export interface PeerPingerOptions extends PingOptions {
@@ -32,6 +38,14 @@ export interface PeerPingerOptions extends PingOptions {
   readonly token?: string | null;
   readonly addresses?: AddressPolicy;
   readonly logger?: Logger;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 export class PeerPinger {
@@ -53,7 +67,8 @@ export class PeerPinger {
     this.#pings = new Agent({
       connect: { timeout: options.timeoutMs, lookup: this.#policy.connectLookup },
       keepAliveTimeout: Math.max(4 * options.intervalMs, 10_000),
-      connections: 1,
+      // Direct: one connection per destination. Through a router: one origin carries every ping.
+      connections: options.via === undefined ? 1 : this.#max,
     });
   }
 
@@ -100,7 +115,12 @@ export class PeerPinger {
           'content-type': 'application/json',
           ...(this.#o.token ? { authorization: `Bearer ${this.#o.token}` } : {}),
         },
-        body: JSON.stringify({ intervalMs: this.#o.intervalMs, timeoutMs: this.#o.timeoutMs, results }),
+        body: JSON.stringify({
+          intervalMs: this.#o.intervalMs,
+          timeoutMs: this.#o.timeoutMs,
+          ...(this.#o.via === undefined ? {} : { via: this.#o.via }),
+          results,
+        }),
       },
     );
     const text = await res.body.text();
@@ -126,10 +146,11 @@ export class PeerPinger {
       return { destination, latencyMs: 0, healthy: false, error: `refused: ${refused}`, status: null };
     }
     try {
-      const res = await request(`http://${destination}/ping`, {
+      const via = this.#o.via;
+      const res = await request(`http://${via ?? destination}/ping`, {
         dispatcher: this.#pings,
         signal: AbortSignal.timeout(this.#o.timeoutMs),
-        headers: { 'cache-control': 'no-store' },
+        headers: { 'cache-control': 'no-store', ...(via === undefined ? {} : { host: destination }) },
       });
       // A destination is not trusted to answer small: read at most 64 KiB of it.
       await res.body.dump({ limit: 64 * 1024 });
@@ -142,7 +163,10 @@ export class PeerPinger {
       if (res.statusCode >= 200 && res.statusCode < 300) {
         return { destination, latencyMs, healthy: true, error: null, status: res.statusCode };
       }
-      return { destination, latencyMs, healthy: false, error: `HTTP ${res.statusCode}`, status: res.statusCode };
+      // A router says why in l5d-err (no route, connection refused, …): that is the finding.
+      const l5dErr = res.headers['l5d-err'];
+      const why = typeof l5dErr === 'string' ? `: ${safeDecode(l5dErr)}` : '';
+      return { destination, latencyMs, healthy: false, error: `HTTP ${res.statusCode}${why}`, status: res.statusCode };
     } catch (e) {
       const err = e as Error & { code?: string };
       const error =

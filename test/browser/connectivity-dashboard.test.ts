@@ -24,7 +24,9 @@ describe.skipIf(!hasChromium)('the registry dashboard: connectivity', () => {
     );
     await eventually(
       async () => {
-        const view = await (await fetch(`${registry.url}/registry/peers/connectivity?label=gob`)).json();
+        const view = (await (await fetch(`${registry.url}/registry/peers/connectivity?label=gob`)).json()) as {
+          labels: Record<string, { summary: { healthy: number } }>;
+        };
         return view.labels.gob?.summary.healthy === 6 ? true : undefined;
       },
       15_000,

@@ -36,10 +36,10 @@ describe('router registry ping keys', () => {
   it('every bad value is reported at once', () => {
     const yaml = `${base}  pingIntervalMs: -1\n  pingTimeoutMs: 0\n  pingMaxPeers: 65\n  pingVia: x\n`;
     expect(problems(yaml)).toEqual([
-      '- registry.pingVia: unknown key (known: url, locker, pingIntervalMs, pingTimeoutMs, pingMaxPeers)',
       '- registry.pingIntervalMs: must be an integer from 0 to 3600000, got -1',
       '- registry.pingTimeoutMs: must be an integer from 1 to 600000, got 0',
       '- registry.pingMaxPeers: must be an integer from 1 to 64, got 65',
+      '- registry.pingVia: must be host:port, got "x"',
     ]);
   });
 });

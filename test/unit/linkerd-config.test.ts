@@ -152,7 +152,7 @@ describe('what linkerd keys become', () => {
   });
 
   // Connectivity pings (docs/connectivity.md), on by default for a registered router.
-  const PING_DEFAULTS = { pingIntervalMs: 2000, pingTimeoutMs: 300, pingMaxPeers: 64 };
+  const PING_DEFAULTS = { pingIntervalMs: 2000, pingTimeoutMs: 300, pingMaxPeers: 64, pingVia: null };
 
   it("a router entry may carry switchyard's own keys, registry: among them", () => {
     const { routers } = routerConfigs(router('  registry: {url: http://127.0.0.1:4190, locker: true}\n'));
