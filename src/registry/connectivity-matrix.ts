@@ -11,7 +11,7 @@ import { type ConnectivityReport, MAX_ROW } from './connectivity-report.js';
 
 export const HISTORY = 30;
 /** Most sources over all labels (each holds at most MAX_ROW pairs). */
-export const MAX_SOURCES = 1024;
+export const MAX_SOURCES = 256;
 /** Goldpinger's buckets for goldpinger_peers_response_time_s, in seconds. */
 export const BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
 

@@ -18,12 +18,16 @@ const text = (pairs: Record<string, string>) =>
 
 const host = (address: string) => address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
 
-/** Pod names name instances, unless two pods of the label share one: then their addresses do. */
+/** What a pod name must look like to name series (a Kubernetes pod name does); else the address. */
+const POD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+
+/** Pod names name instances, unless two pods of the label share one (or it is no name): then addresses do. */
 function instances(matrix: ConnectivityMatrix, label: string): Map<string, string> {
   const members = matrix.members(label);
   const counts = new Map<string, number>();
   for (const m of members) counts.set(m.pod, (counts.get(m.pod) ?? 0) + 1);
-  return new Map(members.map((m) => [m.address, counts.get(m.pod) === 1 ? m.pod : m.address]));
+  const named = (m: { pod: string }) => counts.get(m.pod) === 1 && POD_NAME.test(m.pod);
+  return new Map(members.map((m) => [m.address, named(m) ? m.pod : m.address]));
 }
 
 export function renderGoldpingerMetrics(matrix: ConnectivityMatrix): string {

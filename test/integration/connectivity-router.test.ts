@@ -59,7 +59,7 @@ describe('connectivity with routers', () => {
   it("a router's admin port answers /ping, and its peers report through the flags", async () => {
     const ping = await fetch(`${routers[0]!.adminUrl}/ping`);
     expect(ping.status).toBe(200);
-    expect(Object.keys(await ping.json())).toEqual(['boot_time']);
+    expect(Object.keys((await ping.json()) as object)).toEqual(['boot_time']);
     const view = await matrix();
     const byAddress = Object.fromEntries(view.labels.gob!.peers.map((p) => [p.address, p]));
     for (const r of routers)
