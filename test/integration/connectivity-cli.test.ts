@@ -65,6 +65,18 @@ describe('switchyard registry connectivity', () => {
     expect(view.labels.gob.pairs[0]).toMatchObject({ source: B, destination: A, latencyMs: 0.5, healthy: true });
   });
 
+  it('--watch prints again every --every until interrupted, then exits 0', async () => {
+    const run = await runMain(
+      main,
+      ['registry', 'connectivity', '--registry', url, '--label', 'gob', '--watch', '--every', '100ms'],
+      { signal: AbortSignal.timeout(1500) },
+    );
+    expect(run.code).toBe(0);
+    const tables = run.stdout.split('label gob: 3 peers').length - 1;
+    expect(tables).toBeGreaterThanOrEqual(2);
+    expect(run.stdout).toMatch(/\n\d{4}-\d\d-\d\dT[\d:.]+Z\nlabel gob/);
+  });
+
   it('a registry that does not answer: exit 1 and why', async () => {
     const run = await runMain(main, ['registry', 'connectivity', '--registry', 'http://127.0.0.1:9']);
     expect(run.code).toBe(1);
