@@ -92,25 +92,29 @@ describe('one peer made slow', () => {
     });
     const since = new Date().toISOString();
     const sources = peers.map(addressOf);
-    // Five samples per source taken after the toxic, all healthy: their median is the figure.
-    const medians = await eventually(
+    // Five samples per source taken after the toxic: their median is the figure. 250 ms plus a
+    // loaded machine's own delay can cross the 300 ms timeout now and then; most samples may not.
+    const fresh = await eventually(
       async () => {
         const pairs = pairsTo(await matrix(), slowAddress, sources);
-        const fresh = pairs.map((p) => p.history.filter((s) => s.time > since).slice(1));
-        if (fresh.some((samples) => samples.length < 5)) return undefined;
-        expect(fresh.flat().every((s) => s.healthy)).toBe(true);
-        return fresh.map((samples) => median(samples.map((s) => s.latencyMs)));
+        const samples = pairs.map((p) => p.history.filter((s) => s.time > since).slice(1));
+        return samples.some((list) => list.length < 5) ? undefined : samples.map((list) => list.slice(0, 5));
       },
       20_000,
       'five samples through the slow proxy from each source',
     );
-    console.log(`slow peer (250 ms toxic): median latency per source ${medians.join(', ')} ms`);
+    const medians = fresh.map((list) => median(list.map((s) => s.latencyMs)));
+    const late = fresh.flat().filter((s) => !s.healthy);
+    console.log(
+      `slow peer (250 ms toxic): median latency per source ${medians.join(', ')} ms; ` +
+        `${late.length} of ${fresh.flat().length} samples over the 300 ms timeout`,
+    );
     for (const m of medians) {
       expect(m).toBeGreaterThanOrEqual(220);
       expect(m).toBeLessThanOrEqual(280);
     }
-    const view = await matrix();
-    for (const p of pairsTo(view, slowAddress, sources)) expect(p.healthy).toBe(true);
+    for (const list of fresh) expect(list.filter((s) => s.healthy).length).toBeGreaterThanOrEqual(4);
+    for (const s of late) expect(s.error).toBe(`timeout: no answer within ${TIMEOUT} ms`);
   }, 30_000);
 
   it('400 ms of latency turns it unhealthy (timeout) from every source', async () => {
