@@ -36,6 +36,12 @@ Flags:
       --remember-interval DUR  how often to remind the registry (default 5s)
       --locker-interval DUR    how often to send running targets' results (default 3s)
       --results-interval DUR   length of a results interval (default 5s)
+      --ping-interval DUR      ping the label's other pods this often and report the row to the
+                               registry's connectivity matrix (default 2s; 0: off)
+      --ping-timeout DUR       a ping slower than this is a failure (default 300ms)
+      --ping-max-peers N       most pods pinged in one round (default 64, at most 64)
+      --ping-via HOST:PORT     ping through this router's listener (the destination as Host)
+                               instead of directly; see docs/connectivity.md
       --admin-token-file FILE  bearer token the /client API's writes need; also sent to the
                                registry (one token for the mesh). Read once at start
       --target-cidrs LIST      targets may only point inside these CIDRs (default: anywhere but
@@ -62,6 +68,10 @@ const options: Options = {
   'remember-interval': { type: 'string' },
   'locker-interval': { type: 'string' },
   'results-interval': { type: 'string' },
+  'ping-interval': { type: 'string' },
+  'ping-timeout': { type: 'string' },
+  'ping-max-peers': { type: 'string' },
+  'ping-via': { type: 'string' },
   ...securityOptions(FLAGS),
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
@@ -92,6 +102,15 @@ export async function peerCommand(args: readonly string[], io: CliIo, hooks: Lon
   const rememberMs = durationFlag(str('remember-interval') ?? '5s', 'remember-interval', problems);
   const lockerMs = durationFlag(str('locker-interval') ?? '3s', 'locker-interval', problems);
   const intervalMs = durationFlag(str('results-interval') ?? '5s', 'results-interval', problems);
+  const pingEvery = str('ping-interval') ?? '2s';
+  const pingMs = parseDuration(pingEvery) === 0 ? 0 : durationFlag(pingEvery, 'ping-interval', problems);
+  const pingTimeoutMs = durationFlag(str('ping-timeout') ?? '300ms', 'ping-timeout', problems);
+  const via = str('ping-via');
+  if (via !== undefined) hostPort(via, 'ping-via', problems);
+  const maxPeers = Number(str('ping-max-peers') ?? '64');
+  if (!Number.isInteger(maxPeers) || maxPeers < 1 || maxPeers > 64) {
+    problems.add('ping-max-peers', `must be an integer from 1 to 64, got ${JSON.stringify(str('ping-max-peers'))}`);
+  }
   const log = logSettings(undefined, { level: str('log-level'), format: str('log-format') }, problems);
   const security = adminSecurity(undefined, securityFlags(values, FLAGS), '', problems);
   if (!problems.ok || listen === undefined) {
@@ -117,6 +136,9 @@ export async function peerCommand(args: readonly string[], io: CliIo, hooks: Lon
     locker: values.locker === true,
     rememberIntervalMs: rememberMs,
     lockerIntervalMs: lockerMs,
+    ...(pingMs > 0
+      ? { ping: { intervalMs: pingMs, timeoutMs: pingTimeoutMs, maxPeers, ...(via === undefined ? {} : { via }) } }
+      : {}),
     token: security.token,
     logger,
     ...(env.POD_NAME ? { pod: env.POD_NAME } : {}),

@@ -27,6 +27,7 @@ export const registryHelp = new UsageText(
 
 Usage:
   switchyard registry [flags]
+  switchyard registry connectivity [--registry URL] [--label L] [--watch] [--json]
 
 Flags:
       --listen HOST:PORT     address of the HTTP API (default 127.0.0.1:4190)
@@ -82,6 +83,9 @@ export interface LongRunningHooks {
 }
 
 export async function registryCommand(args: readonly string[], io: CliIo, hooks: LongRunningHooks = {}) {
+  // `switchyard registry connectivity`: a client of a running registry, not a registry.
+  if (args[0] === 'connectivity')
+    return (await import('./connectivity-command.js')).connectivityCommand(args.slice(1), io);
   const { values } = registryHelp.parse(args, options, false);
   if (values.help === true) return registryHelp.print(io);
   const str = (k: string) => values[k] as string | undefined;

@@ -19,6 +19,7 @@ import { registerRegistryRoutes } from '../registry/registry-routes.js';
 import { type Readiness, type RunningRouter, startRouter } from '../router/router.js';
 import { createLogger } from '../telemetry/logger.js';
 import { registerClientRoutes } from '../traffic/client-routes.js';
+import { parseDuration } from '../traffic/duration.js';
 import { TrafficClient } from '../traffic/traffic-client.js';
 import { registrySecurity, trafficPolicyOf } from './admin-security-flags.js';
 import { ExitCode, type Options } from './args.js';
@@ -49,6 +50,12 @@ Flags:
       --drain-grace-ms MS   how long a drain keeps serving (default 10000)
       --registry URL        register as a traffic peer with this registry (under --label)
       --locker              send traffic results to the registry's locker (with --registry)
+      --ping-interval DUR   with --registry: ping the label's other pods this often and report
+                            to the registry's connectivity matrix (default 2s; 0: off)
+      --ping-timeout DUR    a ping slower than this is a failure (default 300ms)
+      --ping-max-peers N    most pods pinged in one round (default 64)
+      --ping-via HOST:PORT  ping through this router listener (the destination as Host) instead
+                            of directly (docs/connectivity.md)
       --admin-token-file FILE  bearer token the admin port's writes need (/prestop POST,
                             /admin/shutdown, /client and /registry writes); read once at start.
                             Also sent to --registry. More in the adminSecurity block (docs/security.md)
@@ -77,6 +84,10 @@ const options: Options = {
   'drain-grace-ms': { type: 'string' },
   registry: { type: 'string' },
   locker: { type: 'boolean' },
+  'ping-interval': { type: 'string' },
+  'ping-timeout': { type: 'string' },
+  'ping-max-peers': { type: 'string' },
+  'ping-via': { type: 'string' },
   'admin-token-file': { type: 'string' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
@@ -94,6 +105,8 @@ const FLAG_KEYS: Record<string, keyof RouterFlags> = {
   label: 'label',
   'drain-grace-ms': 'drainGraceMs',
   registry: 'registry',
+  'ping-max-peers': 'pingMaxPeers',
+  'ping-via': 'pingVia',
   'admin-token-file': 'adminTokenFile',
   'log-level': 'logLevel',
   'log-format': 'logFormat',
@@ -108,6 +121,14 @@ export async function routerCommand(args: readonly string[], io: CliIo): Promise
     if (typeof v === 'string') flags[key] = v;
   }
   if (values.locker === true) flags.locker = true;
+  // Durations on the command line, milliseconds in the config (text that is no duration goes on as written, to be refused there).
+  for (const [flag, key] of [
+    ['ping-interval', 'pingIntervalMs'],
+    ['ping-timeout', 'pingTimeoutMs'],
+  ] as const) {
+    const v = values[flag];
+    if (typeof v === 'string') flags[key] = String(parseDuration(v) ?? v);
+  }
   let loaded: RouterConfigs;
   try {
     const file = values.config as string | undefined;
@@ -166,6 +187,16 @@ export async function routerCommand(args: readonly string[], io: CliIo): Promise
             : new URL(router.adminUrl).host,
           traffic,
           locker: config.registry.locker,
+          ...(config.registry.pingIntervalMs > 0
+            ? {
+                ping: {
+                  intervalMs: config.registry.pingIntervalMs,
+                  timeoutMs: config.registry.pingTimeoutMs,
+                  maxPeers: config.registry.pingMaxPeers,
+                  ...(config.registry.pingVia === null ? {} : { via: config.registry.pingVia }),
+                },
+              }
+            : {}),
           token: security.token,
           logger,
           ...(process.env.POD_NAME ? { pod: process.env.POD_NAME } : {}),

@@ -8,7 +8,7 @@ import { Dtab } from '../dtab/dtab.js';
 import { Path } from '../dtab/path.js';
 import { type AdminSecurity, adminSecurity } from './admin-security-config.js';
 import { classifierSetting } from './classifier-config.js';
-import { readSection, sectionFields, unknownFields } from './config-schema.js';
+import { readField, readSection, sectionFields, unknownFields } from './config-schema.js';
 import { type InterpreterSetting, interpreterSetting } from './interpreter-config.js';
 import { type LogFormat, logSettings } from './log-config.js';
 import { type NamerConfig, namerConfig } from './namer-config.js';
@@ -91,7 +91,16 @@ export interface RouterConfig {
   /** Edge limits; each is described in docs/router-limits.md. */
   readonly limits: RouterLimits;
   /** Register with a goto-style registry as a traffic peer under the router's label. */
-  readonly registry: { readonly url: string | null; readonly locker: boolean };
+  readonly registry: {
+    readonly url: string | null;
+    readonly locker: boolean;
+    /** Connectivity pings (docs/connectivity.md); an interval of 0: none. */
+    readonly pingIntervalMs: number;
+    readonly pingTimeoutMs: number;
+    readonly pingMaxPeers: number;
+    /** `host:port` of a router listener the pings go through; null: direct. */
+    readonly pingVia: string | null;
+  };
   /** Admin token, body and locker ceilings, peer and target address rules (docs/security.md). */
   readonly adminSecurity: AdminSecurity;
   readonly log: { readonly level: string; readonly format: LogFormat };
@@ -150,6 +159,11 @@ export interface RouterFlags {
   readonly drainGraceMs?: string;
   readonly registry?: string;
   readonly locker?: boolean;
+  /** Milliseconds (the command turns the flags' durations into them). */
+  readonly pingIntervalMs?: string;
+  readonly pingTimeoutMs?: string;
+  readonly pingMaxPeers?: string;
+  readonly pingVia?: string;
   readonly adminTokenFile?: string;
   readonly logLevel?: string;
   readonly logFormat?: string;
@@ -280,7 +294,17 @@ function registrySetting(raw: unknown, flags: RouterFlags, p: Problems): RouterC
   }
   const locker = flags.locker === true || o.locker === true;
   if (locker && url === undefined) p.add('--locker', 'needs --registry URL');
-  return { url: typeof url === 'string' ? url : null, locker };
+  const fields = sectionFields(ROUTER_FIELDS, 'registry');
+  const ping = (key: 'pingIntervalMs' | 'pingTimeoutMs' | 'pingMaxPeers') =>
+    readField(fields[key]!, flags[key] ?? o[key], `registry.${key}`, p) as number;
+  return {
+    url: typeof url === 'string' ? url : null,
+    locker,
+    pingIntervalMs: ping('pingIntervalMs'),
+    pingTimeoutMs: ping('pingTimeoutMs'),
+    pingMaxPeers: ping('pingMaxPeers'),
+    pingVia: readField(fields.pingVia!, flags.pingVia ?? o.pingVia, 'registry.pingVia', p) as string | null,
+  };
 }
 
 /**

@@ -15,6 +15,8 @@ import { namerdConfig } from '../config/namerd-config.js';
 import { routerConfig } from '../config/router-config.js';
 import { Dtab } from '../dtab/dtab.js';
 import { runNamerd } from '../namerd/server.js';
+import { Registry } from '../registry/registry.js';
+import { registerRegistryRoutes } from '../registry/registry-routes.js';
 import { startRouter } from '../router/router.js';
 import type { Logger } from '../telemetry/logger.js';
 import { type App, startGen, startWeb, startWord } from './example-apps.js';
@@ -89,6 +91,9 @@ export async function startMesh(o: QuickstartOptions): Promise<RunningMesh> {
       closers.push(async () => rmSync(join(services, app.name), { force: true }));
     }
 
+    // The router's admin port serves a registry, as `switchyard router` does: peers join with --registry.
+    const registry = await Registry.open({ logger: o.logger });
+    closers.push(() => registry.close());
     const router = await startRouter(
       routerConfig(
         [
@@ -114,6 +119,7 @@ export async function startMesh(o: QuickstartOptions): Promise<RunningMesh> {
         ].join('\n'),
       ),
       o.logger,
+      { admin: (app) => registerRegistryRoutes(app, { registry }) },
     );
     closers.push(() => router.close());
     routerUrl = router.url;

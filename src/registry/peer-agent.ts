@@ -12,6 +12,7 @@
  */
 import { Agent, request } from 'undici';
 import type { Logger } from '../telemetry/logger.js';
+import { PeerPinger, type PingOptions } from './peer-pinger.js';
 
 /** What the agent needs from the traffic generator (the TrafficClient has all of it). */
 export interface PeerTraffic {
@@ -43,6 +44,8 @@ export interface PeerAgentOptions {
   readonly timeoutMs?: number;
   /** The admin token the registry's writes need; null sends none. */
   readonly token?: string | null;
+  /** Ping the label's other pods and report the row (docs/connectivity.md); left out: no pings. */
+  readonly ping?: PingOptions;
   readonly logger?: Logger;
 }
 
@@ -63,6 +66,7 @@ export class PeerAgent {
   #pushes: Promise<void> = Promise.resolve();
   #stopped = false;
   #registered = false;
+  #pinger: PeerPinger | undefined;
 
   constructor(options: PeerAgentOptions) {
     this.#o = options;
@@ -119,6 +123,18 @@ export class PeerAgent {
       pause = Math.min(pause * 2, 10_000);
     }
     if (this.#stopped) return;
+    if (this.#o.ping !== undefined) {
+      const { registryUrl, label, address, token, logger } = this.#o;
+      this.#pinger = new PeerPinger({
+        ...this.#o.ping,
+        registryUrl,
+        label,
+        address,
+        ...(token === undefined ? {} : { token }),
+        ...(logger === undefined ? {} : { logger }),
+      });
+      this.#pinger.start();
+    }
     const every = this.#o.rememberIntervalMs ?? 5_000;
     this.#reminder = setInterval(() => void this.#remind(), every);
     this.#reminder.unref();
@@ -205,6 +221,8 @@ export class PeerAgent {
     this.#stopped = true;
     this.#wake?.();
     clearInterval(this.#reminder);
+    // No row after the pod is gone: the last report would only be refused.
+    await this.#pinger?.stop();
     if (!this.#registered) return;
     const { label, address } = this.#o;
     try {

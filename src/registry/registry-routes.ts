@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createError, SwitchyardError } from '../errors.js';
+import { registerConnectivityRoutes } from './connectivity-routes.js';
 import { LABEL_LOCKER } from './locker.js';
 import type { FanoutAnswers } from './peer-caller.js';
 import { parseHeaderList, type Registry } from './registry.js';
@@ -151,6 +152,8 @@ export function registerRegistryRoutes(app: FastifyInstance, deps: RegistryRoute
   post('/registry/peer/:label/locker/clear', async (req, reply) =>
     pushed(reply, await registry.clearLockers(req.params.label)),
   );
+  // Who reaches whom (docs/connectivity.md), and Goldpinger's metrics on the host's /metrics.
+  registerConnectivityRoutes(app, registry);
   get('/registry/peers/client/results', () => registry.clientResults());
   get('/registry/peers/:label/client/results', (req) => registry.clientResults(req.params.label));
 }

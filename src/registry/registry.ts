@@ -9,6 +9,8 @@
 import { createError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { type MergedClientResults, mergeClientResults } from './client-results-merge.js';
+import { ConnectivityMatrix, type ReportAnswer } from './connectivity-matrix.js';
+import { parseConnectivityReport } from './connectivity-report.js';
 import { type InstanceLocker, type LockerLimits, type LockerNode, Lockers } from './locker.js';
 import { PeerAddressCheck } from './peer-address.js';
 import { type FanoutAnswers, PeerCaller, type PodRef } from './peer-caller.js';
@@ -79,6 +81,8 @@ export class Registry {
   readonly #healthPath: string;
   readonly #logger: Logger | undefined;
   #track: string[] = [];
+  /** Who reaches whom, as the pods report it (connectivity-matrix.ts); rows of registered pods only. */
+  readonly connectivity: ConnectivityMatrix;
 
   private constructor(options: RegistryOptions) {
     this.#store = options.store ?? new MemoryRegistryStore();
@@ -94,6 +98,11 @@ export class Registry {
     this.#validate = options.validateTarget ?? defaultValidate;
     this.#healthPath = options.healthPath ?? '/health';
     this.#logger = options.logger;
+    this.connectivity = new ConnectivityMatrix(
+      (label) => this.#peers.pods(label).map(([, pod]) => ({ address: pod.address, pod: pod.name })),
+      () => this.#peers.labels(),
+      options.now,
+    );
   }
 
   /** Opens a registry on a store, restoring whatever the store holds. */
@@ -173,6 +182,14 @@ export class Registry {
     this.#lockers.deactivate(label, address);
     await Promise.all([this.#savePeers(label), this.#saveLocker(label, address)]);
     this.#logger?.info({ label, address }, 'peer removed');
+  }
+
+  /** A pod's row of the connectivity matrix; believed only from the pod itself, as a registration. */
+  async reportConnectivity(label: string, address: string, raw: unknown, source?: string): Promise<ReportAnswer> {
+    const report = parseConnectivityReport(raw);
+    if (source !== undefined) await this.#peerAddresses.check(address, source);
+    if (!this.#peers.has(label, address)) throw createError('SY_ERR_PEER_NOT_FOUND', [address, label]);
+    return this.connectivity.record(label, address, report);
   }
 
   peers(): Record<string, Peers> {

@@ -49,8 +49,13 @@ function protoText(body: unknown): unknown {
 // fastify has decoded the path parameters already.
 const names = (list: string) => list.split(',').filter(Boolean);
 
+const BOOT_TIME = new Date(Date.now() - process.uptime() * 1000).toISOString();
+
 export function registerClientRoutes(app: FastifyInstance, deps: ClientRoutesDeps): void {
   const { client } = deps;
+
+  // What registry peers call on each other (docs/connectivity.md): small, fixed, no work behind it.
+  app.get('/ping', async (_req, reply) => reply.header('cache-control', 'no-store').send({ boot_time: BOOT_TIME }));
 
   app.post(
     '/client/targets/add',

@@ -151,14 +151,17 @@ describe('what linkerd keys become', () => {
     ]);
   });
 
+  // Connectivity pings (docs/connectivity.md), on by default for a registered router.
+  const PING_DEFAULTS = { pingIntervalMs: 2000, pingTimeoutMs: 300, pingMaxPeers: 64, pingVia: null };
+
   it("a router entry may carry switchyard's own keys, registry: among them", () => {
     const { routers } = routerConfigs(router('  registry: {url: http://127.0.0.1:4190, locker: true}\n'));
-    expect(routers[0]!.registry).toEqual({ url: 'http://127.0.0.1:4190', locker: true });
+    expect(routers[0]!.registry).toEqual({ url: 'http://127.0.0.1:4190', locker: true, ...PING_DEFAULTS });
   });
 
   it("top-level registry: and adminSecurity: are the process's; a bad one is named at the top", () => {
     const { routers } = routerConfigs(`registry: {url: http://127.0.0.1:4190}\n${router('')}`);
-    expect(routers[0]!.registry).toEqual({ url: 'http://127.0.0.1:4190', locker: false });
+    expect(routers[0]!.registry).toEqual({ url: 'http://127.0.0.1:4190', locker: false, ...PING_DEFAULTS });
     expect(refused(`registry: {url: ftp://x}\n${router('')}`)).toEqual([
       'registry.url: must be an http:// URL, got "ftp://x"',
     ]);
@@ -169,7 +172,7 @@ describe('what linkerd keys become', () => {
 
   it('a flat router YAML with a registry: block is accepted', () => {
     const config = routerConfig('dtab: /svc => /$/inet/127.0.0.1/1\nregistry:\n  url: http://127.0.0.1:4190\n');
-    expect(config.registry).toEqual({ url: 'http://127.0.0.1:4190', locker: false });
+    expect(config.registry).toEqual({ url: 'http://127.0.0.1:4190', locker: false, ...PING_DEFAULTS });
   });
 
   it("linkerd's older classifier names (io.l5d.<kind>, io.l5d.h2.<kind>) in the flat format too", () => {

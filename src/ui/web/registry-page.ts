@@ -4,8 +4,10 @@
  * each label's pods (/registry/peers/client/results) with, per tracked header, the split of
  * responses by value over time: a canary's share as it moves. The split is taken over each
  * polling interval (differences of the cumulative counts), so it shows now, not the run's average.
+ * And the connectivity matrix (/registry/peers/connectivity) as a graph and a heatmap.
  */
 import { RollingChart } from './chart.js';
+import { type ConnectivityJson, renderConnectivity } from './connectivity-view.js';
 import { every, fetchJson, fill, guarded, h, page, section, statusLine, table } from './dom.js';
 
 interface PodEpoch {
@@ -116,6 +118,13 @@ async function loadLockers(): Promise<void> {
   );
 }
 
+// --- connectivity: who reaches whom (docs/connectivity.md) ------------------------------------------
+const connectivity = section('Connectivity', 'connectivity');
+main.append(connectivity.root);
+async function loadConnectivity(): Promise<void> {
+  renderConnectivity(connectivity.body, await fetchJson<ConnectivityJson>('/registry/peers/connectivity'));
+}
+
 // --- traffic results -----------------------------------------------------------------------------------
 const results = section('Traffic results', 'results');
 const resultsTables = h('div', { id: 'results-tables' });
@@ -181,3 +190,4 @@ every(2000, guard('peers', loadPeers));
 every(2000, guard('targets', loadTargets));
 every(2000, guard('lockers', loadLockers));
 every(1000, guard('results', loadResults));
+every(2000, guard('connectivity', loadConnectivity));
