@@ -60,9 +60,10 @@ export class ToxicProxy implements LinkHost {
     const address = server.address();
     if (address !== null && typeof address === 'object') {
       // Keep the chosen port: re-enabling listens where clients were told to connect.
-      this.listen = { ...this.listen, port: address.port };
+      // Its text too: an update that names no listen address starts from this one, not from port 0.
       this.#listenText =
         address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+      this.listen = { ...this.listen, port: address.port, text: this.#listenText };
     }
     this.#server = server;
   }

@@ -212,6 +212,31 @@ describe('toxiproxy API', () => {
     expect(await state()).toEqual(before);
   });
 
+  it('keeps a chosen port when only the upstream changes (listen 127.0.0.1:0 is resolved once)', async () => {
+    const created = await call('POST', '/proxies', {
+      name: 'moving',
+      listen: '127.0.0.1:0',
+      upstream: upstreamAddress,
+    });
+    expect(created.status).toBe(201);
+    const listen = created.body.listen as string;
+    expect(listen).toMatch(/^127\.0\.0\.1:[1-9]\d*$/);
+    const other = createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const moved = await call('POST', '/proxies/moving', {
+        upstream: `127.0.0.1:${(other.address() as { port: number }).port}`,
+      });
+      expect(moved.status).toBe(200);
+      expect(moved.body.listen).toBe(listen);
+      const disabled = await call('POST', '/proxies/moving', { enabled: false });
+      expect(disabled.body.listen).toBe(listen);
+      expect((await call('POST', '/proxies/moving', { enabled: true })).body.listen).toBe(listen);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
   it('takes JSON bodies sent without a content type (toxiproxy-cli and curl send none or a form type)', async () => {
     const { request } = await import('node:http');
     const body = JSON.stringify({ name: 'bare', upstream: upstreamAddress });
