@@ -7,17 +7,16 @@
 import type { FastifyInstance } from 'fastify';
 import { closeNamers, mountNamers } from '../config/mount-namers.js';
 import type { RouterConfig } from '../config/router-config.js';
-import { Dtab } from '../dtab/dtab.js';
 import { Path } from '../dtab/path.js';
 import { createError } from '../errors.js';
 import { defaultInterpreter } from '../namers/default-interpreter.js';
 import { Activity } from '../naming/activity.js';
-import { delegateTreeToJson } from '../naming/delegate-json.js';
-import { delegate } from '../naming/delegator.js';
 import type { Logger } from '../telemetry/logger.js';
 import { MetricsRegistry } from '../telemetry/metrics.js';
 import { FileAccessLog } from './access-log.js';
 import { buildAdminApp } from './admin/admin-app.js';
+import { clientSnapshots } from './admin/client-snapshot.js';
+import { delegateLocally } from './admin/local-delegate.js';
 import { ClientCache } from './core/client-cache.js';
 import { serve } from './core/dispatch.js';
 import { OverridePolicy } from './core/dtab-override-policy.js';
@@ -67,7 +66,6 @@ export interface Readiness {
 }
 
 const SWEEP_MS = 30_000;
-const DELEGATE_TIMEOUT_MS = 2_000;
 
 /**
  * What a caller may add around a router without the router importing it: routes on the admin
@@ -317,23 +315,8 @@ export async function startRouter(
         throw createError('SY_ERR_INVALID_PATH', [(e as Error).message], e);
       }
       if (viaNamerd !== null) return viaNamerd.delegate(path.show(), dtabText);
-      let extra = Dtab.empty;
-      try {
-        if (dtabText) extra = Dtab.read(dtabText);
-      } catch (e) {
-        throw createError('SY_ERR_INVALID_DTAB', [(e as Error).message], e);
-      }
       const current: BaseDtab | null = base;
-      const dtab = (current?.dtab ?? Dtab.empty).concat(extra);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(createError('SY_ERR_TIMEOUT')), DELEGATE_TIMEOUT_MS);
-      });
-      try {
-        return await Promise.race([delegate(interpreter, dtab, path).then((t) => delegateTreeToJson(t)), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      return delegateLocally(interpreter, current?.dtab, path, dtabText);
     },
     currentDtab: () => {
       const s = baseState;
@@ -346,18 +329,7 @@ export async function startRouter(
         ...(s.stale ? { stale: s.stale } : {}),
       };
     },
-    clients: () =>
-      [...clients.values()].map((c) => ({
-        id: c.id,
-        state: c.state,
-        ...(c.failure ? { failure: c.failure.message } : {}),
-        endpoints: c.endpointStats(),
-        // A client's counters are registered at its first answer: until then it has none to show.
-        ...(c.stats?.requests
-          ? { requests: c.stats.requests.value, success: c.stats.success.value, failures: c.stats.failures.value }
-          : {}),
-        ...((f) => (f.length > 0 ? { faults: f } : {}))(faults.clientFaults(c.id)),
-      })),
+    clients: () => clientSnapshots(clients.values(), faults),
     faults,
     faultReport: () =>
       faults.report(

@@ -6,14 +6,15 @@
  * proxied traffic, and it only reads the router through `RouterAdminDeps`, which keeps it
  * testable with plain values and keeps the data plane free of fastify.
  */
+
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { type ToxiproxyBackend, toxiproxyRoutes } from '../../chaos/api.js';
 import { installAdminGuard } from '../../http/admin-guard.js';
 import { textApiApp } from '../../http/text-api-app.js';
 import type { MetricsRegistry } from '../../telemetry/metrics.js';
 import type { FaultReport } from '../faults/fault-report.js';
-import type { EndpointStats } from '../policy/balancer.js';
 import type { AnsweredRecord } from '../router-log.js';
+import type { ClientSnapshot } from './client-snapshot.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { dtabRoutes } from './dtab-routes.js';
 import { faultRoutes } from './fault-routes.js';
@@ -63,19 +64,6 @@ export interface RouterAdminDeps {
   readonly faults?: ToxiproxyBackend;
   /** The fault rules with their applied counts and the known services and clients each selects. */
   faultReport?(): FaultReport;
-}
-
-export interface ClientSnapshot {
-  readonly id: string;
-  readonly state: string;
-  readonly failure?: string;
-  readonly endpoints: EndpointStats[];
-  /** Attempts on this client so far, and how many succeeded / failed (the client's metrics). */
-  readonly requests?: number;
-  readonly success?: number;
-  readonly failures?: number;
-  /** `rule/toxic` of each fault that selects this client. */
-  readonly faults?: string[];
 }
 
 export interface AdminAppOptions {
