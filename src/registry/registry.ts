@@ -9,9 +9,10 @@
 import { createError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { type MergedClientResults, mergeClientResults } from './client-results-merge.js';
+import { FaultBook } from './fault-book.js';
 import { type InstanceLocker, type LockerLimits, type LockerNode, Lockers } from './locker.js';
 import { PeerAddressCheck } from './peer-address.js';
-import { type FanoutAnswers, PeerCaller, type PodRef } from './peer-caller.js';
+import { type FanoutAnswers, PeerCaller, type PeerRequest, type PodRef } from './peer-caller.js';
 import { type Peers, PeerTable, parsePeer } from './peer-table.js';
 import { MemoryRegistryStore, type RegistryStore } from './registry-store.js';
 
@@ -79,6 +80,8 @@ export class Registry {
   readonly #healthPath: string;
   readonly #logger: Logger | undefined;
   #track: string[] = [];
+  /** Fault configs per label, pushed to pods' /toxiproxy/ API like targets (fault-book.ts). */
+  readonly faults: FaultBook;
 
   private constructor(options: RegistryOptions) {
     this.#store = options.store ?? new MemoryRegistryStore();
@@ -94,6 +97,15 @@ export class Registry {
     this.#validate = options.validateTarget ?? defaultValidate;
     this.#healthPath = options.healthPath ?? '/health';
     this.#logger = options.logger;
+    this.faults = new FaultBook({
+      store: this.#store,
+      logger: this.#logger,
+      push: (labels, requests, address) =>
+        this.#send(
+          this.#live(labels).filter((pod) => address === undefined || pod.address === address),
+          requests,
+        ),
+    });
   }
 
   /** Opens a registry on a store, restoring whatever the store holds. */
@@ -108,6 +120,7 @@ export class Registry {
     for (const [label, json] of saved.get('targets') ?? []) {
       registry.#targets.set(label, new Map(Object.entries(JSON.parse(json) as Record<string, unknown>)));
     }
+    registry.faults.load(saved.get('faults'));
     const track = saved.get('settings')?.get('trackHeaders');
     if (track !== undefined) registry.#track = JSON.parse(track) as string[];
     return registry;
@@ -236,11 +249,20 @@ export class Registry {
     );
   }
 
-  async #push(labels: readonly string[], path: string, body?: unknown): Promise<FanoutAnswers> {
-    const { answers, unreachable } = await this.#caller.fanout(this.#live(labels), path, body);
+  /** Whether pushes reach this pod now (a pod that comes back gets its label's faults again). */
+  isLive(label: string, address: string): boolean {
+    return this.#live([label]).some((pod) => pod.address === address);
+  }
+
+  #push(labels: readonly string[], path: string, body?: unknown): Promise<FanoutAnswers> {
+    return this.#send(this.#live(labels), [{ method: 'POST', path, ...(body === undefined ? {} : { body }) }]);
+  }
+
+  async #send(pods: readonly PodRef[], requests: readonly PeerRequest[]): Promise<FanoutAnswers> {
+    const { answers, unreachable } = await this.#caller.fanoutRequests(pods, requests);
     for (const pod of unreachable) {
       this.#logger?.warn(
-        { label: pod.label, address: pod.address, path },
+        { label: pod.label, address: pod.address, path: requests[0]?.path },
         'peer unreachable; skipped until it reminds',
       );
       this.#peers.setHealthy(pod.label, pod.address, false);
