@@ -7,6 +7,7 @@
  */
 import { RollingChart } from './chart.js';
 import { every, fetchJson, fill, guarded, h, page, section, statusLine, table } from './dom.js';
+import { faultsSection } from './registry-faults.js';
 
 interface PodEpoch {
   epoch: number;
@@ -78,6 +79,8 @@ async function loadPeers(): Promise<void> {
 const targets = section('Traffic targets', 'targets');
 const lockers = section('Lockers', 'lockers');
 main.append(targets.root, lockers.root);
+const faults = faultsSection();
+main.append(faults.root);
 async function loadTargets(): Promise<void> {
   const all = await fetchJson<Json>('/registry/peers/targets');
   const rows = entries(all).flatMap(([label, byName]) =>
@@ -180,4 +183,5 @@ const guard = (what: string, f: () => Promise<void>) => guarded(status, what, f)
 every(2000, guard('peers', loadPeers));
 every(2000, guard('targets', loadTargets));
 every(2000, guard('lockers', loadLockers));
+every(2000, guard('faults', faults.load));
 every(1000, guard('results', loadResults));
