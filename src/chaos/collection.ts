@@ -5,10 +5,11 @@
  */
 import type { Logger } from 'pino';
 import type { MetricsRegistry } from '../telemetry/metrics.js';
+import type { ToxiproxyBackend } from './api.js';
 import { ApiError, badBody, proxyNotFound } from './api-error.js';
 import { type HostPort, loopbackAddress } from './loopback.js';
 import { ToxicProxy } from './proxy.js';
-import { NAME_PATTERN, parseToxic, type Toxic, toxicJson } from './toxics.js';
+import { NAME_PATTERN, parseToxic, TCP_TOXIC_TYPES, type Toxic, toxicJson } from './toxics.js';
 
 export const MAX_PROXIES = 100;
 
@@ -48,7 +49,7 @@ async function parseSpec(raw: unknown, current?: ToxicProxy): Promise<ProxySpec>
   };
 }
 
-export class ProxyCollection {
+export class ProxyCollection implements ToxiproxyBackend {
   readonly #proxies = new Map<string, ToxicProxy>();
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -183,7 +184,7 @@ export class ProxyCollection {
 
   addToxic(name: string, raw: unknown): Toxic {
     const proxy = this.get(name);
-    const toxic = parseToxic(raw);
+    const toxic = parseToxic(raw, TCP_TOXIC_TYPES);
     proxy.addToxic(toxic);
     this.log.info({ proxy: name, toxic: toxicJson(toxic) }, 'toxic added');
     return toxic;

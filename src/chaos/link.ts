@@ -71,7 +71,7 @@ export class Link {
     }
     for (const t of current) {
       if (!TIMER_TYPES.has(t.type) || this.#timers.has(t) || !this.#active(t)) continue;
-      const ms = t.attributes.timeout!;
+      const ms = t.attributes.timeout as number;
       // A timeout of 0 holds the data until the toxic is removed; a reset_peer of 0 resets now.
       if (t.type === 'timeout' && ms === 0) continue;
       const fire = t.type === 'timeout' ? () => this.close() : () => this.reset();
@@ -94,7 +94,8 @@ export class Link {
         if (this.#closed) return;
       }
       for (const t of this.host.toxics(stream)) {
-        if (t.type === 'slow_close' && this.#active(t)) await sleep(t.attributes.delay!, undefined, { signal });
+        if (t.type === 'slow_close' && this.#active(t))
+          await sleep(t.attributes.delay as number, undefined, { signal });
       }
       // Closed only once both sides have flushed: destroying at once could cut the last bytes.
       await endFlushed(to);
@@ -113,7 +114,8 @@ export class Link {
     let closeAfter = false;
     for (const t of this.host.toxics(stream)) {
       if (!this.#active(t)) continue;
-      const a = t.attributes;
+      // TCP toxics have integer attributes only.
+      const a = t.attributes as Record<string, number>;
       switch (t.type) {
         case 'timeout':
           return false; // held: the data goes nowhere until the toxic is removed or the timer closes

@@ -9,10 +9,9 @@ import type { MetricsRegistry } from '../telemetry/metrics.js';
 import { ApiError, badBody, toxicNotFound } from './api-error.js';
 import { Link, type LinkHost } from './link.js';
 import type { HostPort } from './loopback.js';
-import { parseAttributes, parseToxicity, type Stream, type Toxic, toxicJson } from './toxics.js';
+import { MAX_TOXICS, type Stream, type Toxic, toxicJson, updateToxic } from './toxics.js';
 
-/** At most this many toxics per proxy; at most this many connections at once per proxy. */
-export const MAX_TOXICS = 32;
+/** At most this many connections at once per proxy (and MAX_TOXICS toxics). */
 export const MAX_LINKS = 1000;
 
 export class ToxicProxy implements LinkHost {
@@ -106,12 +105,7 @@ export class ToxicProxy implements LinkHost {
   /** New attributes and toxicity, both checked before either is applied. */
   updateToxic(name: string, body: unknown): Toxic {
     const toxic = this.toxic(name);
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badBody('expected a JSON object');
-    const raw = body as Record<string, unknown>;
-    const attributes = parseAttributes(toxic.type, raw.attributes, toxic.attributes);
-    const toxicity = parseToxicity(raw.toxicity, toxic.toxicity);
-    toxic.attributes = attributes;
-    toxic.toxicity = toxicity;
+    updateToxic(toxic, body);
     for (const link of this.#links) link.refresh(toxic);
     return toxic;
   }

@@ -30,6 +30,7 @@ import type { BaseDtab, RouterRuntime } from './core/runtime.js';
 import { RouterStats } from './core/stats.js';
 import type { BaseDtabState } from './dtab-source/base-dtab.js';
 import { baseSource } from './dtab-source/base-source.js';
+import { FaultTable } from './faults/fault-table.js';
 import { NamerdInterpreter } from './interpreter/namerd-interpreter.js';
 import { P2cEwmaBalancer } from './policy/balancer.js';
 import { DEFAULT_GRPC_CLASSIFIER, grpcClassifier } from './policy/grpc-classifier.js';
@@ -80,6 +81,8 @@ export interface RouterExtensions {
   readonly sharedAdmin?: { readonly metrics: MetricsRegistry; readonly adminUrl: string };
   /** The other routers of the process: the admin port is ready only when they all are. */
   readonly othersReady?: () => Readiness;
+  /** Draws fault toxicity and jitter (tests pass a seeded one); Math.random otherwise. */
+  readonly faultRandom?: () => number;
 }
 
 export async function startRouter(
@@ -140,6 +143,12 @@ export async function startRouter(
   const accessLog =
     config.httpAccessLog === null ? null : new FileAccessLog(config.httpAccessLog, config.httpAccessLogFormat);
   const events = new RouterLog(logger, accessLog);
+  const faults = new FaultTable({
+    metrics,
+    log: logger,
+    router: config.label,
+    ...(extensions.faultRandom ? { random: extensions.faultRandom } : {}),
+  });
   const pools = new UpstreamPools();
   const fa = config.failureAccrual;
   const clients = new ClientCache(
@@ -195,6 +204,7 @@ export async function startRouter(
     },
     requeueBudget: new RetryBudget(),
     events,
+    faults,
   };
   const closingConnections = (): boolean => server.current?.closing ?? false;
   metrics.gauge('rt:bindcache:routes', { rt: config.label }, () => routes.size);
@@ -333,7 +343,12 @@ export async function startRouter(
         state: c.state,
         ...(c.failure ? { failure: c.failure.message } : {}),
         endpoints: c.endpointStats(),
+        ...(c.stats
+          ? { requests: c.stats.requests.value, success: c.stats.success.value, failures: c.stats.failures.value }
+          : {}),
+        ...((f) => (f.length > 0 ? { faults: f } : {}))(faults.clientFaults(c.id)),
       })),
+    faults,
     recentAnswers: () => events.recent(),
     logger,
   });

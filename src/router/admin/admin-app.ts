@@ -7,6 +7,7 @@
  * testable with plain values and keeps the data plane free of fastify.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { type ToxiproxyBackend, toxiproxyRoutes } from '../../chaos/api.js';
 import { installAdminGuard } from '../../http/admin-guard.js';
 import { textApiApp } from '../../http/text-api-app.js';
 import type { MetricsRegistry } from '../../telemetry/metrics.js';
@@ -56,6 +57,8 @@ export interface RouterAdminDeps {
   /** The last answers the router gave itself, oldest first (bounded). */
   recentAnswers?(): AnsweredRecord[];
   readonly logger?: FastifyBaseLogger;
+  /** The fault rules, driven through Toxiproxy's API under `/toxiproxy/` (docs/chaos.md). */
+  readonly faults?: ToxiproxyBackend;
 }
 
 export interface ClientSnapshot {
@@ -63,6 +66,12 @@ export interface ClientSnapshot {
   readonly state: string;
   readonly failure?: string;
   readonly endpoints: EndpointStats[];
+  /** Attempts on this client so far, and how many succeeded / failed (the client's metrics). */
+  readonly requests?: number;
+  readonly success?: number;
+  readonly failures?: number;
+  /** `rule/toxic` of each fault that selects this client. */
+  readonly faults?: string[];
 }
 
 export interface AdminAppOptions {
@@ -84,5 +93,9 @@ export function buildAdminApp(deps: RouterAdminDeps, options: AdminAppOptions = 
   metricsRoutes(app, deps.metrics);
   dtabRoutes(app, deps);
   dashboardRoutes(app, deps);
+  const faults = deps.faults;
+  // Its own plugin scope: Toxiproxy's error bodies and not-found answers, behind the admin guard above.
+  if (faults !== undefined)
+    void app.register(async (scope) => toxiproxyRoutes(scope, faults), { prefix: '/toxiproxy' });
   return app;
 }

@@ -164,6 +164,9 @@ export async function dispatch(rt: RouterRuntime, ex: Exchange, t: Target, host?
       pick.done(0, null);
       throw e;
     }
+    // With no live fault rule this is the whole cost of faults: one property read.
+    const faults = rt.faults;
+    if (faults?.active) upstream = faults.wrap(upstream, t.service, t.client.id, head);
     plan.timeoutMs = Number.isFinite(timeout) ? Math.max(1, timeout) : 0;
     plan.responseTimeoutMs = Number.isFinite(responseBy) ? Math.max(1, responseBy - performance.now()) : 0;
     const result = await attempt(upstream, plan);

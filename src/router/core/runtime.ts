@@ -7,7 +7,7 @@ import type { Deadline } from '../policy/deadline.js';
 import type { GrpcClassifier } from '../policy/grpc-classifier.js';
 import type { ResponseClassifier } from '../policy/response-classifier.js';
 import type { RetryBudget } from '../policy/retry-budget.js';
-import type { HeaderList, Protocol, RequestHead } from './exchange.js';
+import type { HeaderList, Protocol, RequestHead, Upstream } from './exchange.js';
 import type { Identifier } from './identifier.js';
 import type { LocalDtabReader } from './local-dtab-reader.js';
 import type { RouteCache } from './route-cache.js';
@@ -73,6 +73,18 @@ export interface GrpcSemantics {
   statusOfResponse(httpStatus: number, headers: HeaderList, trailers: HeaderList | null): number | 'no-status';
 }
 
+/**
+ * The router's fault rules as an attempt sees them (src/router/faults/): core asks only whether
+ * any rule is live, then lets the rules wrap the attempt's Upstream, so a fault is an upstream's
+ * behaviour and retries, requeues, failure accrual and per-client metrics judge it as one.
+ */
+export interface FaultInjector {
+  /** False while no rule can change a request: the one check an attempt pays then. */
+  readonly active: boolean;
+  /** `upstream` itself, or one applying the toxics rolled for this attempt of this request. */
+  wrap(upstream: Upstream, service: string, client: string, head: RequestHead): Upstream;
+}
+
 export interface RouterRuntime {
   readonly identify: Identifier;
   base(): BaseDtab | null;
@@ -86,4 +98,6 @@ export interface RouterRuntime {
   readonly requeueBudget: RetryBudget;
   /** Log lines and the access log; absent in tests that assemble a runtime by hand. */
   readonly events?: RouterEvents;
+  /** Fault rules set through the admin port's `/toxiproxy/` API; absent in hand-made runtimes. */
+  readonly faults?: FaultInjector;
 }
