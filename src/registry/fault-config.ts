@@ -7,8 +7,7 @@
  * What is stored is the normalised form (defaults filled in), which is exactly what pods receive.
  */
 import { ApiError } from '../chaos/api-error.js';
-import { MAX_TOXICS } from '../chaos/proxy.js';
-import { NAME_PATTERN, parseToxic, toxicJson } from '../chaos/toxics.js';
+import { MAX_TOXICS, NAME_PATTERN, parseToxic, ROUTER_TOXIC_TYPES, toxicJson } from '../chaos/toxics.js';
 import { createError } from '../errors.js';
 
 /** Ceilings of what the registry holds: per label, labels with faults, and one add's body. */
@@ -76,7 +75,7 @@ function parseToxics(raw: unknown, problems: string[]): Record<string, unknown>[
   const names = new Set<string>();
   raw.forEach((item, i) => {
     try {
-      const toxic = parseToxic(item);
+      const toxic = parseToxic(item, ROUTER_TOXIC_TYPES);
       if (names.has(toxic.name)) problems.push(`toxics[${i}]: the name ${toxic.name} appears twice`);
       names.add(toxic.name);
       toxics.push(toxicJson(toxic));

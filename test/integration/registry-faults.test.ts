@@ -59,7 +59,8 @@ const abort503 = {
   name: 'web-abort',
   listen: '/svc/web',
   upstream: '*',
-  toxics: [{ name: 'boom', type: 'abort', toxicity: 1, attributes: { status: 503 } }],
+  // On the request: the router answers 503 at once and the service never sees the request.
+  toxics: [{ name: 'boom', type: 'abort', stream: 'upstream', toxicity: 1, attributes: { status: 503 } }],
 };
 
 beforeAll(async () => {
@@ -104,14 +105,20 @@ describe('faults pushed by label', () => {
         {
           name: 'boom',
           type: 'abort',
-          stream: 'downstream',
+          stream: 'upstream',
           toxicity: 1,
           attributes: expect.objectContaining({ status: 503 }),
         },
       ]);
     }
     expect(await proxiesOf(b)).toEqual({});
-    for (const r of a) expect((await get(`${r.url}/`, { host: 'web' })).status).toBe(503);
+    const seen = web.seen.length;
+    for (const r of a) {
+      const answer = await get(`${r.url}/`, { host: 'web' });
+      expect(answer.status).toBe(503);
+      expect(answer.headers['l5d-fault']).toBe('web-abort/boom');
+    }
+    expect(web.seen.length).toBe(seen);
     expect((await get(`${b.url}/`, { host: 'web' })).status).toBe(200);
   });
 
@@ -126,6 +133,7 @@ describe('faults pushed by label', () => {
 
   it('a router that registers after the add gets the fault', async () => {
     const late = await startPeer('a', registry.url);
+    a.push(late);
     const proxies = await eventually(
       async () => ((await proxiesOf(late))['web-abort'] ? proxiesOf(late) : undefined),
       15_000,
@@ -133,7 +141,6 @@ describe('faults pushed by label', () => {
     );
     expect(proxies['web-abort'].toxics[0].name).toBe('boom');
     expect((await get(`${late.url}/`, { host: 'web' })).status).toBe(503);
-    a.push(late);
   });
 
   it('remove and clear take the faults away from every pod of the label', async () => {
