@@ -21,13 +21,14 @@ interface Fault {
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** `abort(status=503) 50% downstream`: a toxic in one short line. */
+/** `half: abort(status=503) 50% downstream`: a toxic in one short line (unset attributes left out). */
 function describeToxic(t: Toxic): string {
   const attributes = Object.entries(isObject(t.attributes) ? t.attributes : {})
+    .filter(([, v]) => v !== 0 && v !== '')
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(', ');
   const share = typeof t.toxicity === 'number' ? ` ${Math.round(t.toxicity * 100)}%` : '';
-  return `${t.type ?? '?'}(${attributes})${share} ${t.stream ?? ''}`.trim();
+  return `${t.name ?? '?'}: ${t.type ?? '?'}(${attributes})${share} ${t.stream ?? ''}`.trim();
 }
 
 export function faultsSection(): { root: HTMLElement; load: () => Promise<void> } {
