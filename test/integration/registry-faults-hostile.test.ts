@@ -81,6 +81,12 @@ describe('hostile fault configs', () => {
       expect(answer.status, `${path} ${body}`).toBe(400);
       expect(answer.text).toMatch(/SY_ERR_INVALID_FAULT|SY_ERR_INVALID_ARGUMENT|JSON/);
     }
+    const names = Array.from({ length: 65 }, (_, i) => `n${i}`).join(',');
+    for (const path of [`/registry/peers/a/faults/${names}/remove`, '/registry/peers/-a/faults/clear']) {
+      const answer = await post(path);
+      expect(answer.status, path).toBe(400);
+      expect(JSON.parse(answer.text).error).toBe('SY_ERR_INVALID_FAULT');
+    }
     const bad = await post('/registry/peers/a/faults/add', fault('f', [{ type: 'latency' }, { type: 'nope' }]));
     expect(JSON.parse(bad.text)).toEqual({
       error: 'SY_ERR_INVALID_FAULT',
