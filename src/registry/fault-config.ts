@@ -62,7 +62,7 @@ function parseHeader(raw: unknown, problems: string[]): string | undefined {
 
 /** Each toxic through the routers' own parser; a problem names the toxic by its place in the list. */
 function parseToxics(raw: unknown, problems: string[]): Record<string, unknown>[] {
-  if (raw === undefined) return [];
+  if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) {
     problems.push('toxics: must be a list of toxics');
     return [];
@@ -93,13 +93,14 @@ export function parseFaultConfig(raw: unknown): FaultConfig {
   const problems: string[] = [];
   const unknown = Object.keys(raw).filter((k) => !FIELDS.has(k));
   if (unknown.length > 0) problems.push(`${unknown.slice(0, 5).join(', ')}: unknown field`);
-  const { name, listen, upstream, enabled } = raw;
+  const { name, upstream, enabled } = raw;
+  const listen = raw.listen === undefined || raw.listen === '' ? '*' : raw.listen;
   if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
     problems.push('name: must be 1 to 64 letters, digits, "_", "-" or "."');
   }
   // As in Toxiproxy the upstream is required; the service (`listen`) defaults to any.
   for (const [key, value] of [
-    ['listen', listen ?? '*'],
+    ['listen', listen],
     ['upstream', upstream],
   ] as const) {
     if (typeof value !== 'string' || !PREFIX.test(value)) {
@@ -112,7 +113,7 @@ export function parseFaultConfig(raw: unknown): FaultConfig {
   if (problems.length > 0) throw invalid(problems);
   return {
     name: name as string,
-    listen: (listen as string | undefined) ?? '*',
+    listen: listen as string,
     upstream: upstream as string,
     ...(header === undefined ? {} : { header }),
     enabled: (enabled as boolean | undefined) ?? true,
