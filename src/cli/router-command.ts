@@ -143,7 +143,7 @@ export async function routerCommand(args: readonly string[], io: CliIo): Promise
     });
     routers.push(router);
     for (const other of loaded.routers.slice(1)) {
-      const sharedAdmin = { metrics: router.metrics, adminUrl: router.adminUrl };
+      const sharedAdmin = { metrics: router.metrics, adminUrl: router.adminUrl, faults: router.faults };
       routers.push(await startRouter(other, logger.child({ router: other.label }), { sharedAdmin }));
     }
   } catch (e) {

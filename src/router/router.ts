@@ -50,6 +50,8 @@ export interface RunningRouter {
   readonly url: string;
   readonly adminUrl: string;
   readonly metrics: MetricsRegistry;
+  /** The fault rules `/toxiproxy/` drives (shared by every router of the process). */
+  readonly faults: FaultTable;
   /** Starts the drain; resolves when it is over (grace period passed, in-flight requests done). */
   drain(reason: string): Promise<void>;
   /** Resolves with the reason when a drain, however started (/prestop, a signal), has ended. */
@@ -78,7 +80,12 @@ export interface RouterExtensions {
    * per process, as linkerd has, so they count in the first router's metrics (under their own
    * label) and bind no admin port of their own.
    */
-  readonly sharedAdmin?: { readonly metrics: MetricsRegistry; readonly adminUrl: string };
+  readonly sharedAdmin?: {
+    readonly metrics: MetricsRegistry;
+    readonly adminUrl: string;
+    /** The first router's fault rules: one `/toxiproxy/` per admin port, applied by every router. */
+    readonly faults?: FaultTable;
+  };
   /** The other routers of the process: the admin port is ready only when they all are. */
   readonly othersReady?: () => Readiness;
   /** Draws fault toxicity and jitter (tests pass a seeded one); Math.random otherwise. */
@@ -143,12 +150,14 @@ export async function startRouter(
   const accessLog =
     config.httpAccessLog === null ? null : new FileAccessLog(config.httpAccessLog, config.httpAccessLogFormat);
   const events = new RouterLog(logger, accessLog);
-  const faults = new FaultTable({
-    metrics,
-    log: logger,
-    router: config.label,
-    ...(extensions.faultRandom ? { random: extensions.faultRandom } : {}),
-  });
+  const faults =
+    shared?.faults ??
+    new FaultTable({
+      metrics,
+      log: logger,
+      router: config.label,
+      ...(extensions.faultRandom ? { random: extensions.faultRandom } : {}),
+    });
   const pools = new UpstreamPools();
   const fa = config.failureAccrual;
   const clients = new ClientCache(
@@ -386,6 +395,7 @@ export async function startRouter(
     url,
     adminUrl,
     metrics,
+    faults,
     drain,
     drained,
     readiness,

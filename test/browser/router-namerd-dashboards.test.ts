@@ -110,6 +110,22 @@ describe.skipIf(!hasChromium)('the router dashboard', () => {
     expect(await tab.page.locator('#endpoints-body').textContent()).toContain('alive');
   });
 
+  it('marks a client under injected faults, and unmarks it when the rule goes', async () => {
+    const rules = `${router.adminUrl}/toxiproxy/proxies`;
+    const rule = {
+      name: 'chaos',
+      upstream: '*',
+      toxics: [{ name: 'slow', type: 'latency', attributes: { latency: 1 } }],
+    };
+    expect((await fetch(rules, { method: 'POST', body: JSON.stringify(rule) })).status).toBe(201);
+    const marked = tab.page.locator('#endpoints-body .client.faulted .fault');
+    await expect.poll(() => marked.getAttribute('data-faults'), { timeout: 4000 }).toBe('chaos/slow');
+    expect(await marked.textContent()).toBe('faults: chaos/slow');
+    expect((await fetch(`${rules}/chaos`, { method: 'DELETE' })).status).toBe(204);
+    await expect.poll(() => tab.page.locator('#endpoints-body .faulted').count(), { timeout: 4000 }).toBe(0);
+    expect(tab.errors).toEqual([]);
+  });
+
   it('explains a path with the delegator', async () => {
     const { page } = tab;
     await page.fill('#delegate-path', '/svc/web');

@@ -119,6 +119,10 @@ describe("the router's admin port for the dashboard", () => {
         id: `/$/inet/127.0.0.1/${web.port}`,
         state: 'ready',
         endpoints: [expect.objectContaining({ key: `127.0.0.1:${web.port}`, outstanding: 0, state: 'alive' })],
+        // The client's attempts so far (its metrics), for per-client success rates.
+        requests: 1,
+        success: 1,
+        failures: 0,
       },
     ]);
     expect(clients[0].endpoints[0].latencyMs).toBeGreaterThan(0);

@@ -72,6 +72,8 @@ class FaultyAttempt implements UpstreamController, UpstreamHandler {
   /** Downstream: everything from the upstream is dropped (a timeout toxic). */
   #dropping = false;
   #bodySeen = 0;
+  /** Under slow_close: the latest chunk, held until the next one or the end. */
+  #held: Buffer | null = null;
   #request: UpstreamRequest;
   /** The request body as paced here (never the caller's own stream, which a retry sends again). */
   #paced: Readable | null = null;
@@ -184,7 +186,9 @@ class FaultyAttempt implements UpstreamController, UpstreamHandler {
     if (this.#done || this.#dropping) return;
     const abort = this.plan.abort;
     if (abort !== null) {
-      // A downstream abort: the request reached the upstream; its answer is replaced.
+      // A downstream abort: the request reached the upstream; its answer is replaced (and the
+      // error its cancelling raises, perhaps at once, is not passed on).
+      this.#dropping = true;
       this.#inner?.abort(new Error('fault abort'));
       this.#answer(abort);
       return;
@@ -208,18 +212,38 @@ class FaultyAttempt implements UpstreamController, UpstreamHandler {
         const part = data.subarray(at, at + piece);
         this.#enqueue(part.length / down.rate, () => this.outer.onData(part));
       }
-    } else if (data.length > 0) this.#enqueue(0, () => this.outer.onData(data));
+    } else if (data.length > 0) this.#deliver(data);
     if (cut) {
       this.#dropping = true;
       this.#inner?.abort(new Error('fault limit_data'));
       const error = new Error(`response cut after ${down.limit} bytes (fault limit_data)`);
-      this.#enqueue(0, () => this.#fail(error, 'sent'));
+      // Cut on a later turn: the bytes let through are flushed to the caller before its connection goes.
+      this.#enqueue(0, () => setImmediate(() => this.#fail(error, 'sent')));
     }
+  }
+
+  /**
+   * A chunk on its way to the caller. Under slow_close the latest chunk is held back until the
+   * next one (or the end) comes: a caller that knows the length sees the response complete at
+   * its last byte, so the last byte must wait with the end.
+   */
+  #deliver(data: Buffer): void {
+    if (this.plan.downstream.closeDelayMs <= 0) {
+      this.#enqueue(0, () => this.outer.onData(data));
+      return;
+    }
+    const held = this.#held;
+    this.#held = data;
+    if (held !== null) this.#enqueue(0, () => this.outer.onData(held));
   }
 
   onEnd(trailers: HeaderList | null): void {
     if (this.#done || this.#dropping) return;
-    this.#enqueue(0, () => this.#end(trailers), this.plan.downstream.closeDelayMs);
+    const delay = this.plan.downstream.closeDelayMs;
+    const held = this.#held;
+    this.#held = null;
+    if (held !== null) this.#enqueue(0, () => this.outer.onData(held), delay);
+    this.#enqueue(0, () => this.#end(trailers), held === null ? delay : 0);
   }
 
   onError(error: Error, failure: UpstreamFailure): void {

@@ -37,7 +37,11 @@ class PacedBody extends Transform {
     this.#seen += data.length;
     if (data.length > 0) this.push(data);
     const wait = rate > 0 ? data.length / rate : 0;
-    this.#after(wait, () => callback(cut ? new Error(`limit_data: request body cut after ${limit} bytes`) : null));
+    this.#after(wait, () => {
+      callback();
+      // The bytes let through leave first (the upstream's client writes them as they come); then the cut.
+      if (cut) setImmediate(() => this.destroy(new Error(`limit_data: request body cut after ${limit} bytes`)));
+    });
   }
 
   override _flush(callback: TransformCallback): void {

@@ -1,7 +1,7 @@
 /**
  * The router's admin page (as linkerd's): live requests/s, success rate and latency per router,
  * service and client from /admin/metrics.json each second; each client's endpoints with load,
- * EWMA and failure accrual (/admin/clients.json); the base dtab with namerd's version and
+ * EWMA and failure accrual, and the fault rules hitting it (/admin/clients.json); the base dtab with namerd's version and
  * staleness (/admin/dtab); the delegator (/delegator.json); the router's own recent answers
  * (/admin/errors.json).
  */
@@ -22,6 +22,10 @@ interface ClientInfo {
   state: string;
   failure?: string;
   endpoints: { key: string; outstanding: number; latencyMs: number; cost: number; state: string }[];
+  requests?: number;
+  success?: number;
+  /** `rule/toxic` of each fault rule that selects this client (docs/chaos.md). */
+  faults?: string[];
 }
 interface AnsweredError {
   time: string;
@@ -103,16 +107,26 @@ async function tickClients(): Promise<void> {
   fill(
     endpoints.body,
     ...clients.map((c) =>
-      table(
-        ['endpoint', 'in flight', 'EWMA', 'cost', 'failure accrual'],
-        c.endpoints.map((e) => [
-          h('code', {}, e.key),
-          e.outstanding,
-          fmt.ms(e.latencyMs),
-          Number.isFinite(e.cost) ? e.cost.toFixed(2) : '–',
-          h('span', { class: e.state === 'alive' ? 'ok' : 'bad' }, e.state),
-        ]),
-        `${c.id} (${c.state}${c.failure ? `: ${c.failure}` : ''})`,
+      h(
+        'div',
+        { class: c.faults ? 'client faulted' : 'client', 'data-client': c.id },
+        // A client under injected faults says so first: its failures are chaos, not an outage.
+        c.faults
+          ? h('p', { class: 'fault', 'data-faults': c.faults.join(' ') }, `faults: ${c.faults.join(', ')}`)
+          : null,
+        table(
+          ['endpoint', 'in flight', 'EWMA', 'cost', 'failure accrual'],
+          c.endpoints.map((e) => [
+            h('code', {}, e.key),
+            e.outstanding,
+            fmt.ms(e.latencyMs),
+            Number.isFinite(e.cost) ? e.cost.toFixed(2) : '–',
+            h('span', { class: e.state === 'alive' ? 'ok' : 'bad' }, e.state),
+          ]),
+          `${c.id} (${c.state}${c.failure ? `: ${c.failure}` : ''}${
+            c.requests ? `, ${fmt.pct((c.success ?? 0) / c.requests)} of ${c.requests} attempts ok` : ''
+          })`,
+        ),
       ),
     ),
   );
