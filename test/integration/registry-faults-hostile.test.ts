@@ -120,6 +120,21 @@ describe('hostile fault configs', () => {
     expect(JSON.parse(calls.at(-1)!.body)).toEqual([(await stored()).f0]);
   });
 
+  it('holds faults for at most 256 labels (413 past it); a label that has some may still change', async () => {
+    const labels = Array.from({ length: 255 }, (_, i) => `l${i}`);
+    for (const label of labels) {
+      expect((await post(`/registry/peers/${label}/faults/add`, fault('f'))).status).toBe(200);
+    }
+    const over = await post('/registry/peers/one-too-many/faults/add', fault('f'));
+    expect(over.status).toBe(413);
+    expect(JSON.parse(over.text).message).toContain('256 labels have faults already');
+    expect((await post('/registry/peers/l0/faults/add', fault('g'))).status).toBe(200);
+    const all = (await (await fetch(`${registry.url}/registry/peers/faults`)).json()) as Json;
+    expect(Object.keys(all)).toHaveLength(256);
+    expect(all['one-too-many']).toBeUndefined();
+    for (const label of labels) expect((await post(`/registry/peers/${label}/faults/clear`)).status).toBe(200);
+  });
+
   it('a pod that registers gets the label set in one request, after its registration is answered', async () => {
     const before = calls.length;
     const res = await fetch(`${registry.url}/registry/peers/add`, {

@@ -5,7 +5,7 @@
  * routers and not in `b`'s; an abort toxic at toxicity 1 makes requests through an `a` router
  * fail with its status while `b` still answers; remove and clear take it away; a router that
  * registers after the add gets it; a dead pod makes the push a 424 naming it while the others
- * took it; and a registry restarted on Redis still has the faults and gives them to a new router.
+ * took it; racing adds of one name leave every pod with the registry's version; and a registry restarted on Redis still has the faults and gives them to a new router.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -158,6 +158,21 @@ describe('faults pushed by label', () => {
     expect(cleared.status).toBe(200);
     for (const r of a) expect(await proxiesOf(r)).toEqual({});
     expect((await call(`${registry.url}/registry/peers/faults`)).json).toEqual({});
+  });
+
+  it('racing adds of one name leave every pod with the version the registry kept', async () => {
+    const versions = Array.from({ length: 8 }, (_, i) => ({
+      ...abort503,
+      name: 'racing',
+      toxics: [{ name: `v${i}`, type: 'latency', attributes: { latency: i + 1 } }],
+    }));
+    const answers = await Promise.all(
+      versions.map((v) => call(`${registry.url}/registry/peers/a/faults/add`, 'POST', v)),
+    );
+    expect(answers.map((x) => x.status)).toEqual(versions.map(() => 200));
+    const kept = (await call(`${registry.url}/registry/peers/a/faults`)).json.a.racing;
+    for (const r of a) expect((await proxiesOf(r)).racing.toxics).toEqual(kept.toxics);
+    expect((await call(`${registry.url}/registry/peers/a/faults/racing/remove`, 'POST')).status).toBe(200);
   });
 
   it('a dead pod makes the push a 424 naming it, while the others took the fault', async () => {
