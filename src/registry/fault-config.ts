@@ -32,8 +32,10 @@ export interface FaultConfig {
 
 const FIELDS = new Set(['name', 'listen', 'upstream', 'header', 'enabled', 'toxics']);
 /**
- * The routers' own rules for a rule's fields (they parse them again): a logical-name or bound-id
- * prefix (`/svc/web`, `/$/inet/127.0.0.1/7002`) or `*`; a header name, and a value of visible ASCII.
+ * The routers' own rules for a rule's fields: a logical-name or bound-id prefix (`/svc/web`,
+ * `/$/inet/127.0.0.1/7002`) or `*`; a header name, and a value of visible ASCII. The router's
+ * parser lives in src/router/faults/, which the registry may not import (the same layer), so
+ * they are restated here; test/integration/registry-faults-agree.test.ts keeps the two in step.
  */
 const PREFIX = /^(?:\*|\/[\x21-\x7e]{0,511})$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
