@@ -81,6 +81,8 @@ export const errorCodes = {
   SY_ERR_PEER_ADDRESS_REFUSED: { template: 'Peer address refused: %s', status: 403 },
   SY_ERR_INVALID_CONNECTIVITY_REPORT: { template: 'Invalid connectivity report: %s; nothing was stored', status: 400 },
   SY_ERR_CONNECTIVITY_FULL: { template: 'Connectivity matrix full: %s; nothing was stored', status: 413 },
+  SY_ERR_INVALID_FAULT: { template: 'Invalid fault: %s', status: 400 },
+  SY_ERR_FAULTS_FULL: { template: 'Too many faults: %s; nothing was stored', status: 413 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -15,6 +15,14 @@ export interface PodRef {
 
 export type FanoutAnswers = Record<string, Record<string, string>>;
 
+/** One call of a push; `absentOk` takes a 404 as done (deleting what the pod no longer has). */
+export interface PeerRequest {
+  readonly method: 'POST' | 'DELETE';
+  readonly path: string;
+  readonly body?: unknown;
+  readonly absentOk?: boolean;
+}
+
 export interface FanoutResult {
   readonly answers: FanoutAnswers;
   /** Pods that answered with an error status or not at all. */
@@ -52,7 +60,14 @@ export class PeerCaller {
     });
   }
 
-  async #one(pod: PodRef, method: 'GET' | 'POST', path: string, body: string | undefined, timeoutMs: number) {
+  async #one(
+    pod: PodRef,
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body: string | undefined,
+    timeoutMs: number,
+    absentOk = false,
+  ) {
     try {
       const res = await request(`${pod.url}${path}`, {
         method,
@@ -62,7 +77,9 @@ export class PeerCaller {
         ...(body === undefined ? {} : { body }),
       });
       const text = await res.body.text();
-      if (res.statusCode >= 200 && res.statusCode < 300) return { answer: 'ok', reached: true };
+      if ((res.statusCode >= 200 && res.statusCode < 300) || (absentOk && res.statusCode === 404)) {
+        return { answer: 'ok', reached: true };
+      }
       return { answer: `error: ${res.statusCode} ${text.trim().slice(0, 300)}`, reached: true };
     } catch (e) {
       const error = e as Error & { code?: string };
@@ -71,14 +88,27 @@ export class PeerCaller {
     }
   }
 
-  /** Sends the same request to every pod concurrently. */
-  async fanout(pods: readonly PodRef[], path: string, body?: unknown): Promise<FanoutResult> {
-    const text = body === undefined ? undefined : JSON.stringify(body);
+  /** Sends the same POST to every pod concurrently. */
+  fanout(pods: readonly PodRef[], path: string, body?: unknown): Promise<FanoutResult> {
+    return this.fanoutRequests(pods, [{ method: 'POST', path, ...(body === undefined ? {} : { body }) }]);
+  }
+
+  /** The requests in order to each pod, all pods concurrently; a pod's answer is its first failure. */
+  async fanoutRequests(pods: readonly PodRef[], requests: readonly PeerRequest[]): Promise<FanoutResult> {
+    const texts = requests.map((r) => (r.body === undefined ? undefined : JSON.stringify(r.body)));
+    const sequence = async (pod: PodRef) => {
+      let outcome = { answer: 'ok', reached: true };
+      for (const [i, r] of requests.entries()) {
+        outcome = await this.#one(pod, r.method, r.path, texts[i], this.#timeoutMs, r.absentOk);
+        if (outcome.answer !== 'ok') break;
+      }
+      return outcome;
+    };
     // Labels such as `constructor` are valid: the maps have no prototype to reach through.
     const answers = Object.create(null) as FanoutAnswers;
     const failed: PodRef[] = [];
     const unreachable: PodRef[] = [];
-    const outcomes = await Promise.all(pods.map((pod) => this.#one(pod, 'POST', path, text, this.#timeoutMs)));
+    const outcomes = await Promise.all(pods.map(sequence));
     pods.forEach((pod, i) => {
       const { answer, reached } = outcomes[i]!;
       (answers[pod.label] ??= Object.create(null) as Record<string, string>)[pod.address] = answer;

@@ -45,7 +45,7 @@ export interface Peers {
   podEpochs: Record<string, PodEpoch[]>;
 }
 
-const LABEL = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,252}$/;
+export const LABEL = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,252}$/;
 const ADDRESS = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/;
 
 function optional(raw: Record<string, unknown>, key: string, fallback: string, problems: string[]): string {

@@ -1,7 +1,7 @@
 /**
  * The registry's Redis store: one hash per section (`switchyard:registry:peers`, …), a field per
  * label, pod locker or setting, so a registry restarted against the same Redis finds its peers,
- * epochs, targets and lockers again. The only module of the registry that imports the Redis
+ * epochs, targets, fault configs and lockers again. The only module of the registry that imports the Redis
  * client. Like the dtab store it fails fast while Redis is down (SY_ERR_REGISTRY_STORE_UNAVAILABLE,
  * 503) instead of queueing: peers repeat their reminders and snapshots anyway.
  */

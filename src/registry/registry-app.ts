@@ -12,6 +12,7 @@ import { renderNativePrometheus } from '../telemetry/native-prometheus.js';
 import { registerProcessMetrics } from '../telemetry/process-metrics.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/prometheus.js';
 import { serveDashboard } from '../ui/serve-ui.js';
+import { registerFaultMetrics } from './fault-metrics.js';
 import type { Registry } from './registry.js';
 import { registerRegistryRoutes } from './registry-routes.js';
 
@@ -44,7 +45,10 @@ export function buildRegistryApp(options: RegistryAppOptions): FastifyInstance {
   return app;
 }
 
-/** Totals only: labels and pod addresses are chosen by callers, so they never become series. */
+/**
+ * Totals only: labels and pod addresses are chosen by callers, so they never become series —
+ * except the faults per label, whose labels are few by construction (fault-metrics.ts).
+ */
 function registryMetrics(app: FastifyInstance, registry: Registry): void {
   const metrics = new MetricsRegistry();
   const stopProcess = registerProcessMetrics(metrics);
@@ -61,12 +65,14 @@ function registryMetrics(app: FastifyInstance, registry: Registry): void {
   metrics.gauge('registry:peers', {}, peers);
   metrics.gauge('registry:targets', {}, () => count(registry.targets()));
   metrics.gauge('registry:lockers', {}, () => count(registry.lockers()));
+  const stopFaults = registerFaultMetrics(metrics, registry.faults);
   app.get('/metrics', async (_req, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(renderNativePrometheus(metrics)));
   app.get('/admin/metrics.json', async (_req, reply) =>
     reply.type('application/json; charset=utf-8').send(`${JSON.stringify(metrics.toJSON())}\n`),
   );
   app.addHook('onClose', async () => {
     stopProcess();
+    stopFaults();
     metrics.close();
   });
 }

@@ -10,6 +10,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createError, SwitchyardError } from '../errors.js';
 import { registerConnectivityRoutes } from './connectivity-routes.js';
+import { pushFaultsAfterAnswer, registerFaultRoutes } from './fault-routes.js';
 import { LABEL_LOCKER } from './locker.js';
 import type { FanoutAnswers } from './peer-caller.js';
 import { parseHeaderList, type Registry } from './registry.js';
@@ -60,10 +61,22 @@ export function registerRegistryRoutes(app: FastifyInstance, deps: RegistryRoute
   // === peers and epochs
   // The socket's address, not X-Forwarded-For: a registration is believed only about its sender.
   const source = (req: Request) => req.socket.remoteAddress ?? '';
-  post('/registry/peers/add', (req) => registry.addPeer(body(req.body, 'reject'), source(req)));
-  post('/registry/peers/:label/remember', (req) =>
-    registry.rememberPeer(req.params.label!, body(req.body, 'reject'), source(req)),
-  );
+  // A pod that joins, or comes back after pushes missed it, then gets its label's faults.
+  post('/registry/peers/add', async (req, reply) => {
+    const raw = body(req.body, 'reject');
+    const data = await registry.addPeer(raw, source(req));
+    const peer = raw as { name: string; address: string };
+    pushFaultsAfterAnswer(reply, registry, peer.name, peer.address);
+    return data;
+  });
+  post('/registry/peers/:label/remember', async (req, reply) => {
+    const raw = body(req.body, 'reject');
+    const address = (raw as { address?: unknown } | null)?.address;
+    const back = typeof address === 'string' && !registry.isLive(req.params.label!, address);
+    const answer = await registry.rememberPeer(req.params.label!, raw, source(req));
+    if (back) pushFaultsAfterAnswer(reply, registry, req.params.label!, address);
+    return answer;
+  });
   const remove = handle(async (req) => {
     await registry.removePeer(req.params.label!, req.params.address!);
     return { removed: req.params.address };
@@ -154,6 +167,9 @@ export function registerRegistryRoutes(app: FastifyInstance, deps: RegistryRoute
   );
   // Who reaches whom (docs/connectivity.md), and Goldpinger's metrics on the host's /metrics.
   registerConnectivityRoutes(app, registry);
+  // === fault configs, pushed to the /toxiproxy/ API of every live pod of the label
+  registerFaultRoutes(app, registry, { handle, body, pushed });
+
   get('/registry/peers/client/results', () => registry.clientResults());
   get('/registry/peers/:label/client/results', (req) => registry.clientResults(req.params.label));
 }

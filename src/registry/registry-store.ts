@@ -1,13 +1,13 @@
 /**
  * Where the registry keeps what must survive its restart: peers with their epochs, the targets
- * configured per label, the tracked headers, and the lockers. The registry works on its own
+ * and fault configs per label, the tracked headers, and the lockers. The registry works on its own
  * in-memory copy and writes every change through, one small JSON value per key, so a store is
- * four string maps. Memory (the default) keeps them for the life of the process; Redis
+ * a few string maps. Memory (the default) keeps them for the life of the process; Redis
  * (redis-registry-store.ts, the only module here that talks to Redis) keeps them for good.
  */
-export type RegistrySection = 'peers' | 'targets' | 'lockers' | 'settings';
+export type RegistrySection = 'peers' | 'targets' | 'lockers' | 'settings' | 'faults';
 
-export const REGISTRY_SECTIONS: readonly RegistrySection[] = ['peers', 'targets', 'lockers', 'settings'];
+export const REGISTRY_SECTIONS: readonly RegistrySection[] = ['peers', 'targets', 'lockers', 'settings', 'faults'];
 
 export type RegistrySnapshot = ReadonlyMap<RegistrySection, ReadonlyMap<string, string>>;
 

@@ -11,9 +11,10 @@ import type { Logger } from '../telemetry/logger.js';
 import { type MergedClientResults, mergeClientResults } from './client-results-merge.js';
 import { ConnectivityMatrix, type ReportAnswer } from './connectivity-matrix.js';
 import { parseConnectivityReport } from './connectivity-report.js';
+import { FaultBook } from './fault-book.js';
 import { type InstanceLocker, type LockerLimits, type LockerNode, Lockers } from './locker.js';
 import { PeerAddressCheck } from './peer-address.js';
-import { type FanoutAnswers, PeerCaller, type PodRef } from './peer-caller.js';
+import { type FanoutAnswers, PeerCaller, type PeerRequest, type PodRef } from './peer-caller.js';
 import { type Peers, PeerTable, parsePeer } from './peer-table.js';
 import { MemoryRegistryStore, type RegistryStore } from './registry-store.js';
 
@@ -83,6 +84,8 @@ export class Registry {
   #track: string[] = [];
   /** Who reaches whom, as the pods report it (connectivity-matrix.ts); rows of registered pods only. */
   readonly connectivity: ConnectivityMatrix;
+  /** Fault configs per label, pushed to pods' /toxiproxy/ API like targets (fault-book.ts). */
+  readonly faults: FaultBook;
 
   private constructor(options: RegistryOptions) {
     this.#store = options.store ?? new MemoryRegistryStore();
@@ -103,6 +106,15 @@ export class Registry {
       () => this.#peers.labels(),
       options.now,
     );
+    this.faults = new FaultBook({
+      store: this.#store,
+      logger: this.#logger,
+      push: (labels, requests, address) =>
+        this.#send(
+          this.#live(labels).filter((pod) => address === undefined || pod.address === address),
+          requests,
+        ),
+    });
   }
 
   /** Opens a registry on a store, restoring whatever the store holds. */
@@ -117,6 +129,7 @@ export class Registry {
     for (const [label, json] of saved.get('targets') ?? []) {
       registry.#targets.set(label, new Map(Object.entries(JSON.parse(json) as Record<string, unknown>)));
     }
+    registry.faults.load(saved.get('faults'));
     const track = saved.get('settings')?.get('trackHeaders');
     if (track !== undefined) registry.#track = JSON.parse(track) as string[];
     return registry;
@@ -253,11 +266,20 @@ export class Registry {
     );
   }
 
-  async #push(labels: readonly string[], path: string, body?: unknown): Promise<FanoutAnswers> {
-    const { answers, unreachable } = await this.#caller.fanout(this.#live(labels), path, body);
+  /** Whether pushes reach this pod now (a pod that comes back gets its label's faults again). */
+  isLive(label: string, address: string): boolean {
+    return this.#live([label]).some((pod) => pod.address === address);
+  }
+
+  #push(labels: readonly string[], path: string, body?: unknown): Promise<FanoutAnswers> {
+    return this.#send(this.#live(labels), [{ method: 'POST', path, ...(body === undefined ? {} : { body }) }]);
+  }
+
+  async #send(pods: readonly PodRef[], requests: readonly PeerRequest[]): Promise<FanoutAnswers> {
+    const { answers, unreachable } = await this.#caller.fanoutRequests(pods, requests);
     for (const pod of unreachable) {
       this.#logger?.warn(
-        { label: pod.label, address: pod.address, path },
+        { label: pod.label, address: pod.address, path: requests[0]?.path },
         'peer unreachable; skipped until it reminds',
       );
       this.#peers.setHealthy(pod.label, pod.address, false);

@@ -9,6 +9,7 @@
 import { RollingChart } from './chart.js';
 import { type ConnectivityJson, renderConnectivity } from './connectivity-view.js';
 import { every, fetchJson, fill, guarded, h, page, section, statusLine, table } from './dom.js';
+import { faultsSection } from './registry-faults.js';
 
 interface PodEpoch {
   epoch: number;
@@ -80,6 +81,8 @@ async function loadPeers(): Promise<void> {
 const targets = section('Traffic targets', 'targets');
 const lockers = section('Lockers', 'lockers');
 main.append(targets.root, lockers.root);
+const faults = faultsSection();
+main.append(faults.root);
 async function loadTargets(): Promise<void> {
   const all = await fetchJson<Json>('/registry/peers/targets');
   const rows = entries(all).flatMap(([label, byName]) =>
@@ -189,5 +192,6 @@ const guard = (what: string, f: () => Promise<void>) => guarded(status, what, f)
 every(2000, guard('peers', loadPeers));
 every(2000, guard('targets', loadTargets));
 every(2000, guard('lockers', loadLockers));
+every(2000, guard('faults', faults.load));
 every(1000, guard('results', loadResults));
 every(2000, guard('connectivity', loadConnectivity));
