@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createError, SwitchyardError } from '../errors.js';
+import { servePage } from '../ui/serve-ui.js';
 import { registerConnectivityRoutes } from './connectivity-routes.js';
 import { pushFaultsAfterAnswer, registerFaultRoutes } from './fault-routes.js';
 import { LABEL_LOCKER } from './locker.js';
@@ -57,6 +58,9 @@ export function registerRegistryRoutes(app: FastifyInstance, deps: RegistryRoute
   const { registry } = deps;
   const post = (path: string, run: (request: Request, reply: FastifyReply) => unknown) => app.post(path, handle(run));
   const get = (path: string, run: (request: Request, reply: FastifyReply) => unknown) => app.get(path, handle(run));
+  // The registry's page wherever a registry is mounted: `/` of switchyard registry, `/registry` of
+  // a router's admin port too (its bundles are on the host's /ui/; the page reads absolute paths).
+  servePage(app, 'registry', '/registry');
 
   // === peers and epochs
   // The socket's address, not X-Forwarded-For: a registration is believed only about its sender.

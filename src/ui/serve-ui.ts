@@ -55,10 +55,12 @@ function shell(page: DashboardPage): string {
 `;
 }
 
-/** Registers `GET /` (the page) and `GET /ui/:file` (its bundles) on an admin app. */
-export function serveDashboard(app: FastifyInstance, page: DashboardPage): void {
-  const cache = new Map<string, Buffer>();
-  app.get('/', async (_request, reply) =>
+/**
+ * Registers a page's HTML shell at `path`. A second page on one admin port (the registry's
+ * `/registry` on a router's) needs only this: the bundles come from the `/ui/` the first page serves.
+ */
+export function servePage(app: FastifyInstance, page: DashboardPage, path: string): void {
+  app.get(path, async (_request, reply) =>
     reply
       .header('content-security-policy', CSP)
       .header('x-content-type-options', 'nosniff')
@@ -66,6 +68,12 @@ export function serveDashboard(app: FastifyInstance, page: DashboardPage): void 
       .type('text/html; charset=utf-8')
       .send(shell(page)),
   );
+}
+
+/** Registers `GET /` (the page) and `GET /ui/:file` (its bundles) on an admin app. */
+export function serveDashboard(app: FastifyInstance, page: DashboardPage): void {
+  const cache = new Map<string, Buffer>();
+  servePage(app, page, '/');
   app.get('/ui/:file', async (request, reply) => {
     const { file } = request.params as { file: string };
     const type = Object.hasOwn(FILES, file) ? FILES[file] : undefined;

@@ -6,6 +6,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchBrowser, openPage } from '../helpers/browser.js';
+import { startRouterOnDtab } from '../helpers/router-harness.js';
 import { startRole, stopAll } from '../helpers/switchyard-process.js';
 
 const HOSTILE = 'x-canary: <img src=x onerror="window.__owned=1">';
@@ -46,5 +47,26 @@ describe.skipIf(!hasChromium)('the registry page lists faults by label', () => {
     await fetch(`${registry.url}/registry/peers/canary/faults/slow-canary/remove`, { method: 'POST' });
     await expect.poll(() => faults.textContent(), { timeout: 10_000 }).toContain('No faults.');
     expect(tab.errors).toEqual([]);
+  }, 45_000);
+
+  it('is served at /registry of a router admin port too (the registry the router hosts)', async () => {
+    const router = await startRouterOnDtab('/svc => /$/inet/127.0.0.1/1');
+    try {
+      const added = await fetch(`${router.adminUrl}/registry/peers/canary/faults/add`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'on-the-router', listen: '*', upstream: '*', toxics: [] }),
+      });
+      expect(added.status).toBe(200);
+      browser ??= await launchBrowser();
+      const tab = await openPage(browser, `${router.adminUrl}/registry`);
+      await expect
+        .poll(() => tab.page.locator('#faults-body').textContent(), { timeout: 10_000 })
+        .toContain('on-the-router');
+      expect(await tab.page.title()).toBe('switchyard registry');
+      expect(tab.errors).toEqual([]);
+    } finally {
+      await router.stop();
+    }
   }, 45_000);
 });
