@@ -8,6 +8,7 @@
  * the parser collects every problem, each with both renderings, and each caller picks its own.
  */
 import { ApiError, badBody } from './api-error.js';
+import { tooManyToxics, toxicExists } from './toxic-list.js';
 import { MAX_TOXICS, NAME_PATTERN, parseToxic, ROUTER_TOXIC_TYPES, type Toxic, toxicJson } from './toxics.js';
 
 /** `*`, or a path prefix: `/svc/web`, `/#/io.l5d.fs/gen`, `/$/inet/127.0.0.1/7002`. */
@@ -120,8 +121,7 @@ function parseToxics(raw: unknown, problems: RuleProblem[]): Toxic[] {
     return [];
   }
   if (raw.length > MAX_TOXICS) {
-    const error = badBody(`a proxy has at most ${MAX_TOXICS} toxics`);
-    problems.push(problem('toxics', `at most ${MAX_TOXICS}, got ${raw.length}`, error));
+    problems.push(problem('toxics', `at most ${MAX_TOXICS}, got ${raw.length}`, tooManyToxics()));
     return [];
   }
   const toxics: Toxic[] = [];
@@ -129,8 +129,7 @@ function parseToxics(raw: unknown, problems: RuleProblem[]): Toxic[] {
     try {
       const toxic = parseToxic(item, ROUTER_TOXIC_TYPES);
       if (toxics.some((t) => t.name === toxic.name)) {
-        const error = new ApiError('toxic already exists', 409);
-        problems.push(problem(`toxics[${i}]`, `the name ${toxic.name} appears twice`, error));
+        problems.push(problem(`toxics[${i}]`, `the name ${toxic.name} appears twice`, toxicExists()));
       } else toxics.push(toxic);
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;

@@ -7,7 +7,6 @@
  * parsed whole from its JSON before anything is stored.
  */
 import type { ToxiproxyProxy } from '../../chaos/api.js';
-import { ApiError, badBody, toxicNotFound } from '../../chaos/api-error.js';
 import {
   type HeaderSelector,
   parseRuleSpec,
@@ -16,7 +15,8 @@ import {
   type RuleSpec,
   ruleJson,
 } from '../../chaos/fault-rule-spec.js';
-import { MAX_TOXICS, type Stream, type Toxic } from '../../chaos/toxics.js';
+import { ToxicList } from '../../chaos/toxic-list.js';
+import type { Stream, Toxic } from '../../chaos/toxics.js';
 import type { HeaderList } from '../core/exchange.js';
 
 /** A rule's fields from JSON, or Toxiproxy's answer to the first problem; `current` fills what is left out. */
@@ -46,7 +46,7 @@ export class FaultRule implements ToxiproxyProxy {
   upstream: string;
   header: HeaderSelector | null;
   enabled: boolean;
-  #toxics: Toxic[];
+  readonly #toxics: ToxicList;
 
   constructor(spec: RuleSpec) {
     this.name = spec.name;
@@ -54,16 +54,16 @@ export class FaultRule implements ToxiproxyProxy {
     this.upstream = spec.upstream;
     this.header = spec.header;
     this.enabled = spec.enabled;
-    this.#toxics = [...spec.toxics];
+    this.#toxics = new ToxicList(spec.toxics);
   }
 
   /** Whether the rule can change any request (a rule with no toxics, enabled, changes nothing). */
   get live(): boolean {
-    return !this.enabled || this.#toxics.length > 0;
+    return !this.enabled || this.#toxics.all.length > 0;
   }
 
   get allToxics(): readonly Toxic[] {
-    return this.#toxics;
+    return this.#toxics.all;
   }
 
   matches(service: string, client: string, headers: HeaderList): boolean {
@@ -85,35 +85,27 @@ export class FaultRule implements ToxiproxyProxy {
   }
 
   toxics(stream: Stream): readonly Toxic[] {
-    return this.#toxics.filter((t) => t.stream === stream);
+    return this.#toxics.of(stream);
   }
 
   toxic(name: string): Toxic {
-    const found = this.#toxics.find((t) => t.name === name);
-    if (found === undefined) throw toxicNotFound();
-    return found;
+    return this.#toxics.get(name);
   }
 
   addToxic(toxic: Toxic): void {
-    if (this.#toxics.some((t) => t.name === toxic.name)) throw new ApiError('toxic already exists', 409);
-    if (this.#toxics.length >= MAX_TOXICS) throw badBody(`a proxy has at most ${MAX_TOXICS} toxics`);
-    this.#toxics = [...this.#toxics, toxic];
+    this.#toxics.add(toxic);
   }
 
   removeToxic(name: string): Toxic {
-    const toxic = this.toxic(name);
-    this.#toxics = this.#toxics.filter((t) => t !== toxic);
-    return toxic;
+    return this.#toxics.remove(name);
   }
 
-  resetToxics(): Toxic[] {
-    const gone = this.#toxics;
-    this.#toxics = [];
-    return gone;
+  resetToxics(): readonly Toxic[] {
+    return this.#toxics.clear();
   }
 
   toJSON(): RuleJson {
     const { name, listen, upstream, header, enabled } = this;
-    return ruleJson({ name, listen, upstream, header, enabled, toxics: this.#toxics });
+    return ruleJson({ name, listen, upstream, header, enabled, toxics: this.#toxics.all });
   }
 }
