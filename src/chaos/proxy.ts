@@ -6,17 +6,18 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { Counter } from '../telemetry/counter.js';
 import type { MetricsRegistry } from '../telemetry/metrics.js';
-import { ApiError, badBody, toxicNotFound } from './api-error.js';
+import { ApiError } from './api-error.js';
 import { Link, type LinkHost } from './link.js';
 import type { HostPort } from './loopback.js';
-import { MAX_TOXICS, type Stream, type Toxic, toxicJson, updateToxic } from './toxics.js';
+import { ToxicList } from './toxic-list.js';
+import { type Stream, type Toxic, toxicJson, updateToxic } from './toxics.js';
 
 /** At most this many connections at once per proxy (and MAX_TOXICS toxics). */
 export const MAX_LINKS = 1000;
 
 export class ToxicProxy implements LinkHost {
   readonly #links = new Set<Link>();
-  #toxics: Toxic[] = [];
+  readonly #toxics = new ToxicList();
   #server: Server | null = null;
   /** The address bound, `127.0.0.1:41235` once a port 0 is chosen. */
   #listenText: string;
@@ -37,7 +38,7 @@ export class ToxicProxy implements LinkHost {
     };
     this.#connections = metrics.counter('toxiproxy:connections', { proxy: name });
     metrics.gauge('toxiproxy:open_connections', { proxy: name }, () => this.#links.size);
-    metrics.gauge('toxiproxy:toxics', { proxy: name }, () => this.#toxics.length);
+    metrics.gauge('toxiproxy:toxics', { proxy: name }, () => this.#toxics.all.length);
   }
 
   get enabled(): boolean {
@@ -87,19 +88,15 @@ export class ToxicProxy implements LinkHost {
   }
 
   toxics(stream: Stream): readonly Toxic[] {
-    return this.#toxics.filter((t) => t.stream === stream);
+    return this.#toxics.of(stream);
   }
 
   toxic(name: string): Toxic {
-    const found = this.#toxics.find((t) => t.name === name);
-    if (found === undefined) throw toxicNotFound();
-    return found;
+    return this.#toxics.get(name);
   }
 
   addToxic(toxic: Toxic): void {
-    if (this.#toxics.some((t) => t.name === toxic.name)) throw new ApiError('toxic already exists', 409);
-    if (this.#toxics.length >= MAX_TOXICS) throw badBody(`a proxy has at most ${MAX_TOXICS} toxics`);
-    this.#toxics = [...this.#toxics, toxic];
+    this.#toxics.add(toxic);
     for (const link of this.#links) link.refresh();
   }
 
@@ -112,14 +109,13 @@ export class ToxicProxy implements LinkHost {
   }
 
   removeToxic(name: string): Toxic {
-    const toxic = this.toxic(name);
-    this.#toxics = this.#toxics.filter((t) => t !== toxic);
+    const toxic = this.#toxics.remove(name);
     for (const link of this.#links) link.refresh();
     return toxic;
   }
 
   resetToxics(): void {
-    this.#toxics = [];
+    this.#toxics.clear();
     for (const link of this.#links) link.refresh();
   }
 
@@ -134,7 +130,7 @@ export class ToxicProxy implements LinkHost {
       listen: this.#listenText,
       upstream: this.upstream.text,
       enabled: this.enabled,
-      toxics: this.#toxics.map(toxicJson),
+      toxics: this.#toxics.all.map(toxicJson),
     };
   }
 }

@@ -1,12 +1,16 @@
 /**
  * The registry's check of a fault config and a router's agree (fast-check, against a real router
  * process): a config the registry accepts is one every router takes — else each push would be a
- * 424 — and one a router refuses is one the registry refuses before storing it. Configs are built
- * from valid and invalid parts of every field the two check; the registry also refuses unknown
- * fields, which a router ignores, so none are generated here.
+ * 424 — and one a router refuses is one the registry refuses before storing it. Both parse with
+ * the one rule parser (src/chaos/fault-rule-spec.ts); this shows it end to end, over the router's
+ * populate route: a refusal is that parser's first problem as the router's 400/409, and the
+ * registry's message lists every problem it found. Configs are built from valid and invalid parts
+ * of every field; the registry also refuses unknown fields, which a router ignores, so none are
+ * generated here.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRuleSpec } from '../../src/chaos/fault-rule-spec.js';
 import { SwitchyardError } from '../../src/errors.js';
 import { parseFaultConfig } from '../../src/registry/fault-config.js';
 import { type DtabRouterProcess, startRouterOnDtab } from '../helpers/router-harness.js';
@@ -69,39 +73,50 @@ const config = fc.record(
   { requiredKeys: ['name', 'upstream'] },
 );
 
-function registryAccepts(raw: unknown): boolean {
+/** The registry's SY_ERR_INVALID_FAULT message, or null when it accepts the config. */
+function registryRefusal(raw: unknown): string | null {
   try {
     parseFaultConfig(raw);
-    return true;
+    return null;
   } catch (e) {
     expect(e).toBeInstanceOf(SwitchyardError);
-    return false;
+    return (e as Error).message;
   }
 }
 
-async function routerAccepts(raw: Record<string, unknown>): Promise<boolean> {
+/** The router's Toxiproxy error body, or null when it took the config. */
+async function routerRefusal(raw: Record<string, unknown>): Promise<{ error: string; status: number } | null> {
   const res = await fetch(`${router.adminUrl}/toxiproxy/populate`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify([raw]),
   });
-  await res.text();
+  const body = (await res.json()) as { error: string; status: number };
   if (res.status >= 500) throw new Error(`router answered ${res.status}`);
   if (res.status < 300 && typeof raw.name === 'string') {
     await fetch(`${router.adminUrl}/toxiproxy/proxies/${encodeURIComponent(raw.name)}`, { method: 'DELETE' });
   }
-  return res.status < 300;
+  return res.status < 300 ? null : body;
 }
 
 describe('the registry and a router agree on fault configs', () => {
-  it('accepts exactly what a router takes', async () => {
+  it("accepts exactly what a router takes; both refuse with the one parser's problems", async () => {
     let accepted = 0;
     await fc.assert(
       fc.asyncProperty(config, async (raw) => {
-        const registry = registryAccepts(raw);
-        const routerSays = await routerAccepts(raw);
-        expect({ raw, registry }).toEqual({ raw, registry: routerSays });
-        if (registry) accepted++;
+        const registry = registryRefusal(raw);
+        const routerSays = await routerRefusal(raw);
+        expect({ raw, registry: registry === null }).toEqual({ raw, registry: routerSays === null });
+        if (registry === null || routerSays === null) {
+          accepted++;
+          return;
+        }
+        const parsed = parseRuleSpec(raw);
+        if (!('problems' in parsed)) throw new Error(`the parser took ${JSON.stringify(raw)}`);
+        const first = parsed.problems[0]!.error;
+        // Populate names the entry: "… at proxy 1".
+        expect(routerSays).toEqual({ error: `${first.message} at proxy 1`, status: first.status });
+        for (const p of parsed.problems) expect(registry).toContain(`${p.field}: ${p.detail}`);
       }),
       { numRuns: 300, seed: 20261206 },
     );

@@ -54,6 +54,16 @@ describe('parseFaultConfig', () => {
     expect(config).toMatchObject({ listen: '/svc/web', header: 'x-canary: 1', enabled: false, toxics: [] });
   });
 
+  it('stores the form a router prints: header lower-cased and trimmed, trailing slashes dropped', () => {
+    const config = parseFaultConfig({
+      name: 'f',
+      listen: '/svc/web//',
+      upstream: '/$/inet/127.0.0.1/7002/',
+      header: ' X-Canary :  1 ',
+    });
+    expect(config).toMatchObject({ listen: '/svc/web', upstream: '/$/inet/127.0.0.1/7002', header: 'x-canary: 1' });
+  });
+
   it('lists every problem, a toxic by its place', () => {
     const message = problem({
       name: 'bad name!',

@@ -2,106 +2,28 @@
  * One fault rule of the router, a "proxy" in Toxiproxy's API: which requests it selects (the
  * service as the router names it, the client it is bound to, optionally a header) and the
  * toxics it applies to them. `listen` holds the service prefix and `upstream` the client prefix,
- * so Toxiproxy's clients create rules unchanged. A rule is parsed whole from its JSON before
- * anything is stored.
+ * so Toxiproxy's clients create rules unchanged. What a valid rule is lives in
+ * src/chaos/fault-rule-spec.ts (the registry checks the configs it pushes with it too); a rule is
+ * parsed whole from its JSON before anything is stored.
  */
 import type { ToxiproxyProxy } from '../../chaos/api.js';
-import { ApiError, badBody, toxicNotFound } from '../../chaos/api-error.js';
 import {
-  MAX_TOXICS,
-  NAME_PATTERN,
-  parseToxic,
-  ROUTER_TOXIC_TYPES,
-  type Stream,
-  type Toxic,
-  toxicJson,
-} from '../../chaos/toxics.js';
+  type HeaderSelector,
+  parseRuleSpec,
+  type RuleFields,
+  type RuleJson,
+  type RuleSpec,
+  ruleJson,
+} from '../../chaos/fault-rule-spec.js';
+import { ToxicList } from '../../chaos/toxic-list.js';
+import type { Stream, Toxic } from '../../chaos/toxics.js';
 import type { HeaderList } from '../core/exchange.js';
 
-/** `*`, or a path prefix: `/svc/web`, `/#/io.l5d.fs/gen`, `/$/inet/127.0.0.1/7002`. */
-const PREFIX = /^\/[\x21-\x7e]{0,511}$/;
-/** An HTTP header name (RFC 9110 token), lower-cased for matching. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
-/** A header value: visible ASCII and inner spaces, as matched after trimming. */
-const HEADER_VALUE = /^[\x21-\x7e]([\x20-\x7e]{0,1022}[\x21-\x7e])?$/;
-
-export interface HeaderSelector {
-  /** Lower case. */
-  readonly name: string;
-  /** Exact value (after trimming); undefined: any value. */
-  readonly value: string | undefined;
-  readonly text: string;
-}
-
-export interface RuleSpec {
-  readonly name: string;
-  /** The service prefix, or `*`. */
-  readonly listen: string;
-  /** The client (bound id) prefix, or `*`. */
-  readonly upstream: string;
-  readonly header: HeaderSelector | null;
-  readonly enabled: boolean;
-  /** Toxics given with the rule (an extension of Toxiproxy's create and populate). */
-  readonly toxics: readonly Toxic[];
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function prefix(key: 'listen' | 'upstream', raw: unknown): string {
-  if (typeof raw !== 'string') throw badBody(`${key} must be a string`);
-  if (raw === '*') return raw;
-  if (!PREFIX.test(raw)) {
-    throw badBody(`${key} must be "*" or a path prefix of at most 512 visible characters starting with "/"`);
-  }
-  // `/svc/web/` selects what `/svc/web` does.
-  return raw.length > 1 && raw.endsWith('/') ? raw.slice(0, -1) : raw;
-}
-
-export function parseHeader(raw: unknown): HeaderSelector | null {
-  if (raw === undefined || raw === null || raw === '') return null;
-  if (typeof raw !== 'string') throw badBody('header must be a string: "NAME" or "NAME: VALUE"');
-  const colon = raw.indexOf(':');
-  const name = (colon < 0 ? raw : raw.slice(0, colon)).trim();
-  const value = colon < 0 ? undefined : raw.slice(colon + 1).trim();
-  if (!HEADER_NAME.test(name)) throw badBody('header name must be 1 to 256 token characters');
-  if (value !== undefined && !HEADER_VALUE.test(value)) {
-    throw badBody('header value must be 1 to 1024 visible ASCII characters');
-  }
-  const lower = name.toLowerCase();
-  return { name: lower, value, text: value === undefined ? lower : `${lower}: ${value}` };
-}
-
-/** A rule's fields from JSON, in Toxiproxy's order of complaints; `current` fills what is left out. */
-export function parseRule(raw: unknown, current?: FaultRule): RuleSpec {
-  if (!isRecord(raw)) throw badBody('expected a JSON object');
-  const name = current?.name ?? raw.name;
-  if (name === undefined || name === '') throw new ApiError('missing required field: name', 400);
-  if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-    throw badBody('name must be 1 to 64 letters, digits, "_", "-" or "."');
-  }
-  if (current === undefined && (raw.upstream === undefined || raw.upstream === '')) {
-    throw new ApiError('missing required field: upstream', 400);
-  }
-  const listen =
-    raw.listen === undefined || raw.listen === '' ? (current?.listen ?? '*') : prefix('listen', raw.listen);
-  const upstream =
-    raw.upstream === undefined || raw.upstream === '' ? current!.upstream : prefix('upstream', raw.upstream);
-  const header = raw.header === undefined ? (current?.header ?? null) : parseHeader(raw.header);
-  if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean') throw badBody('enabled must be true or false');
-  const enabled = (raw.enabled as boolean | undefined) ?? current?.enabled ?? true;
-  const toxics: Toxic[] = [];
-  if (current === undefined && raw.toxics !== undefined && raw.toxics !== null) {
-    if (!Array.isArray(raw.toxics)) throw badBody('toxics must be a list');
-    if (raw.toxics.length > MAX_TOXICS) throw badBody(`a proxy has at most ${MAX_TOXICS} toxics`);
-    for (const item of raw.toxics) {
-      const toxic = parseToxic(item, ROUTER_TOXIC_TYPES);
-      if (toxics.some((t) => t.name === toxic.name)) throw new ApiError('toxic already exists', 409);
-      toxics.push(toxic);
-    }
-  }
-  return { name, listen, upstream, header, enabled, toxics };
+/** A rule's fields from JSON, or Toxiproxy's answer to the first problem; `current` fills what is left out. */
+export function parseRule(raw: unknown, current?: RuleFields): RuleSpec {
+  const parsed = parseRuleSpec(raw, current);
+  if ('problems' in parsed) throw parsed.problems[0]!.error;
+  return parsed.spec;
 }
 
 /** Whether `prefix` selects `name`, segment by segment: `/svc/web` selects `/svc/web/x`, not `/svc/webby`. */
@@ -124,7 +46,7 @@ export class FaultRule implements ToxiproxyProxy {
   upstream: string;
   header: HeaderSelector | null;
   enabled: boolean;
-  #toxics: Toxic[];
+  readonly #toxics: ToxicList;
 
   constructor(spec: RuleSpec) {
     this.name = spec.name;
@@ -132,16 +54,16 @@ export class FaultRule implements ToxiproxyProxy {
     this.upstream = spec.upstream;
     this.header = spec.header;
     this.enabled = spec.enabled;
-    this.#toxics = [...spec.toxics];
+    this.#toxics = new ToxicList(spec.toxics);
   }
 
   /** Whether the rule can change any request (a rule with no toxics, enabled, changes nothing). */
   get live(): boolean {
-    return !this.enabled || this.#toxics.length > 0;
+    return !this.enabled || this.#toxics.all.length > 0;
   }
 
   get allToxics(): readonly Toxic[] {
-    return this.#toxics;
+    return this.#toxics.all;
   }
 
   matches(service: string, client: string, headers: HeaderList): boolean {
@@ -163,41 +85,27 @@ export class FaultRule implements ToxiproxyProxy {
   }
 
   toxics(stream: Stream): readonly Toxic[] {
-    return this.#toxics.filter((t) => t.stream === stream);
+    return this.#toxics.of(stream);
   }
 
   toxic(name: string): Toxic {
-    const found = this.#toxics.find((t) => t.name === name);
-    if (found === undefined) throw toxicNotFound();
-    return found;
+    return this.#toxics.get(name);
   }
 
   addToxic(toxic: Toxic): void {
-    if (this.#toxics.some((t) => t.name === toxic.name)) throw new ApiError('toxic already exists', 409);
-    if (this.#toxics.length >= MAX_TOXICS) throw badBody(`a proxy has at most ${MAX_TOXICS} toxics`);
-    this.#toxics = [...this.#toxics, toxic];
+    this.#toxics.add(toxic);
   }
 
   removeToxic(name: string): Toxic {
-    const toxic = this.toxic(name);
-    this.#toxics = this.#toxics.filter((t) => t !== toxic);
-    return toxic;
+    return this.#toxics.remove(name);
   }
 
-  resetToxics(): Toxic[] {
-    const gone = this.#toxics;
-    this.#toxics = [];
-    return gone;
+  resetToxics(): readonly Toxic[] {
+    return this.#toxics.clear();
   }
 
-  toJSON(): Record<string, unknown> {
-    return {
-      name: this.name,
-      listen: this.listen,
-      upstream: this.upstream,
-      enabled: this.enabled,
-      ...(this.header === null ? {} : { header: this.header.text }),
-      toxics: this.#toxics.map(toxicJson),
-    };
+  toJSON(): RuleJson {
+    const { name, listen, upstream, header, enabled } = this;
+    return ruleJson({ name, listen, upstream, header, enabled, toxics: this.#toxics.all });
   }
 }

@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { ToxiproxyBackend } from '../../chaos/api.js';
 import { ApiError, badBody, proxyNotFound } from '../../chaos/api-error.js';
+import type { RuleSpec } from '../../chaos/fault-rule-spec.js';
 import { parseToxic, ROUTER_TOXIC_TYPES, type Toxic, toxicJson, updateToxic } from '../../chaos/toxics.js';
 import type { Counter } from '../../telemetry/counter.js';
 import type { MetricsRegistry } from '../../telemetry/metrics.js';
@@ -15,7 +16,7 @@ import type { RequestHead, Upstream } from '../core/exchange.js';
 import type { FaultInjector } from '../core/runtime.js';
 import { addToPlan, emptyPlan, type FaultPlan } from './fault-plan.js';
 import { type FaultReport, reportRules } from './fault-report.js';
-import { FaultRule, parseRule, type RuleSpec } from './fault-rule.js';
+import { FaultRule, parseRule } from './fault-rule.js';
 import { FaultyUpstream } from './faulty-upstream.js';
 
 /** At most this many rules per router (and MAX_TOXICS toxics per rule). */
