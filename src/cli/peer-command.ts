@@ -6,6 +6,7 @@
  */
 import { adminSecurity } from '../config/admin-security-config.js';
 import { logSettings } from '../config/log-config.js';
+import { REGISTRY_PEER_FIELDS } from '../config/registry-keys.js';
 import { hostPort, Problems } from '../config/validation.js';
 import { PeerAgent } from '../registry/peer-agent.js';
 import { createLogger } from '../telemetry/logger.js';
@@ -102,14 +103,19 @@ export async function peerCommand(args: readonly string[], io: CliIo, hooks: Lon
   const rememberMs = durationFlag(str('remember-interval') ?? '5s', 'remember-interval', problems);
   const lockerMs = durationFlag(str('locker-interval') ?? '3s', 'locker-interval', problems);
   const intervalMs = durationFlag(str('results-interval') ?? '5s', 'results-interval', problems);
-  const pingEvery = str('ping-interval') ?? '2s';
+  // The defaults and bounds a router's `registry:` section has (one table for both).
+  const { pingIntervalMs, pingTimeoutMs: pingTimeout, pingMaxPeers } = REGISTRY_PEER_FIELDS;
+  const pingEvery = str('ping-interval') ?? `${pingIntervalMs.default}ms`;
   const pingMs = parseDuration(pingEvery) === 0 ? 0 : durationFlag(pingEvery, 'ping-interval', problems);
-  const pingTimeoutMs = durationFlag(str('ping-timeout') ?? '300ms', 'ping-timeout', problems);
+  const pingTimeoutMs = durationFlag(str('ping-timeout') ?? `${pingTimeout.default}ms`, 'ping-timeout', problems);
   const via = str('ping-via');
   if (via !== undefined) hostPort(via, 'ping-via', problems);
-  const maxPeers = Number(str('ping-max-peers') ?? '64');
-  if (!Number.isInteger(maxPeers) || maxPeers < 1 || maxPeers > 64) {
-    problems.add('ping-max-peers', `must be an integer from 1 to 64, got ${JSON.stringify(str('ping-max-peers'))}`);
+  const maxPeers = Number(str('ping-max-peers') ?? pingMaxPeers.default);
+  if (!Number.isInteger(maxPeers) || maxPeers < pingMaxPeers.min || maxPeers > pingMaxPeers.max) {
+    problems.add(
+      'ping-max-peers',
+      `must be an integer from ${pingMaxPeers.min} to ${pingMaxPeers.max}, got ${JSON.stringify(str('ping-max-peers'))}`,
+    );
   }
   const log = logSettings(undefined, { level: str('log-level'), format: str('log-format') }, problems);
   const security = adminSecurity(undefined, securityFlags(values, FLAGS), '', problems);

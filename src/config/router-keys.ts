@@ -8,6 +8,7 @@ import type { Fields, JsonSchema } from './config-schema.js';
 import { CLIENT_FIELD, H2_FIELD, PROTOCOL_FIELD, RESPONSE_CLASSIFIER_FIELD, RETRY_BUFFER_FIELD } from './h2-keys.js';
 import { LOG_FIELDS } from './log-config.js';
 import { NAMERS_SCHEMA } from './namer-keys.js';
+import { REGISTRY_PEER_FIELDS } from './registry-keys.js';
 
 export { GRPC_CLASSIFIERS, HTTP_CLASSIFIERS as CLASSIFIERS } from './h2-keys.js';
 
@@ -368,47 +369,7 @@ export const ROUTER_FIELDS: Fields = {
     kind: 'section',
     custom: true,
     doc: 'Register the router as a traffic peer with a goto-style registry.',
-    fields: {
-      url: { kind: 'string', default: null, flag: '--registry', doc: "The registry's address, `http://host:port`." },
-      locker: {
-        kind: 'boolean',
-        default: false,
-        flag: '--locker',
-        doc: "Store the traffic generator's results in the registry's locker.",
-      },
-      pingIntervalMs: {
-        kind: 'integer',
-        default: 2_000,
-        min: 0,
-        max: 3_600_000,
-        flag: '--ping-interval',
-        doc: "How often the router pings the other pods of its label and reports the row to the registry's connectivity matrix (docs/connectivity.md); 0 turns pinging off. The flag takes a duration (`500ms`, `2s`).",
-      },
-      pingTimeoutMs: {
-        kind: 'integer',
-        default: 300,
-        min: 1,
-        max: 600_000,
-        flag: '--ping-timeout',
-        doc: 'How long one ping may take before it counts as a failure (unhealthy). The flag takes a duration.',
-      },
-      pingMaxPeers: {
-        kind: 'integer',
-        default: 64,
-        min: 1,
-        max: 64,
-        flag: '--ping-max-peers',
-        doc: 'Most pods pinged in one round; a larger label is covered in turns.',
-      },
-      pingVia: {
-        kind: 'string',
-        default: null,
-        flag: '--ping-via',
-        pattern: /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/,
-        patternDoc: 'must be host:port',
-        doc: "A router listener (`host:port`) the pings go through, with the destination's address as Host, so they take the mesh's route instead of the direct one; unset: direct.",
-      },
-    },
+    fields: REGISTRY_PEER_FIELDS,
   },
   log: { kind: 'section', custom: true, doc: 'Log output.', fields: LOG_FIELDS },
 };
