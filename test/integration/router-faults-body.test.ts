@@ -4,59 +4,40 @@
  * or a request body (the upstream gets it truncated), a downstream timeout holds the answer and
  * then fails.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { request } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningRouter } from '../../src/router/router.js';
-import { setFaults, startFaultRouter } from '../helpers/router-faults.js';
+import { describe, expect, it } from 'vitest';
+import { setFaults, startFaultRouter, webUnderFaults } from '../helpers/router-faults.js';
 import { client } from '../helpers/router-harness.js';
 
 const SIZE = 50 * 1024;
-let upstream: Server;
-let port: number;
-let router: RunningRouter;
 /** Body bytes the upstream received per request, in order. */
 const received: number[] = [];
 
-beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    let bytes = 0;
-    req.on('data', (c: Buffer) => (bytes += c.length));
-    req.on('close', () => received.push(bytes));
-    req.on('end', () => {
-      res.setHeader('content-length', String(SIZE));
-      res.end(Buffer.alloc(SIZE, 'x'));
-    });
+const mesh = webUnderFaults((req, res) => {
+  let bytes = 0;
+  req.on('data', (c: Buffer) => (bytes += c.length));
+  req.on('close', () => received.push(bytes));
+  req.on('end', () => {
+    res.setHeader('content-length', String(SIZE));
+    res.end(Buffer.alloc(SIZE, 'x'));
   });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  port = (upstream.address() as AddressInfo).port;
-  router = await startFaultRouter(`dtab: /svc/web => /$/inet/127.0.0.1/${port}`);
-});
-
-afterEach(async () => {
-  await setFaults(router);
-});
-
-afterAll(async () => {
-  await router?.close();
-  upstream?.closeAllConnections();
-  await new Promise((r) => upstream?.close(r));
 });
 
 const web = (toxics: unknown[]) => ({ name: 'web', listen: '/svc/web', upstream: '*', toxics });
 
 async function get() {
   const started = performance.now();
-  const res = await request(`${router.url}/`, { headers: { host: 'web' }, dispatcher: client });
+  const res = await request(`${mesh.router.url}/`, { headers: { host: 'web' }, dispatcher: client });
   const body = Buffer.from(await res.body.arrayBuffer());
   return { status: res.statusCode, bytes: body.length, ms: performance.now() - started };
 }
 
 /** A raw GET: every byte the router sends until it closes the connection (bounded at 5 s). */
 function rawGet(): Promise<{ head: string; bodyBytes: number }> {
-  const url = new URL(router.url);
+  const url = new URL(mesh.router.url);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const socket = connect(Number(url.port), url.hostname, () =>
@@ -77,7 +58,7 @@ function rawGet(): Promise<{ head: string; bodyBytes: number }> {
 
 describe('router faults on bodies (HTTP/1.1)', () => {
   it('bandwidth 100 KB/s: a 50 KB answer takes about half a second, whole', async () => {
-    await setFaults(router, web([{ type: 'bandwidth', attributes: { rate: 100 } }]));
+    await setFaults(mesh.router, web([{ type: 'bandwidth', attributes: { rate: 100 } }]));
     const answer = await get();
     expect(answer.bytes).toBe(SIZE);
     expect(answer.ms).toBeGreaterThan(400);
@@ -85,7 +66,7 @@ describe('router faults on bodies (HTTP/1.1)', () => {
   });
 
   it('slow_close 300 ms: the answer ends about 300 ms late, whole', async () => {
-    await setFaults(router, web([{ type: 'slow_close', attributes: { delay: 300 } }]));
+    await setFaults(mesh.router, web([{ type: 'slow_close', attributes: { delay: 300 } }]));
     const answer = await get();
     expect(answer.bytes).toBe(SIZE);
     expect(answer.ms).toBeGreaterThan(280);
@@ -93,7 +74,7 @@ describe('router faults on bodies (HTTP/1.1)', () => {
   });
 
   it('downstream limit_data 1000: the caller gets the head and 1000 body bytes, then the connection closes', async () => {
-    await setFaults(router, web([{ type: 'limit_data', attributes: { bytes: 1000 } }]));
+    await setFaults(mesh.router, web([{ type: 'limit_data', attributes: { bytes: 1000 } }]));
     const answer = await rawGet();
     expect(answer.head).toMatch(/^HTTP\/1\.1 200/);
     expect(answer.head.toLowerCase()).toContain(`content-length: ${SIZE}`);
@@ -101,9 +82,9 @@ describe('router faults on bodies (HTTP/1.1)', () => {
   });
 
   it('upstream limit_data 100: the upstream gets 100 bytes of a 4000-byte body; the caller a failure', async () => {
-    await setFaults(router, web([{ type: 'limit_data', stream: 'upstream', attributes: { bytes: 100 } }]));
+    await setFaults(mesh.router, web([{ type: 'limit_data', stream: 'upstream', attributes: { bytes: 100 } }]));
     received.length = 0;
-    const res = await request(`${router.url}/`, {
+    const res = await request(`${mesh.router.url}/`, {
       method: 'POST',
       headers: { host: 'web', 'content-length': '4000' },
       body: Buffer.alloc(4000, 'y'),
@@ -116,7 +97,7 @@ describe('router faults on bodies (HTTP/1.1)', () => {
   });
 
   it('downstream timeout 300 ms: the answer is dropped and the request fails after 300 ms', async () => {
-    await setFaults(router, web([{ type: 'timeout', attributes: { timeout: 300 } }]));
+    await setFaults(mesh.router, web([{ type: 'timeout', attributes: { timeout: 300 } }]));
     const answer = await get();
     expect(answer.status).toBe(502);
     expect(answer.ms).toBeGreaterThan(280);
@@ -165,7 +146,10 @@ describe('router faults on bodies (HTTP/1.1)', () => {
   });
 
   it('upstream latency 200 ms with jitter 50: the request leaves 150 to 250 ms late', async () => {
-    await setFaults(router, web([{ type: 'latency', stream: 'upstream', attributes: { latency: 200, jitter: 50 } }]));
+    await setFaults(
+      mesh.router,
+      web([{ type: 'latency', stream: 'upstream', attributes: { latency: 200, jitter: 50 } }]),
+    );
     const answer = await get();
     expect(answer.bytes).toBe(SIZE);
     expect(answer.ms).toBeGreaterThan(145);

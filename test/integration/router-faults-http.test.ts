@@ -1,45 +1,19 @@
-/**
- * The router's toxics on HTTP/1.1 requests, through a real router and upstream: latency, abort,
- * down (refuse, reset, a disabled rule), timeout, toxicity as a probability (seeded), and the
- * header selector. Every figure has a wide margin: the machine is shared.
- */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningRouter } from '../../src/router/router.js';
-import { median, setFaults, startFaultRouter } from '../helpers/router-faults.js';
+import { describe, expect, it } from 'vitest';
+import { median, setFaults, webUnderFaults } from '../helpers/router-faults.js';
 import { client } from '../helpers/router-harness.js';
 
-let upstream: Server;
-let port: number;
-let router: RunningRouter;
 let seen = 0;
 
-beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    seen++;
-    req.resume();
-    req.on('end', () => res.end('hello\n'));
-  });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  port = (upstream.address() as AddressInfo).port;
-  router = await startFaultRouter(`dtab: /svc/web => /$/inet/127.0.0.1/${port}`);
-});
-
-afterEach(async () => {
-  await setFaults(router);
-});
-
-afterAll(async () => {
-  await router?.close();
-  upstream?.closeAllConnections();
-  await new Promise((r) => upstream?.close(r));
+const mesh = webUnderFaults((req, res) => {
+  seen++;
+  req.resume();
+  req.on('end', () => res.end('hello\n'));
 });
 
 async function get(headers: Record<string, string> = {}) {
   const started = performance.now();
-  const res = await request(`${router.url}/`, { headers: { host: 'web', ...headers }, dispatcher: client });
+  const res = await request(`${mesh.router.url}/`, { headers: { host: 'web', ...headers }, dispatcher: client });
   const body = await res.body.text();
   return { status: res.statusCode, headers: res.headers, body, ms: performance.now() - started };
 }
@@ -47,7 +21,7 @@ async function get(headers: Record<string, string> = {}) {
 const web = (toxics: unknown[], extra: Record<string, unknown> = {}) => ({
   name: 'web',
   listen: '/svc/web',
-  upstream: `/$/inet/127.0.0.1/${port}`,
+  upstream: `/$/inet/127.0.0.1/${mesh.port}`,
   toxics,
   ...extra,
 });
@@ -56,7 +30,7 @@ describe('router faults on HTTP/1.1', () => {
   it('latency 200 ms: the median answer comes about 200 ms later', async () => {
     const base: number[] = [];
     for (let i = 0; i < 8; i++) base.push((await get()).ms);
-    await setFaults(router, web([{ type: 'latency', attributes: { latency: 200 } }]));
+    await setFaults(mesh.router, web([{ type: 'latency', attributes: { latency: 200 } }]));
     const slow: number[] = [];
     for (let i = 0; i < 8; i++) slow.push((await get()).ms);
     const added = median(slow) - median(base);
@@ -65,7 +39,7 @@ describe('router faults on HTTP/1.1', () => {
   });
 
   it('abort 503 at toxicity 1: every request answered 503 by the fault, none reaches the upstream', async () => {
-    await setFaults(router, web([{ type: 'abort', stream: 'upstream', attributes: { status: 503 } }]));
+    await setFaults(mesh.router, web([{ type: 'abort', stream: 'upstream', attributes: { status: 503 } }]));
     const before = seen;
     for (let i = 0; i < 20; i++) {
       const answer = await get();
@@ -76,7 +50,7 @@ describe('router faults on HTTP/1.1', () => {
   });
 
   it('a downstream abort reaches the upstream, and replaces its answer', async () => {
-    await setFaults(router, web([{ type: 'abort', attributes: { status: 418, message: 'teapot' } }]));
+    await setFaults(mesh.router, web([{ type: 'abort', attributes: { status: 418, message: 'teapot' } }]));
     const before = seen;
     const answer = await get();
     expect(answer.status).toBe(418);
@@ -85,7 +59,7 @@ describe('router faults on HTTP/1.1', () => {
   });
 
   it('toxicity 0.2: about a fifth of 400 requests are aborted (binomial, ±4 sd)', async () => {
-    await setFaults(router, web([{ type: 'abort', toxicity: 0.2, attributes: { status: 500 } }]));
+    await setFaults(mesh.router, web([{ type: 'abort', toxicity: 0.2, attributes: { status: 500 } }]));
     let aborted = 0;
     for (let i = 0; i < 400; i++) if ((await get()).status === 500) aborted++;
     // n p = 80, sd = sqrt(400 · 0.2 · 0.8) = 8.
@@ -94,18 +68,18 @@ describe('router faults on HTTP/1.1', () => {
   });
 
   it('header selector: only requests carrying the header (and value) are hit', async () => {
-    await setFaults(router, web([{ type: 'abort', attributes: { status: 500 } }], { header: 'X-Chaos: on' }));
+    await setFaults(mesh.router, web([{ type: 'abort', attributes: { status: 500 } }], { header: 'X-Chaos: on' }));
     expect((await get()).status).toBe(200);
     expect((await get({ 'x-chaos': 'off' })).status).toBe(200);
     expect((await get({ 'x-chaos': 'on' })).status).toBe(500);
-    await setFaults(router, web([{ type: 'abort', attributes: { status: 500 } }], { header: 'x-chaos' }));
+    await setFaults(mesh.router, web([{ type: 'abort', attributes: { status: 500 } }], { header: 'x-chaos' }));
     expect((await get({ 'X-Chaos': 'anything' })).status).toBe(500);
     expect((await get()).status).toBe(200);
   });
 
   it('a rule for another service or client changes nothing', async () => {
     await setFaults(
-      router,
+      mesh.router,
       { ...web([{ type: 'abort', attributes: { status: 500 } }]), name: 'a', listen: '/svc/webby' },
       { ...web([{ type: 'abort', attributes: { status: 500 } }]), name: 'b', upstream: '/$/inet/127.0.0.1/1' },
     );
@@ -113,22 +87,22 @@ describe('router faults on HTTP/1.1', () => {
   });
 
   it('down: refuse and a disabled rule answer as a refused connection, reset as a failed one', async () => {
-    await setFaults(router, web([{ type: 'down', attributes: { mode: 'refuse' } }]));
+    await setFaults(mesh.router, web([{ type: 'down', attributes: { mode: 'refuse' } }]));
     const refused = await get();
     expect(refused.status).toBe(502);
     expect(decodeURIComponent(String(refused.headers['l5d-err']))).toMatch(/connection refused/);
-    await setFaults(router, web([], { enabled: false }));
+    await setFaults(mesh.router, web([], { enabled: false }));
     expect(decodeURIComponent(String((await get()).headers['l5d-err']))).toMatch(
       /connection refused \(fault web\/\(disabled\)\)/,
     );
-    await setFaults(router, web([{ type: 'down', attributes: { mode: 'reset' } }]));
+    await setFaults(mesh.router, web([{ type: 'down', attributes: { mode: 'reset' } }]));
     const reset = await get();
     expect(reset.status).toBe(502);
     expect(decodeURIComponent(String(reset.headers['l5d-err']))).toMatch(/connection reset/);
   });
 
   it('timeout 300 ms upstream: the request is held, then fails; nothing reaches the upstream', async () => {
-    await setFaults(router, web([{ type: 'timeout', stream: 'upstream', attributes: { timeout: 300 } }]));
+    await setFaults(mesh.router, web([{ type: 'timeout', stream: 'upstream', attributes: { timeout: 300 } }]));
     const before = seen;
     const answer = await get();
     expect(answer.status).toBe(502);
