@@ -36,6 +36,9 @@ import { headFromH2 } from './request-head.js';
 import { ResetBudget, type ResetBudgetOptions } from './reset-budget.js';
 import { H2StreamSink } from './stream-sink.js';
 
+/** How long a flooding session is read (and dropped) after its GOAWAY, so the GOAWAY is seen. */
+const FLOOD_LINGER_MS = 1_000;
+
 export interface H2cServerOptions {
   /** Streams a session may have open at once. */
   readonly maxConcurrentStreams: number;
@@ -226,9 +229,14 @@ export class H2cServer {
     if (budget.spend()) return;
     this.#resetFloods++;
     this.#flooded.add(session);
-    // The GOAWAY goes out first; destroying then cancels what the session still has in flight.
+    // The GOAWAY goes out first (nghttp2 then opens no new stream of this session). The session
+    // lingers, reading and dropping what the caller still sends, before it is destroyed (which
+    // cancels what it still has in flight): closing a socket with unread input sends a TCP reset,
+    // and a reset makes the caller's kernel drop the GOAWAY it has not read yet.
     session.goaway(h2.NGHTTP2_ENHANCE_YOUR_CALM);
-    setImmediate(() => session.destroy(undefined, h2.NGHTTP2_ENHANCE_YOUR_CALM));
+    const linger = setTimeout(() => session.destroy(undefined, h2.NGHTTP2_ENHANCE_YOUR_CALM), FLOOD_LINGER_MS);
+    linger.unref();
+    session.once('close', () => clearTimeout(linger));
   }
 
   /** Not ready any more: every session gets a GOAWAY and its in-flight streams finish. */
