@@ -2,13 +2,15 @@
  * h2 and gRPC targets against a raw node:http2 server written here, which answers however a test
  * asks: trailers carrying a tracked header, trailers-only answers, no trailers at all, a message
  * announced as 4 GiB followed by 128 MiB of bytes, a stream that never ends, a header list far
- * past any sane size, GOAWAY on every connection, a two-stream concurrency limit. The generator
- * must count each the way a gRPC client would, hold no payload in memory, never crash, and keep
- * every run bounded. Also: an uploaded proto's request arrives encoded as one gRPC frame, and an
+ * past any sane size (from a server in a process of its own), GOAWAY on every connection, a
+ * two-stream concurrency limit. The generator must count each the way a gRPC client would, hold
+ * no payload in memory, never crash, and keep every run bounded. Also: an uploaded proto's request arrives encoded as one gRPC frame, and an
  * h2 connection goes through the target policy's lookup like an HTTP/1.1 one.
  */
+import { spawn } from 'node:child_process';
 import http2 from 'node:http2';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetPolicy } from '../../src/traffic/target-policy.js';
 import type { TargetResultsJson } from '../../src/traffic/target-results.js';
@@ -123,11 +125,6 @@ function answer(path: string, stream: http2.ServerHttp2Stream): void {
     case '/h.S/Endless':
       stream.respond(grpcHead);
       return void pump(stream, Number.POSITIVE_INFINITY, () => {});
-    case '/h.S/ManyHeaders': {
-      const head: http2.OutgoingHttpHeaders = { ...grpcHead };
-      for (let i = 0; i < 4000; i++) head[`x-h${i}`] = 'v'.repeat(40);
-      return void stream.respond(head, { endStream: true });
-    }
     case '/h.S/Slow':
       withTrailers(stream, grpcHead, { 'grpc-status': '0' });
       return void setTimeout(() => stream.end(frame(Buffer.from('ok'))), 10);
@@ -247,7 +244,22 @@ describe('a hostile server cannot exhaust the generator', () => {
   });
 
   it('a header list past the limit fails the call, not the process', async () => {
-    const r = await run({ method: 'ManyHeaders', totalRequests: 5, requestTimeout: '5s' });
+    // The server in a process of its own (test/helpers/many-headers-server.mjs says why).
+    const server = spawn(process.execPath, [join(import.meta.dirname, '../helpers/many-headers-server.mjs')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    let r: TargetResultsJson;
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        server.stdout!.once('data', (d: Buffer) => resolve(String(d).trim()));
+        server.once('exit', () => reject(new Error('the many-headers server exited')));
+      });
+      r = await run({ method: 'ManyHeaders', url: `http://127.0.0.1:${port}`, totalRequests: 5, requestTimeout: '5s' });
+    } finally {
+      server.kill('SIGTERM');
+      await exited;
+    }
     expect(r.requests).toBe(5);
     expect(r.good).toBe(0);
     expect(r.failed + r.bad).toBe(5);
